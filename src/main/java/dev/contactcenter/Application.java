@@ -1,0 +1,166 @@
+package dev.contactcenter;
+
+import dev.contactcenter.ari.AriSettings;
+import dev.contactcenter.ari.AriVerticle;
+import dev.contactcenter.auth.AdminBootstrap;
+import dev.contactcenter.auth.PasswordHasher;
+import dev.contactcenter.auth.SecretKeyStore;
+import dev.contactcenter.auth.TokenRateLimiter;
+import dev.contactcenter.auth.TokenService;
+import dev.contactcenter.config.AppConfig;
+import dev.contactcenter.db.DatabaseSupply;
+import dev.contactcenter.db.Migrations;
+import dev.contactcenter.http.HttpServices;
+import dev.contactcenter.http.HttpVerticle;
+import dev.contactcenter.persistence.PersistenceVerticle;
+import dev.contactcenter.sandbox.SandboxAriServer;
+import dev.contactcenter.sandbox.SandboxTiming;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service: database (external or embedded), migrations, then the verticles in order
+ * persistence → ARI (or the sandbox) → HTTP. {@link #start(AppConfig)} is used by {@link Main} and by tests.
+ */
+public final class Application {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Application.class);
+
+  private final Vertx vertx;
+  private final DatabaseSupply database;
+  private final AppConfig config;
+  private final int httpPort;
+  private final Optional<String> generatedAdminPassword;
+  private final boolean secretGenerated;
+  private final PasswordHasher hasher;
+
+  private Application(Vertx vertx, DatabaseSupply database, AppConfig config, int httpPort,
+      Optional<String> generatedAdminPassword, boolean secretGenerated, PasswordHasher hasher) {
+    this.vertx = vertx;
+    this.database = database;
+    this.config = config;
+    this.httpPort = httpPort;
+    this.generatedAdminPassword = generatedAdminPassword;
+    this.secretGenerated = secretGenerated;
+    this.hasher = hasher;
+  }
+
+  /** Starts everything; blocks the calling thread (never an event loop) until the service listens. */
+  public static Application start(AppConfig initial) throws Exception {
+    Vertx vertx = Vertx.vertx(vertxOptions());
+    DatabaseSupply database = null;
+    try {
+      AppConfig config = initial;
+      database = vertx.executeBlocking(() -> DatabaseSupply.forService(initial)).await();
+      DatabaseSupply db = database;
+      vertx.executeBlocking(() -> Migrations.migrate(db.url())).await();
+
+      boolean secretGenerated = false;
+      if (config.secretKey().isEmpty()) {
+        SecretKeyStore.Loaded secret = vertx.executeBlocking(() -> SecretKeyStore.loadOrCreate(initial.dataDir())).await();
+        secretGenerated = secret.generated();
+        config = config.withSecretKey(secret.secret());
+      }
+
+      vertx.deployVerticle(new PersistenceVerticle(database.url(), config.databasePoolSize())).await();
+      AppConfig withSecret = config;
+      PasswordHasher hasher = vertx.executeBlocking(() -> new PasswordHasher(vertx, withSecret.bcryptCost())).await();
+      Optional<String> adminPassword = AdminBootstrap.ensureAdmin(vertx.eventBus(), hasher, config.adminPassword()).await();
+
+      AriSettings ari = config.sandboxMode() ? startSandbox(vertx, config) : AriSettings.from(config);
+      vertx.deployVerticle(new AriVerticle(ari)).await();
+
+      TokenService tokens = new TokenService(vertx, config.secretKey().orElseThrow(), config.jwtIssuer(),
+          config.jwtAudience(), config.accessTokenTtlSeconds());
+      HttpServices services = new HttpServices(hasher, tokens,
+          new TokenRateLimiter(config.tokenRateLimit(), config.tokenRateWindowSeconds()));
+      vertx.setPeriodic(60_000, id -> services.tokenLimiter().evictIdle(System.currentTimeMillis()));
+      int instances = config.httpInstances() > 0 ? config.httpInstances() : Runtime.getRuntime().availableProcessors();
+      AtomicReference<HttpVerticle> first = new AtomicReference<>();
+      AppConfig finalConfig = config;
+      vertx.deployVerticle(() -> {
+        HttpVerticle verticle = new HttpVerticle(finalConfig, services);
+        first.compareAndSet(null, verticle);
+        return verticle;
+      }, new DeploymentOptions().setInstances(instances)).await();
+
+      return new Application(vertx, database, config, first.get().actualPort(), adminPassword, secretGenerated, hasher);
+    } catch (Exception | Error e) {
+      vertx.close().await();
+      if (database != null) {
+        database.close();
+      }
+      throw e;
+    }
+  }
+
+  /** The in-process ARI sandbox on loopback, with throw-away credentials; the ARI verticle talks to it over HTTP. */
+  private static AriSettings startSandbox(Vertx vertx, AppConfig config) {
+    byte[] random = new byte[16];
+    new SecureRandom().nextBytes(random);
+    String password = HexFormat.of().formatHex(random);
+    SandboxAriServer sandbox = new SandboxAriServer("sandbox", password, SandboxTiming.defaults());
+    vertx.deployVerticle(sandbox).await();
+    return AriSettings.sandbox(config, "http://127.0.0.1:" + sandbox.actualPort(), "sandbox", password);
+  }
+
+  /** Vert.x options; tests point {@code vertx.parameter.filename} at a file with a tight blocked-thread checker. */
+  static VertxOptions vertxOptions() {
+    String file = System.getProperty("vertx.parameter.filename", System.getenv("VERTX_PARAMETER_FILENAME"));
+    if (file != null && !file.isBlank()) {
+      try {
+        return new VertxOptions(new JsonObject(Files.readString(Path.of(file))));
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read Vert.x options from " + file, e);
+      }
+    }
+    return new VertxOptions();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public AppConfig config() {
+    return config;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public Optional<String> generatedAdminPassword() {
+    return generatedAdminPassword;
+  }
+
+  public boolean secretGenerated() {
+    return secretGenerated;
+  }
+
+  public boolean embeddedDatabase() {
+    return database.embedded();
+  }
+
+  /** Stops the verticles, then the embedded database. Blocking. */
+  public void stop() throws IOException {
+    try {
+      vertx.close().await();
+    } finally {
+      hasher.close();
+      database.close();
+    }
+    LOG.info("Stopped");
+  }
+}

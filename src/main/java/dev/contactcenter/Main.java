@@ -1,0 +1,78 @@
+package dev.contactcenter;
+
+import dev.contactcenter.cli.CreateUserCommand;
+import dev.contactcenter.cli.MigrateCommand;
+import dev.contactcenter.config.AppConfig;
+import dev.contactcenter.config.ConfigException;
+import dev.contactcenter.config.ConfigLoader;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point of the fat jar: {@code java -jar contact-center-api.jar [serve | migrate | create-user ...]}.
+ */
+public final class Main {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    String command = args.length == 0 ? "serve" : args[0];
+    String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+    AppConfig config;
+    try {
+      config = ConfigLoader.load();
+    } catch (ConfigException e) {
+      System.err.println("Configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    try {
+      int exit = switch (command) {
+        case "serve" -> serve(config);
+        case "migrate" -> MigrateCommand.run(config);
+        case "create-user" -> CreateUserCommand.run(config, rest);
+        case "-h", "--help", "help" -> usage(0);
+        default -> usage(2);
+      };
+      if (exit >= 0) {
+        System.exit(exit);
+      }
+    } catch (Exception e) {
+      LOG.error("{} failed: {}", command, e.getMessage(), e);
+      System.err.println(command + " failed: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+
+  /** Runs the service until the JVM is asked to stop; returns -1 so main does not exit. */
+  private static int serve(AppConfig config) throws Exception {
+    Application app = Application.start(config);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        app.stop();
+      } catch (Exception e) {
+        System.err.println("Stopping failed: " + e.getMessage());
+      }
+    }, "shutdown"));
+    Banner.print(app);
+    return -1;
+  }
+
+  private static int usage(int exit) {
+    (exit == 0 ? System.out : System.err).println("""
+        Usage: java -jar contact-center-api.jar [command]
+
+        Commands:
+          serve                                   run the service (default)
+          migrate                                 apply database migrations and exit
+          create-user --username NAME [--role admin|user]
+                                                  create a user; the password is read from standard input
+
+        Configuration: conf/config.json, each key overridable by an environment variable (see README.md).""");
+    return exit;
+  }
+}

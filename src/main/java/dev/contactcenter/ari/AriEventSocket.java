@@ -1,0 +1,159 @@
+package dev.contactcenter.ari;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ARI events WebSocket. Reads frames as fast as Asterisk sends them and hands each parsed event on without
+ * waiting for anything (Asterisk drops a consumer that falls behind, and every event sent meanwhile). Reconnects
+ * by itself with capped exponential backoff and jitter; pings so a dead peer is noticed.
+ */
+final class AriEventSocket {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AriEventSocket.class);
+  private static final long FIRST_RETRY_MS = 250;
+  private static final long MAX_RETRY_MS = 10_000;
+  private static final long PING_EVERY_MS = 10_000;
+
+  private final Vertx vertx;
+  private final WebSocketClient client;
+  private final WebSocketConnectOptions connectOptions;
+  private final Handler<JsonObject> onEvent;
+  private final Runnable onConnected;
+  private final Runnable onDisconnected;
+  private WebSocket socket;
+  private int failedAttempts;
+  private long pingTimer = -1;
+  private long retryTimer = -1;
+  private boolean closed;
+  private String lastError = "not connected yet";
+
+  AriEventSocket(Vertx vertx, AriSettings settings, Handler<JsonObject> onEvent, Runnable onConnected,
+      Runnable onDisconnected) {
+    this.vertx = vertx;
+    this.onEvent = onEvent;
+    this.onConnected = onConnected;
+    this.onDisconnected = onDisconnected;
+    URI uri = URI.create(settings.httpUrl());
+    boolean tls = "https".equals(uri.getScheme());
+    this.client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setConnectTimeout(3000)
+        .setIdleTimeout(35)
+        .setMaxMessageSize(4 * 1024 * 1024)
+        .setMaxFrameSize(1024 * 1024));
+    String credentials = Base64.getEncoder().encodeToString(
+        (settings.username() + ":" + settings.password()).getBytes(StandardCharsets.UTF_8));
+    this.connectOptions = new WebSocketConnectOptions()
+        .setHost(uri.getHost())
+        .setPort(uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80)
+        .setSsl(tls)
+        .setURI(settings.eventsPath())
+        .addHeader("Authorization", "Basic " + credentials);
+  }
+
+  void start() {
+    connect();
+  }
+
+  boolean connected() {
+    return socket != null;
+  }
+
+  String lastError() {
+    return lastError;
+  }
+
+  Future<Void> close() {
+    closed = true;
+    vertx.cancelTimer(pingTimer);
+    vertx.cancelTimer(retryTimer);
+    WebSocket current = socket;
+    socket = null;
+    Future<Void> closing = current == null ? Future.succeededFuture() : current.close().recover(e -> Future.succeededFuture());
+    return closing.compose(v -> client.close());
+  }
+
+  private void connect() {
+    if (closed) {
+      return;
+    }
+    client.connect(connectOptions).onSuccess(this::opened).onFailure(failure -> {
+      lastError = "cannot connect to ARI events: " + failure.getMessage();
+      scheduleReconnect();
+    });
+  }
+
+  private void opened(WebSocket ws) {
+    if (closed) {
+      ws.close();
+      return;
+    }
+    socket = ws;
+    failedAttempts = 0;
+    lastError = null;
+    ws.textMessageHandler(this::frame);
+    ws.exceptionHandler(e -> LOG.warn("ARI events socket error: {}", e.toString()));
+    ws.closeHandler(v -> lost(ws));
+    pingTimer = vertx.setPeriodic(PING_EVERY_MS, id -> ws.writePing(Buffer.buffer("k")));
+    LOG.info("Connected to ARI events at {}:{}{}", connectOptions.getHost(), connectOptions.getPort(),
+        connectOptions.getURI());
+    onConnected.run();
+  }
+
+  private void frame(String text) {
+    JsonObject event;
+    try {
+      event = new JsonObject(text);
+    } catch (DecodeException e) {
+      LOG.warn("Ignoring an ARI frame that is not JSON ({} chars)", text.length());
+      return;
+    }
+    try {
+      onEvent.handle(event);
+    } catch (RuntimeException e) {
+      LOG.error("Handling ARI event {} failed", event.getString("type"), e);
+    }
+  }
+
+  private void lost(WebSocket ws) {
+    if (socket != ws) {
+      return;
+    }
+    socket = null;
+    vertx.cancelTimer(pingTimer);
+    lastError = "ARI events connection lost";
+    if (!closed) {
+      LOG.warn("ARI events connection lost; reconnecting");
+      onDisconnected.run();
+      scheduleReconnect();
+    }
+  }
+
+  private void scheduleReconnect() {
+    if (closed) {
+      return;
+    }
+    long cap = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(failedAttempts, 10));
+    // Jitter between half and the whole backoff, so restarted instances do not reconnect in lockstep.
+    long delay = cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
+    failedAttempts++;
+    if (failedAttempts == 1 || failedAttempts % 10 == 0) {
+      LOG.warn("{}; retry #{} in {} ms", lastError, failedAttempts, delay);
+    }
+    retryTimer = vertx.setTimer(delay, id -> connect());
+  }
+}

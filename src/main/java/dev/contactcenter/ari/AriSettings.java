@@ -1,0 +1,32 @@
+package dev.contactcenter.ari;
+
+import dev.contactcenter.config.AppConfig;
+
+/** How to reach Asterisk's ARI and what to dial: the slice of the configuration the ARI verticle needs. */
+public record AriSettings(String httpUrl, String username, String password, String app, String endpointTemplate,
+    int requestTimeoutMs, boolean simulated) {
+
+  /** A real Asterisk, from ARI_HTTP_URL and its credentials. */
+  public static AriSettings from(AppConfig config) {
+    return new AriSettings(config.ariHttpUrl().orElseThrow(), config.ariUsername(), config.ariPassword(),
+        config.ariApp(), config.ariEndpointTemplate(), config.ariRequestTimeoutMs(), false);
+  }
+
+  /** The built-in sandbox at {@code url}; calls are simulated. */
+  public static AriSettings sandbox(AppConfig config, String url, String username, String password) {
+    return new AriSettings(url, username, password, config.ariApp(), config.ariEndpointTemplate(),
+        config.ariRequestTimeoutMs(), true);
+  }
+
+  /** The dial string for a number: {@code {number}} is E.164 with '+', {@code {digits}} without it. */
+  public String endpointFor(String e164) {
+    return endpointTemplate.replace("{number}", e164).replace("{digits}", e164.substring(1));
+  }
+
+  /** The events WebSocket URI (path and query) for this app. */
+  public String eventsPath() {
+    java.net.URI uri = java.net.URI.create(httpUrl);
+    String base = uri.getPath() == null ? "" : uri.getPath().replaceAll("/$", "");
+    return base + "/ari/events?app=" + app + "&subscribeAll=false";
+  }
+}

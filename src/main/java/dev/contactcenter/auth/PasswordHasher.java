@@ -1,0 +1,50 @@
+package dev.contactcenter.auth;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * bcrypt hashing and verification on a small dedicated worker pool: never on an event loop, and bounded to the
+ * number of cores so a burst of logins cannot starve the rest of the service of CPU threads.
+ */
+public final class PasswordHasher implements AutoCloseable {
+
+  private final int cost;
+  private final WorkerExecutor executor;
+  /** Verified against when the user does not exist, so unknown users cost the same time as wrong passwords. */
+  private final String decoyHash;
+
+  public PasswordHasher(Vertx vertx, int cost) {
+    this.cost = cost;
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    this.executor = vertx.createSharedWorkerExecutor("bcrypt", threads);
+    this.decoyHash = hashNow("decoy-password-that-never-matches");
+  }
+
+  public Future<String> hash(String password) {
+    return executor.executeBlocking(() -> hashNow(password), false);
+  }
+
+  /** True when the password matches; with a null hash it spends the same time and answers false. */
+  public Future<Boolean> verify(String password, String hashOrNull) {
+    String hash = hashOrNull == null ? decoyHash : hashOrNull;
+    return executor.executeBlocking(() -> {
+      boolean matches = BCrypt.verifyer().verify(password.getBytes(StandardCharsets.UTF_8),
+          hash.getBytes(StandardCharsets.UTF_8)).verified;
+      return matches && hashOrNull != null;
+    }, false);
+  }
+
+  /** Blocking: for the CLI and start-up code that is not on an event loop. */
+  public String hashNow(String password) {
+    return BCrypt.withDefaults().hashToString(cost, password.toCharArray());
+  }
+
+  @Override
+  public void close() {
+    executor.close();
+  }
+}

@@ -1,0 +1,49 @@
+package dev.contactcenter.bus;
+
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+
+/**
+ * Failure codes of request/reply messages. The code is the HTTP status the API answers with, so the HTTP layer
+ * maps a {@link ReplyException} to a response in one place.
+ */
+public enum BusError {
+  INVALID(400),
+  NOT_FOUND(404),
+  CONFLICT(409),
+  UNPROCESSABLE(422),
+  UPSTREAM_REFUSED(502),
+  UNAVAILABLE(503),
+  INTERNAL(500);
+
+  private final int code;
+
+  BusError(int code) {
+    this.code = code;
+  }
+
+  public int code() {
+    return code;
+  }
+
+  public void reply(Message<?> message, String detail) {
+    message.fail(code, detail);
+  }
+
+  public ReplyException exception(String detail) {
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, code, detail);
+  }
+
+  /** The HTTP status for any failure of an event-bus request (timeouts and missing handlers are 503). */
+  public static int httpStatusOf(Throwable failure) {
+    if (failure instanceof ReplyException reply) {
+      return switch (reply.failureType()) {
+        case RECIPIENT_FAILURE -> reply.failureCode() >= 400 && reply.failureCode() < 600 ? reply.failureCode() : 500;
+        case TIMEOUT, NO_HANDLERS -> 503;
+        default -> 500;
+      };
+    }
+    return 500;
+  }
+}

@@ -1,0 +1,44 @@
+package dev.contactcenter.bus;
+
+/**
+ * Every event-bus address of the service, in one place. Dotted lower case, subject first.
+ * {@code db.*} are request/reply to the persistence verticle, {@code ari.*} request/reply to the ARI verticle,
+ * {@code calls.status.*} are publications (the browser bridge may let clients listen to those and nothing else).
+ */
+public final class EventBusAddresses {
+
+  public static final String DB_PING = "db.ping";
+
+  public static final String USERS_FIND = "db.users.find";
+  public static final String USERS_CREATE = "db.users.create";
+  public static final String USERS_LIST = "db.users.list";
+  public static final String USERS_DISABLE = "db.users.disable";
+  public static final String USERS_BOOTSTRAP_ADMIN = "db.users.bootstrap-admin";
+  public static final String USERS_DISABLED_NAMES = "db.users.disabled-names";
+  /** Published after a user is created or disabled: {@code {username, disabled}}. */
+  public static final String USERS_CHANGED = "users.changed";
+
+  public static final String CALLS_CREATE = "db.calls.create";
+  public static final String CALLS_GET = "db.calls.get";
+  public static final String CALLS_LIST = "db.calls.list";
+  public static final String CALLS_EVENTS = "db.calls.events";
+  public static final String CALLS_TRANSITION = "db.calls.transition";
+  public static final String CALLS_ACTIVE = "db.calls.active";
+
+  public static final String ARI_ORIGINATE = "ari.calls.originate";
+  public static final String ARI_HANGUP = "ari.calls.hangup";
+  public static final String ARI_STATUS = "ari.status";
+
+  /** Every accepted call state transition ({@link CallStatusChanged}), for all owners. */
+  public static final String CALL_STATUS_ALL = "calls.status.all";
+  /** Prefix of the per-owner transition address; see {@link #callStatusOf(String)}. */
+  public static final String CALL_STATUS_OWNER_PREFIX = "calls.status.owner.";
+
+  private EventBusAddresses() {
+  }
+
+  /** The address on which one user's call transitions are published. */
+  public static String callStatusOf(String owner) {
+    return CALL_STATUS_OWNER_PREFIX + owner;
+  }
+}

@@ -1,0 +1,78 @@
+package dev.contactcenter.calls;
+
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The call lifecycle. States only move forward (by rank); the terminal states are final. The database applies
+ * a transition only from one of {@link #allowedPredecessors()}, so stale, duplicate or out-of-order events
+ * change nothing.
+ */
+public enum CallState {
+  PENDING(0, false),
+  DIALING(1, false),
+  RINGING(2, false),
+  ANSWERED(3, false),
+  COMPLETED(4, true),
+  FAILED(4, true),
+  BUSY(4, true),
+  NO_ANSWER(4, true),
+  CANCELED(4, true);
+
+  private final int rank;
+  private final boolean terminal;
+  private final String value;
+
+  CallState(int rank, boolean terminal) {
+    this.rank = rank;
+    this.terminal = terminal;
+    this.value = name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The name used in the API, the database and event-bus messages. */
+  public String value() {
+    return value;
+  }
+
+  public boolean isTerminal() {
+    return terminal;
+  }
+
+  public static CallState of(String value) {
+    return valueOf(value.toUpperCase(Locale.ROOT));
+  }
+
+  public static boolean isValid(String value) {
+    return Arrays.stream(values()).anyMatch(s -> s.value.equals(value));
+  }
+
+  /**
+   * States this one may be entered from: any earlier, non-terminal state. {@code completed} needs an answer
+   * first; {@code canceled} is only possible before the answer (after it, ending a call is {@code completed}).
+   */
+  public Set<CallState> allowedPredecessors() {
+    Set<CallState> from = EnumSet.noneOf(CallState.class);
+    for (CallState candidate : values()) {
+      if (!candidate.terminal && candidate.rank < rank) {
+        from.add(candidate);
+      }
+    }
+    if (this == COMPLETED) {
+      from.retainAll(EnumSet.of(ANSWERED));
+    }
+    if (this == CANCELED || this == BUSY || this == NO_ANSWER) {
+      from.remove(ANSWERED);
+    }
+    return from;
+  }
+
+  public String[] allowedPredecessorValues() {
+    return allowedPredecessors().stream().map(CallState::value).toArray(String[]::new);
+  }
+
+  public static Set<CallState> active() {
+    return EnumSet.of(PENDING, DIALING, RINGING, ANSWERED);
+  }
+}

@@ -1,0 +1,66 @@
+package dev.contactcenter.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The service's validated, immutable configuration. Built once at start by {@link ConfigLoader};
+ * every component receives what it needs from here, nothing reads the environment on its own.
+ */
+public record AppConfig(
+    String httpHost,
+    int httpPort,
+    int httpInstances,
+    int maxBodyBytes,
+    List<String> corsAllowedOrigins,
+    boolean trustProxyHeaders,
+    Optional<String> databaseUrl,
+    int databasePoolSize,
+    Path dataDir,
+    Optional<String> secretKey,
+    String jwtIssuer,
+    String jwtAudience,
+    int accessTokenTtlSeconds,
+    Optional<String> adminPassword,
+    int bcryptCost,
+    int tokenRateLimit,
+    int tokenRateWindowSeconds,
+    Optional<String> ariHttpUrl,
+    String ariUsername,
+    String ariPassword,
+    String ariApp,
+    String ariEndpointTemplate,
+    int ariRequestTimeoutMs,
+    String defaultContext,
+    String defaultExtension,
+    int defaultPriority,
+    int defaultTimeoutMs,
+    Optional<String> defaultCallerId) {
+
+  /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
+  public boolean sandboxMode() {
+    return ariHttpUrl.isEmpty();
+  }
+
+  /** True when no DATABASE_URL is set and the service runs its own PostgreSQL under DATA_DIR. */
+  public boolean embeddedDatabase() {
+    return databaseUrl.isEmpty();
+  }
+
+  public AppConfig withSecretKey(String key) {
+    return new AppConfig(httpHost, httpPort, httpInstances, maxBodyBytes, corsAllowedOrigins, trustProxyHeaders,
+        databaseUrl, databasePoolSize, dataDir, Optional.of(key), jwtIssuer, jwtAudience, accessTokenTtlSeconds,
+        adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
+        ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
+        defaultCallerId);
+  }
+
+  public AppConfig withDatabaseUrl(String url) {
+    return new AppConfig(httpHost, httpPort, httpInstances, maxBodyBytes, corsAllowedOrigins, trustProxyHeaders,
+        Optional.of(url), databasePoolSize, dataDir, secretKey, jwtIssuer, jwtAudience, accessTokenTtlSeconds,
+        adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
+        ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
+        defaultCallerId);
+  }
+}

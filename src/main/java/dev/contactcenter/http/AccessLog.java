@@ -1,0 +1,28 @@
+package dev.contactcenter.http;
+
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One line per request: method, path (no query string: it may carry tokens), status, bytes, duration, client. */
+final class AccessLog {
+
+  private static final Logger LOG = LoggerFactory.getLogger("access");
+
+  private AccessLog() {
+  }
+
+  static void attach(RoutingContext rc) {
+    long started = System.nanoTime();
+    rc.addEndHandler(done -> {
+      if (!LOG.isInfoEnabled()) {
+        return;
+      }
+      long micros = (System.nanoTime() - started) / 1000;
+      RequestIds.info(rc, LOG, "{} {} {} {}B {}.{}ms {}", rc.request().method(), rc.request().path(),
+          rc.response().getStatusCode(), rc.response().bytesWritten(), micros / 1000, String.format("%03d", micros % 1000),
+          ClientAddress.of(rc, false));
+    });
+    rc.next();
+  }
+}

@@ -1,0 +1,190 @@
+package dev.contactcenter.http;
+
+import static dev.contactcenter.bus.EventBusAddresses.ARI_HANGUP;
+import static dev.contactcenter.bus.EventBusAddresses.ARI_ORIGINATE;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_CREATE;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_EVENTS;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_LIST;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
+
+import dev.contactcenter.bus.BusError;
+import dev.contactcenter.bus.OriginateCommand;
+import dev.contactcenter.bus.TransitionCommand;
+import dev.contactcenter.calls.CallRequest;
+import dev.contactcenter.calls.CallState;
+import dev.contactcenter.calls.InvalidCallRequest;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.openapi.validation.RequestParameter;
+import io.vertx.openapi.validation.ValidatedRequest;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The calls API: originate, read, list, timeline, hang up. Thin: validate, ask over the event bus, answer. */
+final class CallsHandler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CallsHandler.class);
+
+  private final EventBus bus;
+  private final CallRequest.Defaults defaults;
+  private final boolean simulated;
+  private final DeliveryOptions ariDelivery;
+
+  CallsHandler(EventBus bus, CallRequest.Defaults defaults, boolean simulated, int ariRequestTimeoutMs) {
+    this.bus = bus;
+    this.defaults = defaults;
+    this.simulated = simulated;
+    // The ARI verticle always answers before this (its own HTTP timeout is shorter), so a call is never left pending.
+    this.ariDelivery = new DeliveryOptions().setSendTimeout(ariRequestTimeoutMs * 2L + 2000);
+  }
+
+  /** {@code POST /api/v2/interaction/{number}}: the seed's endpoint, answers 200. */
+  void createInteraction(RoutingContext rc) {
+    ValidatedRequest request = UsersHandler.validated(rc);
+    String number = request.getPathParameters().get("number").getString();
+    originate(rc, number, "number", bodyOrNull(request), 200);
+  }
+
+  /** {@code POST /api/v2/calls}: answers 201 with Location. */
+  void createCall(RoutingContext rc) {
+    ValidatedRequest request = UsersHandler.validated(rc);
+    JsonObject body = bodyOrNull(request);
+    Object number = body == null ? null : body.getValue("phone_number");
+    originate(rc, number instanceof String s ? s : null, "phone_number", body, 201);
+  }
+
+  private void originate(RoutingContext rc, String number, String numberField, JsonObject options, int successStatus) {
+    CallRequest call;
+    try {
+      JsonObject callOptions = options == null ? null : options.copy();
+      if (callOptions != null) {
+        callOptions.remove("phone_number");
+      }
+      call = CallRequest.from(number, numberField, callOptions, defaults);
+    } catch (InvalidCallRequest invalid) {
+      Problems.send(rc, 400, "invalid call request", new JsonObject().put("errors", invalid.errors()));
+      return;
+    }
+    Caller caller = Caller.of(rc);
+    String callId = UUID.randomUUID().toString();
+    JsonObject row = new JsonObject()
+        .put("call_id", callId).put("owner", caller.username()).put("phone_number", call.phoneNumber())
+        .put("context", call.context()).put("extension", call.extension()).put("priority", call.priority())
+        .put("timeout", call.timeoutMs()).put("caller_id", call.callerId()).put("variables", call.variablesJson())
+        .put("idempotency_key", rc.request().getHeader("Idempotency-Key"))
+        .put("request_hash", call.fingerprint());
+
+    bus.<JsonObject>request(CALLS_CREATE, row).map(Message::body).onSuccess(created -> {
+      JsonObject stored = created.getJsonObject("call");
+      if (!created.getBoolean("created")) {
+        // A retry with the same Idempotency-Key: the first call, never a second dial.
+        respondCreated(rc, stored, successStatus, "Call already initiated for this Idempotency-Key");
+        return;
+      }
+      OriginateCommand command = new OriginateCommand(callId, call.phoneNumber(), call.context(), call.extension(),
+          call.priority(), call.timeoutMs(), call.callerId(), call.variablesJson());
+      bus.<JsonObject>request(ARI_ORIGINATE, command.toJson(), ariDelivery).map(Message::body)
+          .onSuccess(outcome -> {
+            JsonObject current = outcome.getJsonObject("call", stored);
+            if ("failed".equals(outcome.getString("status"))) {
+              int status = outcome.getInteger("http_status", 502);
+              Problems.send(rc, status, outcome.getString("reason"), new JsonObject().put("call_id", callId));
+              return;
+            }
+            respondCreated(rc, current, successStatus, simulated
+                ? "Call initiated (SIMULATED: built-in sandbox, no real phone call is placed)" : "Call initiated");
+          })
+          .onFailure(failure -> failUnreachable(rc, callId, failure));
+    }).onFailure(rc::fail);
+  }
+
+  /** The ARI component did not answer at all: record the call as failed so it never stays pending. */
+  private void failUnreachable(RoutingContext rc, String callId, Throwable failure) {
+    String reason = "ARI component unavailable: " + failure.getMessage();
+    RequestIds.error(rc, LOG, "Originate of call {} got no answer: {}", callId, failure.toString());
+    TransitionCommand failed = TransitionCommand.of(callId, CallState.FAILED, Instant.now(), "api").withFailure(reason);
+    bus.request(CALLS_TRANSITION, failed.toJson()).onComplete(done ->
+        Problems.send(rc, 503, "Asterisk is unavailable; the call was not placed", new JsonObject().put("call_id", callId)));
+  }
+
+  private void respondCreated(RoutingContext rc, JsonObject call, int status, String message) {
+    JsonObject body = new JsonObject()
+        .put("success", !"failed".equals(call.getString("status")))
+        .put("call_id", call.getString("call_id"))
+        .put("phone_number", call.getString("phone_number"))
+        .put("message", message)
+        .put("channel", call.getString("channel"))
+        .put("status", call.getString("status"))
+        .put("created_at", call.getString("created_at"));
+    if (status == 201) {
+      rc.response().putHeader("Location", "/api/v2/calls/" + call.getString("call_id"));
+    }
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  void getCall(RoutingContext rc) {
+    bus.<JsonObject>request(CALLS_GET, ownedCall(rc)).onSuccess(reply -> rc.json(reply.body())).onFailure(rc::fail);
+  }
+
+  void listEvents(RoutingContext rc) {
+    bus.<JsonObject>request(CALLS_EVENTS, ownedCall(rc)).onSuccess(reply -> rc.json(reply.body())).onFailure(rc::fail);
+  }
+
+  void listCalls(RoutingContext rc) {
+    Map<String, RequestParameter> query = UsersHandler.validated(rc).getQuery();
+    Caller caller = Caller.of(rc);
+    JsonObject request = new JsonObject().put("owner", caller.username()).put("admin", caller.admin())
+        .put("limit", query.containsKey("limit") && !query.get("limit").isNull() ? query.get("limit").getInteger() : 20);
+    String phone = stringParam(query, "phone_number");
+    if (phone != null) {
+      String normalized = CallRequest.normalizeNumber(phone);
+      if (normalized == null) {
+        Problems.send(rc, 400, "invalid phone_number filter", Problems.fieldErrors("phone_number", "must be E.164"));
+        return;
+      }
+      request.put("phone_number", normalized);
+    }
+    request.put("status", stringParam(query, "status"))
+        .put("created_after", stringParam(query, "created_after"))
+        .put("created_before", stringParam(query, "created_before"))
+        .put("cursor", stringParam(query, "cursor"));
+    bus.<JsonObject>request(CALLS_LIST, request).onSuccess(reply -> rc.json(reply.body())).onFailure(rc::fail);
+  }
+
+  /** {@code POST /api/v2/calls/{id}/hangup}: 202 with the call as it was; the final state follows from events. */
+  void hangup(RoutingContext rc) {
+    bus.<JsonObject>request(CALLS_GET, ownedCall(rc)).map(Message::body).compose(call -> {
+      if (!call.getBoolean("is_active")) {
+        return Future.failedFuture(BusError.CONFLICT.exception(
+            "call " + call.getString("call_id") + " already ended (" + call.getString("status") + ")"));
+      }
+      return bus.<JsonObject>request(ARI_HANGUP, new JsonObject().put("call_id", call.getString("call_id")), ariDelivery)
+          .map(reply -> reply.body().getJsonObject("call", call));
+    }).onSuccess(call -> rc.response().setStatusCode(202).putHeader("Content-Type", "application/json").end(call.encode()))
+        .onFailure(rc::fail);
+  }
+
+  private static JsonObject ownedCall(RoutingContext rc) {
+    Caller caller = Caller.of(rc);
+    String callId = UsersHandler.validated(rc).getPathParameters().get("call_id").getString();
+    return new JsonObject().put("call_id", callId).put("owner", caller.username()).put("admin", caller.admin());
+  }
+
+  private static JsonObject bodyOrNull(ValidatedRequest request) {
+    RequestParameter body = request.getBody();
+    return body == null || body.isNull() || body.isEmpty() ? null : body.getJsonObject();
+  }
+
+  private static String stringParam(Map<String, RequestParameter> query, String name) {
+    RequestParameter p = query.get(name);
+    return p == null || p.isNull() ? null : p.getString();
+  }
+}

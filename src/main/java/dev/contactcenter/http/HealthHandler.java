@@ -1,0 +1,78 @@
+package dev.contactcenter.http;
+
+import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
+import static dev.contactcenter.bus.EventBusAddresses.DB_PING;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * {@code /health} (can the service take calls: database and Asterisk both up), {@code /health/ready} (can it
+ * serve the API: database up) and {@code /health/live} (the process answers).
+ */
+final class HealthHandler {
+
+  private static final DeliveryOptions QUICK = new DeliveryOptions().setSendTimeout(1500);
+
+  private final EventBus bus;
+  private final boolean simulated;
+  private final String version;
+  private final long startedAt = System.currentTimeMillis();
+
+  HealthHandler(EventBus bus, boolean simulated, String version) {
+    this.bus = bus;
+    this.simulated = simulated;
+    this.version = version;
+  }
+
+  void live(RoutingContext rc) {
+    rc.json(new JsonObject().put("status", "ok"));
+  }
+
+  void health(RoutingContext rc) {
+    Future<JsonObject> database = database();
+    Future<JsonObject> asterisk = asterisk();
+    Future.all(database, asterisk).onComplete(done -> respond(rc, database.result(), asterisk.result()));
+  }
+
+  void ready(RoutingContext rc) {
+    database().onComplete(db -> respond(rc, db.result(), null));
+  }
+
+  private void respond(RoutingContext rc, JsonObject database, JsonObject asterisk) {
+    boolean up = "up".equals(database.getString("status"))
+        && (asterisk == null || "up".equals(asterisk.getString("status")));
+    JsonObject checks = new JsonObject().put("database", database);
+    if (asterisk != null) {
+      checks.put("asterisk", asterisk);
+    }
+    JsonObject body = new JsonObject()
+        .put("status", up ? "ok" : "degraded")
+        .put("simulated", simulated)
+        .put("version", version)
+        .put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000)
+        .put("checks", checks);
+    rc.response().setStatusCode(up ? 200 : 503).putHeader("Cache-Control", "no-store")
+        .putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  /** Never fails: a down component is a result, not an error. */
+  private Future<JsonObject> database() {
+    return bus.<JsonObject>request(DB_PING, new JsonObject(), QUICK)
+        .map(reply -> new JsonObject().put("status", "up").put("latency_ms", reply.body().getDouble("latency_ms")))
+        .otherwise(failure -> new JsonObject().put("status", "down").put("detail", failure.getMessage()));
+  }
+
+  private Future<JsonObject> asterisk() {
+    return bus.<JsonObject>request(ARI_STATUS, new JsonObject(), QUICK)
+        .map(reply -> {
+          JsonObject status = reply.body();
+          boolean connected = status.getBoolean("connected", false);
+          return new JsonObject().put("status", connected ? "up" : "down").put("detail", status.getString("detail"));
+        })
+        .otherwise(failure -> new JsonObject().put("status", "down").put("detail", "ARI component not answering"));
+  }
+}

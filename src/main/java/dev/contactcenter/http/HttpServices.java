@@ -1,0 +1,9 @@
+package dev.contactcenter.http;
+
+import dev.contactcenter.auth.PasswordHasher;
+import dev.contactcenter.auth.TokenRateLimiter;
+import dev.contactcenter.auth.TokenService;
+
+/** What every HTTP verticle instance shares: created once per process, not per request or per instance. */
+public record HttpServices(PasswordHasher hasher, TokenService tokens, TokenRateLimiter tokenLimiter) {
+}

@@ -1,0 +1,156 @@
+package dev.contactcenter.http;
+
+import dev.contactcenter.calls.CallRequest;
+import dev.contactcenter.config.AppConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.JWTAuthHandler;
+import io.vertx.ext.web.openapi.router.OpenAPIRoute;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import java.util.Set;
+
+/**
+ * The HTTP front: every API route comes from {@code openapi.yaml} through the OpenAPI router (the token
+ * operation aside, see {@link TokenHandler}); docs and the contract itself are served beside it.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  private static final String BEARER = "bearerAuth";
+
+  private final AppConfig config;
+  private final HttpServices services;
+  private HttpServer server;
+
+  public HttpVerticle(AppConfig config, HttpServices services) {
+    this.config = config;
+    this.services = services;
+  }
+
+  @Override
+  public Future<?> start() {
+    UserDirectory users = new UserDirectory();
+    return Future.all(ApiContract.load(vertx), users.start(vertx))
+        .map(loaded -> router(loaded.resultAt(0), users))
+        .compose(router -> vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(120))
+            .requestHandler(router)
+            .listen(config.httpPort(), config.httpHost()))
+        .onSuccess(listening -> server = listening);
+  }
+
+  /** The port actually bound (useful when HTTP_PORT is 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private Router router(ApiContract contract, UserDirectory users) {
+    Router root = Router.router(vertx);
+    FailureHandler failures = new FailureHandler();
+    root.route().handler(HttpVerticle::encodePlusInPath);
+    root.route().handler(RequestIds::assign).handler(AccessLog::attach).handler(HttpVerticle::securityHeaders);
+    if (!config.corsAllowedOrigins().isEmpty()) {
+      root.route().handler(cors());
+    }
+    root.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    root.route().failureHandler(failures);
+
+    TokenHandler token = new TokenHandler(vertx.eventBus(), services.hasher(), services.tokens(),
+        services.tokenLimiter(), config.trustProxyHeaders());
+    root.post(ApiContract.TOKEN_PATH).handler(token::handle);
+    DocsRoutes.mount(root, contract.yaml);
+
+    Router api = apiRouter(contract, users);
+    api.route().failureHandler(failures);
+    root.route("/*").subRouter(api);
+    root.errorHandler(404, rc -> Problems.send(rc, 404, "no such resource"));
+    root.errorHandler(405, rc -> Problems.send(rc, 405, "method not allowed on this resource"));
+    return root;
+  }
+
+  private Router apiRouter(ApiContract contract, UserDirectory users) {
+    RouterBuilder builder = RouterBuilder.create(vertx, contract.routable, RequestExtractor.withBodyHandler());
+    builder.security(BEARER).httpHandler(JWTAuthHandler.create(services.tokens().auth()));
+
+    HealthHandler health = new HealthHandler(vertx.eventBus(), config.sandboxMode(),
+        DocsRoutes.webjarVersions().getProperty("version"));
+    bind(builder, "getHealth", health::health);
+    bind(builder, "getLiveness", health::live);
+    bind(builder, "getReadiness", health::ready);
+
+    UsersHandler usersApi = new UsersHandler(vertx.eventBus(), services.hasher());
+    bindProtected(builder, users, true, "listUsers", usersApi::list);
+    bindProtected(builder, users, true, "createUser", usersApi::create);
+    bindProtected(builder, users, true, "disableUser", usersApi::disable);
+
+    CallsHandler calls = new CallsHandler(vertx.eventBus(), new CallRequest.Defaults(config.defaultContext(),
+        config.defaultExtension(), config.defaultPriority(), config.defaultTimeoutMs(),
+        config.defaultCallerId().orElse(null)), config.sandboxMode(), config.ariRequestTimeoutMs());
+    bindProtected(builder, users, false, "createInteraction", calls::createInteraction);
+    bindProtected(builder, users, false, "createCall", calls::createCall);
+    bindProtected(builder, users, false, "listCalls", calls::listCalls);
+    bindProtected(builder, users, false, "getCall", calls::getCall);
+    bindProtected(builder, users, false, "getCallStatus", calls::getCall);
+    bindProtected(builder, users, false, "hangupCall", calls::hangup);
+    bindProtected(builder, users, false, "listCallEvents", calls::listEvents);
+    return builder.createRouter();
+  }
+
+  private static void bind(RouterBuilder builder, String operationId, Handler<RoutingContext> handler) {
+    route(builder, operationId).addHandler(handler);
+  }
+
+  private static void bindProtected(RouterBuilder builder, UserDirectory users, boolean adminOnly, String operationId,
+      Handler<RoutingContext> handler) {
+    OpenAPIRoute route = route(builder, operationId).addHandler(users::requireActive);
+    if (adminOnly) {
+      route.addHandler(UserDirectory::requireAdmin);
+    }
+    route.addHandler(handler);
+  }
+
+  private static OpenAPIRoute route(RouterBuilder builder, String operationId) {
+    OpenAPIRoute route = builder.getRoute(operationId);
+    if (route == null) {
+      throw new IllegalStateException("openapi.yaml has no operation " + operationId);
+    }
+    return route;
+  }
+
+  private CorsHandler cors() {
+    CorsHandler cors = CorsHandler.create();
+    for (String origin : config.corsAllowedOrigins()) {
+      cors.addOrigin(origin);
+    }
+    return cors.allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.OPTIONS))
+        .allowedHeaders(Set.of("Authorization", "Content-Type", "Idempotency-Key", RequestIds.HEADER))
+        .exposedHeaders(Set.of("Location", "Retry-After", RequestIds.HEADER))
+        .maxAgeSeconds(600);
+  }
+
+  /**
+   * vertx-openapi decodes a path's '+' as a space, which would break {@code /api/v2/interaction/+1234567890}
+   * (the seed's own example); a literal '+' in a path is legal, so route it as its encoded form.
+   */
+  private static void encodePlusInPath(RoutingContext rc) {
+    String path = rc.request().path();
+    if (path != null && path.indexOf('+') >= 0 && path.startsWith("/api/")) {
+      String query = rc.request().query();
+      rc.reroute(path.replace("+", "%2B") + (query == null ? "" : "?" + query));
+      return;
+    }
+    rc.next();
+  }
+
+  private static void securityHeaders(RoutingContext rc) {
+    rc.response().putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
+    rc.next();
+  }
+}

@@ -1,0 +1,90 @@
+package dev.contactcenter.http;
+
+import static dev.contactcenter.bus.EventBusAddresses.USERS_FIND;
+
+import dev.contactcenter.auth.PasswordHasher;
+import dev.contactcenter.auth.TokenRateLimiter;
+import dev.contactcenter.auth.TokenService;
+import io.vertx.core.MultiMap;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /api/v2/token}: the OAuth2 password grant. This operation is in the served contract, but is
+ * handled here rather than by the contract router because vertx-openapi 5.0.7–5.0.10 cannot validate an
+ * {@code application/x-www-form-urlencoded} request body (eclipse-vertx/vertx-openapi#122); this handler applies
+ * the same rules the contract states (content type, required fields, lengths, grant type).
+ */
+final class TokenHandler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TokenHandler.class);
+  private static final String FORM = "application/x-www-form-urlencoded";
+
+  private final EventBus bus;
+  private final PasswordHasher hasher;
+  private final TokenService tokens;
+  private final TokenRateLimiter limiter;
+  private final boolean trustProxyHeaders;
+
+  TokenHandler(EventBus bus, PasswordHasher hasher, TokenService tokens, TokenRateLimiter limiter,
+      boolean trustProxyHeaders) {
+    this.bus = bus;
+    this.hasher = hasher;
+    this.tokens = tokens;
+    this.limiter = limiter;
+    this.trustProxyHeaders = trustProxyHeaders;
+  }
+
+  void handle(RoutingContext rc) {
+    long wait = limiter.acquire(ClientAddress.of(rc, trustProxyHeaders), System.currentTimeMillis());
+    if (wait > 0) {
+      rc.response().putHeader("Retry-After", Long.toString(wait));
+      Problems.send(rc, 429, "too many token requests from this address; retry in " + wait + " s");
+      return;
+    }
+    String contentType = rc.request().getHeader("Content-Type");
+    if (contentType == null || !contentType.toLowerCase().startsWith(FORM)) {
+      Problems.send(rc, 415, "send the credentials as " + FORM);
+      return;
+    }
+    MultiMap form = rc.request().formAttributes();
+    String username = form.get("username");
+    String password = form.get("password");
+    String grantType = form.get("grant_type");
+    JsonObject errors = null;
+    if (username == null || username.isEmpty() || username.length() > 64) {
+      errors = Problems.fieldErrors("username", "required, 1 to 64 characters");
+    } else if (password == null || password.isEmpty() || password.length() > 1024) {
+      errors = Problems.fieldErrors("password", "required, 1 to 1024 characters");
+    } else if (grantType != null && !grantType.equals("password")) {
+      errors = Problems.fieldErrors("grant_type", "only 'password' is supported");
+    }
+    if (errors != null) {
+      Problems.send(rc, 400, "invalid token request", errors);
+      return;
+    }
+    bus.<JsonObject>request(USERS_FIND, new JsonObject().put("username", username))
+        .compose(reply -> {
+          JsonObject user = reply.body().getJsonObject("user");
+          boolean usable = user != null && !user.getBoolean("disabled", false);
+          // Unknown and disabled users are verified against a decoy hash: same answer, same time.
+          return hasher.verify(password, usable ? user.getString("password_hash") : null)
+              .map(ok -> ok ? user : null);
+        })
+        .onSuccess(user -> {
+          if (user == null) {
+            RequestIds.info(rc, LOG, "Token refused for user '{}'", username);
+            Problems.send(rc, 401, "invalid username or password");
+            return;
+          }
+          String token = tokens.issue(user.getString("username"), user.getString("role"));
+          rc.response().putHeader("Cache-Control", "no-store").putHeader("Pragma", "no-cache");
+          rc.json(new JsonObject().put("access_token", token).put("token_type", "bearer")
+              .put("expires_in", tokens.ttlSeconds()));
+        })
+        .onFailure(rc::fail);
+  }
+}

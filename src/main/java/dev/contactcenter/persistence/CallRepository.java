@@ -1,0 +1,186 @@
+package dev.contactcenter.persistence;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Calls and call_events access. Every state change is one guarded statement (one round trip). */
+final class CallRepository {
+
+  /**
+   * Inserts a pending call. With an idempotency key, a second insert with the same (owner, key) inserts nothing
+   * and the caller reads the first call instead: the unique constraint decides races, not application code.
+   */
+  private static final String INSERT = "INSERT INTO calls (id, owner, phone_number, context, extension, priority,"
+      + " timeout_ms, caller_id, variables, idempotency_key, request_hash)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+      + " ON CONFLICT (owner, idempotency_key) DO NOTHING RETURNING " + Rows.CALL_COLUMNS;
+
+  private static final String BY_IDEMPOTENCY_KEY = "SELECT " + Rows.CALL_COLUMNS + ", request_hash FROM calls"
+      + " WHERE owner = $1 AND idempotency_key = $2";
+
+  private static final String BY_ID = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE id = $1";
+
+  /**
+   * Applies a transition only if the row is in one of the allowed predecessor states ($5), locking the row so
+   * concurrent events serialise; records the timeline entry in the same statement. Timestamps come from the event.
+   * $1 id, $2 new status, $3 at, $4 terminal?, $5 allowed predecessors, $6 failure reason, $7 hangup cause,
+   * $8 hangup cause text, $9 channel id, $10 source.
+   */
+  private static final String TRANSITION = "WITH previous AS ("
+      + "   SELECT id, status FROM calls WHERE id = $1 FOR UPDATE"
+      + " ), updated AS ("
+      + "   UPDATE calls c SET status = $2, updated_at = now(),"
+      + "     channel_id = COALESCE($9, c.channel_id),"
+      + "     dialed_at = CASE WHEN $2 = 'dialing' THEN COALESCE(c.dialed_at, $3) ELSE c.dialed_at END,"
+      + "     ringing_at = CASE WHEN $2 = 'ringing' THEN COALESCE(c.ringing_at, $3) ELSE c.ringing_at END,"
+      + "     answered_at = CASE WHEN $2 = 'answered' THEN COALESCE(c.answered_at, $3) ELSE c.answered_at END,"
+      + "     ended_at = CASE WHEN $4 THEN $3 ELSE c.ended_at END,"
+      + "     duration_seconds = CASE WHEN $4 AND c.answered_at IS NOT NULL"
+      + "       THEN GREATEST(0, floor(extract(epoch FROM ($3 - c.answered_at))))::int ELSE c.duration_seconds END,"
+      + "     failure_reason = COALESCE($6, c.failure_reason),"
+      + "     hangup_cause = COALESCE($7, c.hangup_cause),"
+      + "     hangup_cause_text = COALESCE($8, c.hangup_cause_text)"
+      + "   FROM previous p WHERE c.id = p.id AND p.status = ANY($5)"
+      + "   RETURNING c.*, p.status AS previous_status"
+      + " ), logged AS ("
+      + "   INSERT INTO call_events (call_id, from_status, to_status, source, at)"
+      + "   SELECT id, previous_status, status, $10, $3 FROM updated"
+      + " ) SELECT * FROM updated";
+
+  private static final String LIST_FILTERS = " AND ($2::text IS NULL OR status = $2)"
+      + " AND ($3::text IS NULL OR phone_number = $3)"
+      + " AND ($4::timestamptz IS NULL OR created_at > $4)"
+      + " AND ($5::timestamptz IS NULL OR created_at < $5)"
+      + " AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7::uuid))"
+      + " ORDER BY created_at DESC, id DESC LIMIT $8";
+  private static final String LIST_OWNED = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE owner = $1"
+      + LIST_FILTERS;
+  /** Admin listing: every owner's calls ($1 is null). */
+  private static final String LIST_ALL = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE ($1::text IS NULL OR owner = $1)"
+      + LIST_FILTERS;
+
+  private static final String EVENTS = "SELECT c.owner, e.from_status, e.to_status, e.source, e.at"
+      + " FROM calls c LEFT JOIN call_events e ON e.call_id = c.id WHERE c.id = $1 ORDER BY e.id";
+
+  private static final String ACTIVE = "SELECT id, owner, status, channel_id, context, extension, priority, answered_at,"
+      + " timeout_ms, created_at"
+      + " FROM calls WHERE status IN ('pending', 'dialing', 'ringing', 'answered')";
+
+  private final Pool pool;
+
+  CallRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** Inserted call, or empty when the idempotency key was already used by this owner. */
+  Future<Optional<JsonObject>> insert(JsonObject call) {
+    Tuple params = Tuple.tuple()
+        .addUUID(UUID.fromString(call.getString("call_id")))
+        .addString(call.getString("owner"))
+        .addString(call.getString("phone_number"))
+        .addString(call.getString("context"))
+        .addString(call.getString("extension"))
+        .addInteger(call.getInteger("priority"))
+        .addInteger(call.getInteger("timeout"))
+        .addString(call.getString("caller_id"))
+        .addValue(call.getJsonObject("variables", new JsonObject()))
+        .addString(call.getString("idempotency_key"))
+        .addString(call.getString("request_hash"));
+    return pool.preparedQuery(INSERT).execute(params).map(CallRepository::firstCall);
+  }
+
+  /** The call created earlier with this key, with its request hash. */
+  Future<Optional<JsonObject>> findByIdempotencyKey(String owner, String key) {
+    return pool.preparedQuery(BY_IDEMPOTENCY_KEY).execute(Tuple.of(owner, key)).map(rows -> {
+      if (rows.size() == 0) {
+        return Optional.empty();
+      }
+      Row row = rows.iterator().next();
+      return Optional.of(Rows.call(row).put("request_hash", row.getString("request_hash")));
+    });
+  }
+
+  Future<Optional<JsonObject>> find(UUID id) {
+    return pool.preparedQuery(BY_ID).execute(Tuple.of(id)).map(CallRepository::firstCall);
+  }
+
+  /** The updated call plus {@code previous_status}, or empty when the guard refused the transition. */
+  Future<Optional<JsonObject>> transition(UUID id, String to, OffsetDateTime at, boolean terminal, String[] allowedFrom,
+      String failureReason, Integer hangupCause, String hangupCauseText, String channelId, String source) {
+    Tuple params = Tuple.tuple().addUUID(id).addString(to).addOffsetDateTime(at).addBoolean(terminal)
+        .addArrayOfString(allowedFrom).addString(failureReason).addInteger(hangupCause).addString(hangupCauseText)
+        .addString(channelId).addString(source);
+    return pool.preparedQuery(TRANSITION).execute(params).map(rows -> {
+      if (rows.size() == 0) {
+        return Optional.empty();
+      }
+      Row row = rows.iterator().next();
+      return Optional.of(Rows.call(row).put("previous_status", row.getString("previous_status")));
+    });
+  }
+
+  Future<JsonArray> list(String ownerOrNullForAll, String status, String phoneNumber, OffsetDateTime createdAfter,
+      OffsetDateTime createdBefore, OffsetDateTime cursorCreatedAt, UUID cursorId, int limit) {
+    Tuple params = Tuple.tuple().addString(ownerOrNullForAll).addString(status).addString(phoneNumber)
+        .addOffsetDateTime(createdAfter).addOffsetDateTime(createdBefore).addOffsetDateTime(cursorCreatedAt)
+        .addUUID(cursorId).addInteger(limit);
+    String sql = ownerOrNullForAll == null ? LIST_ALL : LIST_OWNED;
+    return pool.preparedQuery(sql).execute(params).map(rows -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(row -> items.add(Rows.call(row)));
+      return items;
+    });
+  }
+
+  /** The owner and the timeline of a call, or empty if there is no such call. */
+  Future<Optional<JsonObject>> events(UUID id) {
+    return pool.preparedQuery(EVENTS).execute(Tuple.of(id)).map(rows -> {
+      if (rows.size() == 0) {
+        return Optional.empty();
+      }
+      JsonArray events = new JsonArray();
+      String owner = null;
+      for (Row row : rows) {
+        owner = row.getString("owner");
+        if (row.getString("to_status") != null) {
+          events.add(new JsonObject()
+              .put("from_status", row.getString("from_status"))
+              .put("to_status", row.getString("to_status"))
+              .put("source", row.getString("source"))
+              .put("at", Rows.time(row.getOffsetDateTime("at"))));
+        }
+      }
+      return Optional.of(new JsonObject().put("call_id", id.toString()).put("owner", owner).put("events", events));
+    });
+  }
+
+  Future<JsonArray> active() {
+    return pool.preparedQuery(ACTIVE).execute().map(rows -> {
+      JsonArray calls = new JsonArray();
+      rows.forEach(row -> calls.add(new JsonObject()
+          .put("call_id", row.getUUID("id").toString())
+          .put("owner", row.getString("owner"))
+          .put("status", row.getString("status"))
+          .put("channel", row.getString("channel_id"))
+          .put("context", row.getString("context"))
+          .put("extension", row.getString("extension"))
+          .put("priority", row.getInteger("priority"))
+          .put("answered_at", Rows.time(row.getOffsetDateTime("answered_at")))
+          .put("timeout", row.getInteger("timeout_ms"))
+          .put("created_at", Rows.time(row.getOffsetDateTime("created_at")))));
+      return calls;
+    });
+  }
+
+  private static Optional<JsonObject> firstCall(RowSet<Row> rows) {
+    return rows.size() == 0 ? Optional.empty() : Optional.of(Rows.call(rows.iterator().next()));
+  }
+}

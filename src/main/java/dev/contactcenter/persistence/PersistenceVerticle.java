@@ -1,0 +1,282 @@
+package dev.contactcenter.persistence;
+
+import static dev.contactcenter.bus.EventBusAddresses.*;
+
+import dev.contactcenter.bus.BusError;
+import dev.contactcenter.bus.CallStatusChanged;
+import dev.contactcenter.calls.CallState;
+import dev.contactcenter.config.DatabaseUrl;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the reactive PostgreSQL pool: the only runtime code that speaks SQL. Answers {@code db.*} requests
+ * and publishes every accepted call transition on {@code calls.status.all} and {@code calls.status.owner.<owner>}.
+ */
+public final class PersistenceVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PersistenceVerticle.class);
+  private static final String UNIQUE_VIOLATION = "23505";
+
+  private final DatabaseUrl url;
+  private final int poolSize;
+  private Pool pool;
+  private UserRepository users;
+  private CallRepository calls;
+
+  public PersistenceVerticle(DatabaseUrl url, int poolSize) {
+    this.url = url;
+    this.poolSize = poolSize;
+  }
+
+  @Override
+  public Future<?> start() {
+    PgConnectOptions connect = PgConnectOptions.fromUri(url.reactiveUri())
+        .setCachePreparedStatements(true)
+        .setPipeliningLimit(256)
+        .setReconnectAttempts(0);
+    pool = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(poolSize).setMaxWaitQueueSize(10_000).setConnectionTimeout(5)
+            .setIdleTimeout(60))
+        // Fail fast while the database is down, so health answers promptly and requests get a clear 503.
+        .with(new NetClientOptions().setConnectTimeout(2000))
+        .connectingTo(connect)
+        .using(vertx)
+        .build();
+    users = new UserRepository(pool);
+    calls = new CallRepository(pool);
+
+    EventBus bus = vertx.eventBus();
+    List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+    consumers.add(bus.consumer(DB_PING, this::ping));
+    consumers.add(bus.consumer(USERS_FIND, this::findUser));
+    consumers.add(bus.consumer(USERS_CREATE, this::createUser));
+    consumers.add(bus.consumer(USERS_LIST, msg -> reply(msg, users.list().map(items -> new JsonObject().put("items", items)))));
+    consumers.add(bus.consumer(USERS_DISABLE, this::disableUser));
+    consumers.add(bus.consumer(USERS_BOOTSTRAP_ADMIN, this::bootstrapAdmin));
+    consumers.add(bus.consumer(USERS_DISABLED_NAMES,
+        msg -> reply(msg, users.disabledNames().map(names -> new JsonObject().put("usernames", names)))));
+    consumers.add(bus.consumer(CALLS_CREATE, this::createCall));
+    consumers.add(bus.consumer(CALLS_GET, this::getCall));
+    consumers.add(bus.consumer(CALLS_LIST, this::listCalls));
+    consumers.add(bus.consumer(CALLS_EVENTS, this::callEvents));
+    consumers.add(bus.consumer(CALLS_TRANSITION, this::transition));
+    consumers.add(bus.consumer(CALLS_ACTIVE, msg -> reply(msg, calls.active().map(items -> new JsonObject().put("items", items)))));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  private void ping(Message<JsonObject> msg) {
+    long started = System.nanoTime();
+    reply(msg, pool.query("SELECT 1").execute()
+        .map(rows -> new JsonObject().put("latency_ms", (System.nanoTime() - started) / 1_000_000.0)));
+  }
+
+  private void findUser(Message<JsonObject> msg) {
+    reply(msg, users.find(msg.body().getString("username"))
+        .map(user -> new JsonObject().put("user", user.orElse(null))));
+  }
+
+  private void createUser(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    Future<JsonObject> created = users.insert(body.getString("username"), body.getString("password_hash"),
+        body.getString("role", "user"));
+    created.onSuccess(user -> vertx.eventBus().publish(USERS_CHANGED, user.copy()));
+    reply(msg, created, failure -> isUniqueViolation(failure)
+        ? BusError.CONFLICT.exception("username '" + body.getString("username") + "' is taken") : null);
+  }
+
+  private void disableUser(Message<JsonObject> msg) {
+    String username = msg.body().getString("username");
+    reply(msg, users.disable(username).compose(done -> {
+      if (!done) {
+        return Future.failedFuture(BusError.NOT_FOUND.exception("no user '" + username + "'"));
+      }
+      vertx.eventBus().publish(USERS_CHANGED, new JsonObject().put("username", username).put("disabled", true));
+      return Future.succeededFuture(new JsonObject().put("username", username).put("disabled", true));
+    }));
+  }
+
+  private void bootstrapAdmin(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    if (body.getBoolean("check_only", false)) {
+      reply(msg, users.anyUser().map(any -> new JsonObject().put("needed", !any)));
+      return;
+    }
+    reply(msg, users.insertAdminIfNone(body.getString("username"), body.getString("password_hash"))
+        .map(created -> new JsonObject().put("created", created)));
+  }
+
+  private void createCall(Message<JsonObject> msg) {
+    JsonObject call = msg.body();
+    String key = call.getString("idempotency_key");
+    reply(msg, calls.insert(call).compose(inserted -> {
+      if (inserted.isPresent()) {
+        return Future.succeededFuture(new JsonObject().put("created", true).put("call", inserted.get()));
+      }
+      // Same owner and key as an earlier request: return that call, never dial twice.
+      return calls.findByIdempotencyKey(call.getString("owner"), key).compose(existing -> {
+        if (existing.isEmpty()) {
+          return Future.failedFuture(BusError.CONFLICT.exception("idempotency key in use, retry"));
+        }
+        JsonObject first = existing.get();
+        Object firstHash = first.remove("request_hash");
+        if (!call.getString("request_hash", "").equals(firstHash)) {
+          return Future.failedFuture(BusError.UNPROCESSABLE.exception(
+              "Idempotency-Key '" + key + "' was already used with a different request body"));
+        }
+        return Future.succeededFuture(new JsonObject().put("created", false).put("call", first));
+      });
+    }));
+  }
+
+  private void getCall(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    reply(msg, parseUuid(body.getString("call_id")).compose(calls::find)
+        .compose(found -> found.filter(call -> visible(body, call.getString("owner")))
+            .map(Future::succeededFuture)
+            .orElseGet(() -> Future.failedFuture(notFound(body.getString("call_id"))))));
+  }
+
+  private void callEvents(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    reply(msg, parseUuid(body.getString("call_id")).compose(calls::events)
+        .compose(found -> found.filter(timeline -> visible(body, (String) timeline.remove("owner")))
+            .map(Future::succeededFuture)
+            .orElseGet(() -> Future.failedFuture(notFound(body.getString("call_id"))))));
+  }
+
+  private void listCalls(Message<JsonObject> msg) {
+    JsonObject q = msg.body();
+    int limit = q.getInteger("limit", 20);
+    OffsetDateTime cursorAt = null;
+    UUID cursorId = null;
+    String cursor = q.getString("cursor");
+    if (cursor != null) {
+      PageCursor decoded = PageCursor.decode(cursor).orElse(null);
+      if (decoded == null) {
+        BusError.INVALID.reply(msg, "cursor is not one this service issued");
+        return;
+      }
+      cursorAt = decoded.createdAt();
+      cursorId = decoded.id();
+    }
+    OffsetDateTime after;
+    OffsetDateTime before;
+    try {
+      after = time(q.getString("created_after"));
+      before = time(q.getString("created_before"));
+    } catch (DateTimeParseException e) {
+      BusError.INVALID.reply(msg, "created_after/created_before must be RFC 3339 date-times");
+      return;
+    }
+    String owner = q.getBoolean("admin", false) ? null : q.getString("owner");
+    // One extra row tells whether there is a next page without a count query.
+    reply(msg, calls.list(owner, q.getString("status"), q.getString("phone_number"), after, before, cursorAt, cursorId,
+        limit + 1).map(items -> page(items, limit)));
+  }
+
+  private static JsonObject page(JsonArray items, int limit) {
+    String next = null;
+    if (items.size() > limit) {
+      items.remove(limit);
+      JsonObject last = items.getJsonObject(limit - 1);
+      next = new PageCursor(OffsetDateTime.parse(last.getString("created_at")),
+          UUID.fromString(last.getString("call_id"))).encode();
+    }
+    return new JsonObject().put("items", items).put("next_cursor", next);
+  }
+
+  private void transition(Message<JsonObject> msg) {
+    JsonObject t = msg.body();
+    CallState to = CallState.of(t.getString("status"));
+    OffsetDateTime at = OffsetDateTime.parse(t.getString("at"));
+    Future<JsonObject> applied = parseUuid(t.getString("call_id")).compose(id -> calls.transition(id, to.value(), at,
+            to.isTerminal(), to.allowedPredecessorValues(), t.getString("failure_reason"),
+            t.getInteger("hangup_cause"), t.getString("hangup_cause_text"), t.getString("channel"),
+            t.getString("source", "api")))
+        .map(updated -> {
+          if (updated.isEmpty()) {
+            return new JsonObject().put("applied", false);
+          }
+          JsonObject call = updated.get();
+          String previous = (String) call.remove("previous_status");
+          publish(call, previous, Rows.time(at));
+          return new JsonObject().put("applied", true).put("call", call);
+        });
+    reply(msg, applied);
+  }
+
+  private void publish(JsonObject call, String previous, String at) {
+    JsonObject changed = CallStatusChanged.of(call, previous, at);
+    EventBus bus = vertx.eventBus();
+    bus.publish(CALL_STATUS_ALL, changed);
+    bus.publish(callStatusOf(call.getString("owner")), changed);
+  }
+
+  private static boolean visible(JsonObject request, String owner) {
+    return request.getBoolean("admin", false) || owner != null && owner.equals(request.getString("owner"));
+  }
+
+  private static Throwable notFound(String callId) {
+    return BusError.NOT_FOUND.exception("no call " + callId);
+  }
+
+  private static Future<UUID> parseUuid(String value) {
+    try {
+      return Future.succeededFuture(UUID.fromString(value));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return Future.failedFuture(BusError.NOT_FOUND.exception("no call " + value));
+    }
+  }
+
+  private static OffsetDateTime time(String value) {
+    return value == null ? null : OffsetDateTime.parse(value);
+  }
+
+  private static boolean isUniqueViolation(Throwable failure) {
+    return failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
+  }
+
+  private static void reply(Message<JsonObject> msg, Future<JsonObject> result) {
+    reply(msg, result, failure -> null);
+  }
+
+  /** Replies with the result, or fails the message with a typed code; unexpected errors are logged once. */
+  private static void reply(Message<JsonObject> msg, Future<JsonObject> result,
+      Function<Throwable, Throwable> translate) {
+    result.onSuccess(msg::reply).onFailure(failure -> {
+      Throwable mapped = translate.apply(failure);
+      Throwable effective = mapped != null ? mapped : failure;
+      if (effective instanceof io.vertx.core.eventbus.ReplyException reply) {
+        msg.fail(reply.failureCode(), reply.getMessage());
+      } else {
+        LOG.error("Database request on {} failed: {}", msg.address(), failure.toString());
+        msg.fail(BusError.UNAVAILABLE.code(), "database unavailable: " + failure.getMessage());
+      }
+    });
+  }
+}

@@ -1,0 +1,54 @@
+package dev.contactcenter.sandbox;
+
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which WebSocket receives the events of which Stasis application.
+ *
+ * <p>Like Asterisk, an application has one event stream: the socket that connected last takes it,
+ * and an earlier socket for the same application stays open but receives nothing more. An
+ * application with no socket is not registered, and its events are dropped.
+ */
+final class EventStreams {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventStreams.class);
+
+  private final Map<String, ServerWebSocket> sockets = new HashMap<>();
+
+  void attach(List<String> apps, ServerWebSocket socket) {
+    for (String app : apps) {
+      if (sockets.put(app, socket) != null) {
+        LOG.debug("A newer WebSocket takes the event stream of application {}", app);
+      }
+    }
+    LOG.debug("WebSocket from {} registered applications {}", socket.remoteAddress(), apps);
+    // Only the socket that still holds an application may unregister it.
+    socket.closeHandler(closed -> apps.forEach(app -> {
+      if (sockets.remove(app, socket)) {
+        LOG.debug("Application {} unregistered: its WebSocket closed", app);
+      }
+    }));
+    socket.exceptionHandler(e -> LOG.debug("WebSocket for applications {} failed", apps, e));
+  }
+
+  boolean isRegistered(String app) {
+    return sockets.containsKey(app);
+  }
+
+  void send(String app, JsonObject event) {
+    ServerWebSocket socket = sockets.get(app);
+    if (socket == null) {
+      LOG.trace("No WebSocket for application {}: {} dropped", app, event.getString("type"));
+      return;
+    }
+    LOG.trace("To {}: {}", app, event.getString("type"));
+    // A socket closing right now fails this write; Asterisk loses such events too.
+    socket.writeTextMessage(event.encode());
+  }
+}

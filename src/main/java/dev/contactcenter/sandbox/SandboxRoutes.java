@@ -1,0 +1,316 @@
+package dev.contactcenter.sandbox;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side of the sandbox: the handful of ARI resources the service uses, with Asterisk's
+ * status codes and messages, and the {@code /ari/events} WebSocket.
+ */
+final class SandboxRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SandboxRoutes.class);
+  private static final List<String> EVENT_SOURCE_SCHEMES =
+      List.of("channel:", "bridge:", "endpoint:", "deviceState:");
+
+  private final CallSimulator calls;
+  private final EventStreams streams;
+  private final JsonObject info;
+
+  SandboxRoutes(CallSimulator calls, EventStreams streams, JsonObject info) {
+    this.calls = calls;
+    this.streams = streams;
+    this.info = info;
+  }
+
+  Router router(Vertx vertx, AriAuthHandler auth) {
+    Router router = Router.router(vertx);
+    router.route("/ari/*").handler(auth);
+    router.get("/ari/asterisk/info").handler(this::asteriskInfo);
+    router.get("/ari/events").handler(this::events);
+    router.get("/ari/channels").handler(this::listChannels);
+    router.post("/ari/channels").handler(BodyHandler.create()).handler(this::originate);
+    router.post("/ari/channels/:channelId/continue").handler(this::continueInDialplan);
+    router.post("/ari/channels/:channelId").handler(BodyHandler.create()).handler(this::originate);
+    router.get("/ari/channels/:channelId").handler(this::getChannel);
+    router.delete("/ari/channels/:channelId").handler(this::hangup);
+    router.post("/ari/applications/:app/subscription").handler(this::subscribe);
+    router.errorHandler(404, ctx -> AriResponses.error(ctx, 404, "Resource not found"));
+    router.errorHandler(405, ctx -> AriResponses.error(ctx, 405, "Invalid method"));
+    router.errorHandler(500, ctx -> {
+      LOG.warn("ARI sandbox failed on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+      AriResponses.error(ctx, 500, "Internal Server Error");
+    });
+    return router;
+  }
+
+  private void asteriskInfo(RoutingContext ctx) {
+    String only = param(ctx, "only");
+    if (only == null) {
+      AriResponses.json(ctx, 200, info);
+      return;
+    }
+    JsonObject filtered = new JsonObject();
+    for (String part : only.split(",")) {
+      if (info.containsKey(part.trim())) {
+        filtered.put(part.trim(), info.getValue(part.trim()));
+      }
+    }
+    AriResponses.json(ctx, 200, filtered.put("sandbox", true));
+  }
+
+  private void events(RoutingContext ctx) {
+    List<String> apps = commaSeparated(ctx.queryParam("app"));
+    if (apps.isEmpty()) {
+      AriResponses.error(ctx, 400, "HTTP request is missing param: [app]");
+      return;
+    }
+    if (!ctx.request().canUpgradeToWebSocket()) {
+      AriResponses.error(ctx, 400, "Expected a WebSocket upgrade");
+      return;
+    }
+    ctx.request().toWebSocket()
+        .onSuccess(socket -> streams.attach(apps, socket))
+        .onFailure(e -> LOG.debug("WebSocket upgrade for applications {} failed", apps, e));
+  }
+
+  private void listChannels(RoutingContext ctx) {
+    JsonArray channels = new JsonArray();
+    calls.live().forEach(call -> channels.add(call.toJson()));
+    AriResponses.json(ctx, 200, channels);
+  }
+
+  private void getChannel(RoutingContext ctx) {
+    SimulatedCall call = calls.find(ctx.pathParam("channelId"));
+    if (call == null) {
+      AriResponses.error(ctx, 404, "Channel not found");
+      return;
+    }
+    AriResponses.json(ctx, 200, call.toJson());
+  }
+
+  /** {@code POST /channels} and {@code POST /channels/{channelId}}; parameters may also come in the body. */
+  private void originate(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().isEmpty() ? new JsonObject() : ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      AriResponses.error(ctx, 400, "Request body is not a JSON object");
+      return;
+    }
+    if (body == null) {
+      body = new JsonObject();
+    }
+    if (body.containsKey("variables") && !(body.getValue("variables") instanceof JsonObject)) {
+      AriResponses.error(ctx, 400, "variables must be a JSON object");
+      return;
+    }
+    String endpoint = arg(ctx, body, "endpoint");
+    if (endpoint == null || endpoint.isEmpty()) {
+      AriResponses.error(ctx, 400, "Endpoint must be specified");
+      return;
+    }
+    DialTarget target;
+    try {
+      target = DialTarget.parse(endpoint);
+    } catch (IllegalArgumentException e) {
+      AriResponses.error(ctx, 400, e.getMessage());
+      return;
+    }
+    String app = arg(ctx, body, "app");
+    if (app == null || app.isEmpty()) {
+      AriResponses.error(ctx, 400, arg(ctx, body, "extension") == null
+          ? "Application or extension must be specified"
+          : "The ARI sandbox only simulates origination into a Stasis application (app)");
+      return;
+    }
+    int timeoutSeconds;
+    try {
+      String timeout = arg(ctx, body, "timeout");
+      timeoutSeconds = timeout == null || timeout.isEmpty() ? 30 : Integer.parseInt(timeout.trim());
+    } catch (NumberFormatException e) {
+      AriResponses.error(ctx, 400, "timeout must be an integer");
+      return;
+    }
+    if (!target.isKnownTech()) {
+      // Asterisk cannot allocate a channel for a driver that is not loaded.
+      AriResponses.allocationFailed(ctx);
+      return;
+    }
+    if (!streams.isRegistered(app)) {
+      AriResponses.error(ctx, 400, "Application '" + app + "' not registered");
+      return;
+    }
+    String channelId = firstNonEmpty(ctx.pathParam("channelId"), arg(ctx, body, "channelId"));
+    if (channelId == null) {
+      channelId = UUID.randomUUID().toString();
+    }
+    if (calls.find(channelId) != null) {
+      AriResponses.error(ctx, 409, "Channel with given unique ID already exists");
+      return;
+    }
+    String otherChannelId = firstNonEmpty(arg(ctx, body, "otherChannelId"), channelId + ";2");
+    String appArgs = arg(ctx, body, "appArgs");
+    List<String> args = appArgs == null || appArgs.isEmpty() ? List.of() : List.of(appArgs.split(",", -1));
+    SimulatedCall call = calls.create(new Origination(channelId, otherChannelId, target, app, args,
+        CallerId.parse(arg(ctx, body, "callerId")), Origination.dialTimeoutMs(timeoutSeconds)));
+    AriResponses.json(ctx, 200, call.toJson());
+    call.start();
+  }
+
+  private void hangup(RoutingContext ctx) {
+    SimulatedCall call = calls.find(ctx.pathParam("channelId"));
+    if (call == null) {
+      AriResponses.error(ctx, 404, "Channel not found");
+      return;
+    }
+    String reasonCode = param(ctx, "reason_code");
+    String reason = param(ctx, "reason");
+    int cause = HangupCauses.NORMAL_CLEARING;
+    if (reasonCode != null && reason != null) {
+      AriResponses.error(ctx, 400, "The reason and reason_code can't both be specified");
+      return;
+    }
+    if (reasonCode != null) {
+      try {
+        cause = Integer.parseInt(reasonCode.trim());
+      } catch (NumberFormatException e) {
+        AriResponses.error(ctx, 400, "Invalid reason for hangup provided");
+        return;
+      }
+    } else if (reason != null) {
+      OptionalInt byName = HangupCauses.forReason(reason);
+      if (byName.isEmpty()) {
+        AriResponses.error(ctx, 400, "Invalid reason for hangup provided");
+        return;
+      }
+      cause = byName.getAsInt();
+    }
+    // Asterisk publishes the hang-up request before it answers 204.
+    call.hangUpByClient(cause);
+    AriResponses.noContent(ctx);
+  }
+
+  private void continueInDialplan(RoutingContext ctx) {
+    SimulatedCall call = calls.find(ctx.pathParam("channelId"));
+    if (call == null) {
+      AriResponses.error(ctx, 404, "Channel not found");
+      return;
+    }
+    if (!call.inStasis()) {
+      AriResponses.error(ctx, 409, "Channel not in Stasis application");
+      return;
+    }
+    String context = param(ctx, "context");
+    String extension = param(ctx, "extension");
+    int priority;
+    try {
+      String given = param(ctx, "priority");
+      priority = given == null ? 0 : Integer.parseInt(given.trim());
+    } catch (NumberFormatException e) {
+      AriResponses.error(ctx, 400, "priority must be an integer");
+      return;
+    }
+    JsonObject dialplan = call.toJson().getJsonObject("dialplan");
+    // Defaults as in Asterisk: no context keeps the current one; a new context starts at s,1.
+    String targetContext = context == null ? dialplan.getString("context") : context;
+    String targetExten = extension != null ? extension
+        : context == null ? dialplan.getString("exten") : "s";
+    int targetPriority = priority > 0 ? priority
+        : context == null && extension == null ? dialplan.getInteger("priority") + 1 : 1;
+    AriResponses.noContent(ctx);
+    call.continueInDialplan(targetContext, targetExten, targetPriority);
+  }
+
+  private void subscribe(RoutingContext ctx) {
+    String app = ctx.pathParam("app");
+    List<String> sources = commaSeparated(ctx.queryParam("eventSource"));
+    if (sources.isEmpty()) {
+      AriResponses.error(ctx, 400, "Missing parameter eventSource");
+      return;
+    }
+    if (!streams.isRegistered(app)) {
+      AriResponses.error(ctx, 404, "Application not found");
+      return;
+    }
+    List<SimulatedCall> subscribed = new ArrayList<>();
+    for (String source : sources) {
+      if (EVENT_SOURCE_SCHEMES.stream().noneMatch(source::startsWith)) {
+        AriResponses.error(ctx, 400, "Invalid event source URI scheme");
+        return;
+      }
+      SimulatedCall call = source.startsWith("channel:") ? findEitherHalf(source.substring(8)) : null;
+      if (call == null) {
+        // The sandbox has no bridges, endpoints or device states to subscribe to.
+        AriResponses.error(ctx, 422, "Event source does not exist");
+        return;
+      }
+      subscribed.add(call);
+    }
+    JsonArray channelIds = new JsonArray();
+    for (SimulatedCall call : subscribed) {
+      call.subscribe();
+      channelIds.add(call.id());
+      if (call.peerId() != null) {
+        channelIds.add(call.peerId());
+      }
+    }
+    AriResponses.json(ctx, 200, new JsonObject()
+        .put("name", app)
+        .put("channel_ids", channelIds)
+        .put("bridge_ids", new JsonArray())
+        .put("endpoint_ids", new JsonArray())
+        .put("device_names", new JsonArray())
+        .put("events_allowed", new JsonArray())
+        .put("events_disallowed", new JsonArray()));
+  }
+
+  private SimulatedCall findEitherHalf(String channelId) {
+    SimulatedCall call = calls.find(channelId);
+    if (call == null && channelId.endsWith(";2")) {
+      call = calls.find(channelId.substring(0, channelId.length() - 2));
+    }
+    return call;
+  }
+
+  private static String param(RoutingContext ctx, String name) {
+    List<String> values = ctx.queryParam(name);
+    return values.isEmpty() ? null : values.get(0);
+  }
+
+  /** A query parameter, or the same key in the JSON body as ARI allows for originate. */
+  private static String arg(RoutingContext ctx, JsonObject body, String name) {
+    String value = param(ctx, name);
+    if (value == null && body.containsKey(name) && !(body.getValue(name) instanceof JsonObject)) {
+      value = String.valueOf(body.getValue(name));
+    }
+    return value;
+  }
+
+  private static String firstNonEmpty(String first, String second) {
+    return first != null && !first.isEmpty() ? first : second;
+  }
+
+  private static List<String> commaSeparated(List<String> values) {
+    List<String> parts = new ArrayList<>();
+    for (String value : values) {
+      for (String part : value.split(",")) {
+        if (!part.isBlank()) {
+          parts.add(part.trim());
+        }
+      }
+    }
+    return parts;
+  }
+}

@@ -1,0 +1,262 @@
+package dev.contactcenter.sandbox;
+
+import static dev.contactcenter.sandbox.CallSimulator.NO_TIMER;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One simulated outbound call: the originated channel, the {@code ;2} half when the endpoint is a
+ * Local channel, and the steps callee and IVR take, each publishing the events Asterisk 22 publishes
+ * for it (see {@code shared/reference/asterisk22-ari-traces.md}).
+ *
+ * <p>Traps of the real thing are kept on purpose: busy and congestion end with
+ * {@code ChannelDestroyed cause=0} and show the outcome only in {@code Dial}; a rejected call says
+ * {@code NOANSWER} in {@code Dial}; the IVR's own {@code Hangup()} publishes no
+ * {@code ChannelHangupRequest} on the channel; after {@code continue} the application receives the
+ * channel's events only if it subscribed to the channel.
+ */
+final class SimulatedCall {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SimulatedCall.class);
+
+  private enum Phase { DIALING, RINGING, STASIS, DIALPLAN, ENDED }
+
+  private final CallSimulator sim;
+  private final AriEvents events;
+  private final SandboxChannel channel;
+  private final SandboxChannel peer;
+  private final String app;
+  private final List<String> args;
+  private final String dialstring;
+  private final CallOutcome outcome;
+  private final long dialTimeoutMs;
+  private Phase phase = Phase.DIALING;
+  private boolean subscribed;
+  private long stepTimer = NO_TIMER;
+  private long deadlineTimer = NO_TIMER;
+
+  SimulatedCall(CallSimulator sim, Origination origination, int sequence, long now) {
+    DialTarget target = origination.target();
+    this.sim = sim;
+    this.events = sim.events();
+    this.app = origination.app();
+    this.args = List.copyOf(origination.args());
+    this.dialstring = target.resource();
+    this.outcome = target.outcome();
+    this.dialTimeoutMs = origination.dialTimeoutMs();
+    CallerId callerId = origination.callerId();
+    // Originate shows the caller id as both caller and connected line of the dialled channel.
+    this.channel = new SandboxChannel(origination.channelId(), target.channelName(sequence, 1), now,
+        callerId, callerId, SandboxChannel.DOWN)
+        .at(target.context(), target.exten(), 1, "AppDial2", "(Outgoing Line)");
+    this.peer = !target.isLocal() ? null
+        : new SandboxChannel(origination.otherChannelId(), target.channelName(sequence, 2), now,
+            callerId, CallerId.EMPTY, SandboxChannel.RING)
+            .at(target.context(), target.exten(), 1, outcome.calleeApp(), outcome.calleeAppData());
+  }
+
+  String id() {
+    return channel.id;
+  }
+
+  /** The {@code ;2} half's id, or null for a non-Local endpoint. */
+  String peerId() {
+    return peer == null ? null : peer.id;
+  }
+
+  JsonObject toJson() {
+    return channel.toJson();
+  }
+
+  boolean inStasis() {
+    return phase == Phase.STASIS;
+  }
+
+  /** The application subscribed to the channel, so its events keep coming after it leaves Stasis. */
+  void subscribe() {
+    subscribed = true;
+  }
+
+  /** Dials: the first events go out now, the callee's reaction now or later by outcome. */
+  void start() {
+    long at = sim.nowMs();
+    LOG.debug("Channel {} dials {} ({})", channel.id, dialstring, outcome);
+    emit(events.dial(at, app, channel, dialstring, ""));
+    if (peer != null) {
+      emit(events.dialplan(at, app, peer));
+    }
+    switch (outcome) {
+      case ANSWERED, CALLEE_HANGS_UP, NO_ANSWER -> ring(at);
+      case BUSY -> failAtOnce(at, "BUSY", HangupCauses.USER_BUSY);
+      case CONGESTION -> failAtOnce(at, "CONGESTION", HangupCauses.CONGESTION);
+      case REJECTED -> refuse(at, HangupCauses.CALL_REJECTED);
+      case UNALLOCATED -> refuse(at, HangupCauses.UNALLOCATED);
+      default -> throw new IllegalStateException("unhandled outcome " + outcome);
+    }
+  }
+
+  /**
+   * Leaves Stasis for the dialplan, where the simulated IVR runs: {@code NoOp}, {@code Answer},
+   * {@code Wait}, then {@code Hangup} after the IVR time (the hold time for extension {@code hold}).
+   * The route has checked that the channel is in Stasis.
+   */
+  void continueInDialplan(String context, String exten, int priority) {
+    long at = sim.nowMs();
+    emit(events.stasisEnd(at, app, channel));
+    phase = Phase.DIALPLAN;
+    long ivrMs = "hold".equals(exten) ? sim.timing().holdMs() : sim.timing().ivrMs();
+    emit(events.dialplan(at, app, channel.at(context, exten, priority, "NoOp", "IVR")));
+    emit(events.dialplan(at, app, channel.at(context, exten, priority + 1, "Answer", "")));
+    emit(events.dialplan(at, app,
+        channel.at(context, exten, priority + 2, "Wait", Long.toString(ivrMs / 1000))));
+    stepTimer = sim.schedule(ivrMs, this::ivrHangsUp);
+  }
+
+  /**
+   * {@code DELETE /channels/{id}}: Asterisk's soft hang-up (cause 32, soft), then the channel ends
+   * with the cause from {@code reason}/{@code reason_code}.
+   */
+  void hangUpByClient(int cause) {
+    long at = sim.nowMs();
+    LOG.debug("Channel {} hung up through ARI, cause {}", channel.id, cause);
+    emit(events.hangupRequest(at, app, channel, HangupCauses.SOFTHANGUP_EXPLICIT, true));
+    if (phase == Phase.DIALING || phase == Phase.RINGING) {
+      emit(events.dial(at, app, channel, dialstring, "NOANSWER"));
+    } else if (phase == Phase.STASIS) {
+      emit(events.stasisEnd(at, app, channel));
+    }
+    if (peer != null) {
+      emit(events.hangupRequest(at, app, peer, HangupCauses.NORMAL_CLEARING, false));
+    }
+    destroy(at, cause, cause);
+  }
+
+  /** Ends the call silently because the sandbox stops. */
+  void abandon() {
+    phase = Phase.ENDED;
+    cancelTimers();
+  }
+
+  private void ring(long at) {
+    phase = Phase.RINGING;
+    channel.state(SandboxChannel.RINGING);
+    emit(events.stateChange(at, app, channel));
+    emit(events.dial(at, app, channel, dialstring, "RINGING"));
+    if (outcome.answers()) {
+      stepTimer = sim.schedule(sim.timing().ringMs(), this::answer);
+    }
+    if (dialTimeoutMs != Origination.NO_TIMEOUT) {
+      deadlineTimer = sim.schedule(dialTimeoutMs, this::dialTimesOut);
+    }
+  }
+
+  private void answer() {
+    if (phase != Phase.RINGING) {
+      return;
+    }
+    long at = sim.nowMs();
+    sim.cancel(deadlineTimer);
+    phase = Phase.STASIS;
+    channel.state(SandboxChannel.UP);
+    emit(events.stateChange(at, app, channel));
+    emit(events.dial(at, app, channel, dialstring, "ANSWER"));
+    if (peer != null) {
+      peer.state(SandboxChannel.UP);
+      emit(events.stateChange(at, app, peer));
+    }
+    String stasisData = args.isEmpty() ? app : app + "," + String.join(",", args);
+    channel.at(channel.context(), channel.exten(), channel.priority(), "Stasis", stasisData);
+    emit(events.stasisStart(at, app, channel, new JsonArray(args)));
+    long calleeLeavesMs = outcome == CallOutcome.CALLEE_HANGS_UP
+        ? sim.timing().calleeHangupMs() : sim.timing().calleeStayMs();
+    deadlineTimer = sim.schedule(calleeLeavesMs, this::calleeHangsUp);
+  }
+
+  // Originate timeout: only the ;2 half gets a hang-up request; Dial publishes no final status.
+  private void dialTimesOut() {
+    if (phase != Phase.RINGING) {
+      return;
+    }
+    long at = sim.nowMs();
+    if (peer != null) {
+      emit(events.hangupRequest(at, app, peer, HangupCauses.NO_ANSWER, false));
+    }
+    destroy(at, HangupCauses.NO_ANSWER, HangupCauses.NO_ANSWER);
+  }
+
+  // Busy and congestion: the originated channel never rings and dies with cause 0.
+  private void failAtOnce(long at, String dialstatus, int calleeCause) {
+    if (peer != null) {
+      peer.state(SandboxChannel.BUSY);
+      emit(events.stateChange(at, app, peer));
+    }
+    emit(events.dial(at, app, channel, dialstring, dialstatus));
+    destroy(at, HangupCauses.UNKNOWN, calleeCause);
+  }
+
+  // Hangup(cause) in the callee's dialplan: the cause reaches the channel, Dial says NOANSWER.
+  private void refuse(long at, int cause) {
+    emit(events.hangupRequest(at, app, channel, cause, false));
+    if (peer != null) {
+      emit(events.destroyed(at, app, peer, cause));
+    }
+    emit(events.dial(at, app, channel, dialstring, "NOANSWER"));
+    destroy(at, cause, -1);
+  }
+
+  private void calleeHangsUp() {
+    if (phase != Phase.STASIS && phase != Phase.DIALPLAN) {
+      return;
+    }
+    long at = sim.nowMs();
+    emit(events.hangupRequest(at, app, channel, HangupCauses.NORMAL_CLEARING, false));
+    if (phase == Phase.STASIS) {
+      emit(events.stasisEnd(at, app, channel));
+    }
+    destroy(at, HangupCauses.NORMAL_CLEARING, HangupCauses.NORMAL_CLEARING);
+  }
+
+  private void ivrHangsUp() {
+    if (phase != Phase.DIALPLAN) {
+      return;
+    }
+    long at = sim.nowMs();
+    emit(events.dialplan(at, app,
+        channel.at(channel.context(), channel.exten(), channel.priority() + 1, "Hangup", "")));
+    if (peer != null) {
+      emit(events.hangupRequest(at, app, peer, HangupCauses.NORMAL_CLEARING, false));
+    }
+    destroy(at, HangupCauses.NORMAL_CLEARING, HangupCauses.NORMAL_CLEARING);
+  }
+
+  /** Publishes {@code ChannelDestroyed} (for the {@code ;2} half too unless its cause is negative). */
+  private void destroy(long at, int cause, int peerCause) {
+    emit(events.destroyed(at, app, channel, cause));
+    if (peer != null && peerCause >= 0) {
+      emit(events.destroyed(at, app, peer, peerCause));
+    }
+    phase = Phase.ENDED;
+    cancelTimers();
+    sim.ended(this);
+    LOG.debug("Channel {} destroyed, cause {}", channel.id, cause);
+  }
+
+  private void cancelTimers() {
+    sim.cancel(stepTimer);
+    sim.cancel(deadlineTimer);
+    stepTimer = NO_TIMER;
+    deadlineTimer = NO_TIMER;
+  }
+
+  private void emit(JsonObject event) {
+    // After continue, Asterisk sends the channel's events only to an application subscribed to it.
+    if (phase == Phase.DIALPLAN && !subscribed) {
+      return;
+    }
+    sim.streams().send(app, event);
+  }
+}
