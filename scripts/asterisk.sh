@@ -3,8 +3,9 @@
 # for the Contact Center API integration tests. See docs/ASTERISK.md.
 set -euo pipefail
 
-readonly SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-readonly PROJECT_DIR="$(cd "${SCRIPT_DIR}/.." && pwd)"
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PROJECT_DIR="$(cd "${SCRIPT_DIR}/.." && pwd)"
+readonly SCRIPT_DIR PROJECT_DIR
 
 readonly ROOT="${ASTERISK_ROOT:-/var/cache/contact-center-api/asterisk-sid}"
 readonly RUN_DIR="${ASTERISK_RUN_DIR:-${ROOT}/run-state}"
@@ -159,6 +160,7 @@ cmd_provision() {
   fi
 
   local version
+  # shellcheck disable=SC2016 # ${Version} is dpkg-query's field, not a shell variable
   version=$(chroot "${ROOT}" dpkg-query -W -f '${Version}' asterisk) ||
     die "asterisk is not installed in ${ROOT}"
   printf 'asterisk %s, provisioned %s from %s\n' "${version}" "$(date -u +%FT%TZ)" "${mirror}" >"${MARKER}"
@@ -176,11 +178,19 @@ chroot_pids() {
 
 kill_chroot_processes() {
   local pids
-  pids=$(chroot_pids)
-  [[ -n ${pids} ]] || return 0
-  log "killing processes left in the chroot: $(echo ${pids})"
-  kill -TERM ${pids} 2>/dev/null || true
-  wait_until_gone 5 ${pids} || { kill -KILL ${pids} 2>/dev/null || true; wait_until_gone 5 ${pids} || true; }
+  mapfile -t pids < <(chroot_pids)
+  ((${#pids[@]})) || return 0
+  log "killing processes left in the chroot: ${pids[*]}"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  if ! wait_until_gone 5 "${pids[@]}"; then
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    wait_until_gone 5 "${pids[@]}" || log "warning: still running: ${pids[*]}"
+  fi
+}
+
+# A zombie (exited, not yet reaped) still has /proc/PID: only count processes that really run.
+is_alive() {
+  [[ -e /proc/$1 ]] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
 }
 
 # wait_until_gone SECONDS PID... : 0 when none of the pids is alive any more.
@@ -190,10 +200,7 @@ wait_until_gone() {
   while :; do
     alive=0
     for pid in "$@"; do
-      # A zombie still has /proc/PID; only count processes that really run.
-      if [[ -e /proc/${pid} ]] && ! grep -q '^State:.*Z' "/proc/${pid}/status" 2>/dev/null; then
-        alive=1
-      fi
+      is_alive "${pid}" && alive=1
     done
     ((alive)) || return 0
     (( $(now_ms) < deadline )) || return 1
@@ -206,7 +213,7 @@ running_pid() {
   local pid
   [[ -f ${PID_FILE} ]] || return 1
   pid=$(<"${PID_FILE}")
-  [[ ${pid} =~ ^[0-9]+$ && -e /proc/${pid} ]] || return 1
+  [[ ${pid} =~ ^[0-9]+$ ]] && is_alive "${pid}" || return 1
   [[ $(readlink "/proc/${pid}/root" 2>/dev/null) == "$(realpath "${ROOT}")" ]] || return 1
   printf '%s\n' "${pid}"
 }
@@ -303,7 +310,10 @@ cmd_start() {
   require_root
   is_provisioned || die "${ROOT} is not provisioned; run 'scripts/asterisk.sh provision' first"
   take_lock
-  [[ -z ${port} || ( ${port} =~ ^[0-9]+$ && port -ge 1 && port -le 65535 ) ]] || die "bad port: ${port}"
+  if [[ -n ${port} ]]; then
+    # shellcheck disable=SC2015 # die when any of the three fails
+    [[ ${port} =~ ^[0-9]{1,5}$ ]] && port=$((10#${port})) && ((port >= 1 && port <= 65535)) || die "bad port: ${port}"
+  fi
 
   local t0
   t0=$(now_ms)
@@ -341,7 +351,7 @@ cmd_start() {
   while :; do
     status=$(ari_status "${port}" "${user}" "${password}")
     [[ ${status} == 200 ]] && break
-    [[ -e /proc/${pid} ]] || start_failed "asterisk exited during start-up"
+    is_alive "${pid}" || start_failed "asterisk exited during start-up"
     (( $(now_ms) < deadline )) || start_failed "ARI did not answer 200 within ${START_TIMEOUT_S}s (last HTTP status ${status})"
     sleep 0.1
   done
@@ -363,12 +373,12 @@ cmd_start() {
 
 stop_asterisk() {
   local pids
-  pids=$(chroot_pids)
-  if [[ -n ${pids} ]]; then
+  mapfile -t pids < <(chroot_pids)
+  if ((${#pids[@]})); then
     # Orderly shutdown first; the control socket answers within milliseconds when Asterisk is up.
     timeout 5 chroot "${ROOT}" /usr/sbin/asterisk -C /etc/asterisk/asterisk.conf -rx 'core stop now' 9>&- \
       </dev/null >/dev/null 2>&1 || true
-    if ! wait_until_gone "${STOP_TIMEOUT_S}" ${pids}; then
+    if ! wait_until_gone "${STOP_TIMEOUT_S}" "${pids[@]}"; then
       log "asterisk still running after 'core stop now'; sending SIGTERM"
       kill_chroot_processes
     fi
@@ -407,6 +417,7 @@ cmd_status() {
 
 main() {
   local command=${1:-}
+  [[ ${ROOT} == /?* && $(realpath -m "${ROOT}") != / ]] || die "ASTERISK_ROOT must be an absolute path other than /"
   (($#)) && shift
   case ${command} in
     provision) cmd_provision "$@" ;;

@@ -1,0 +1,108 @@
+package dev.contactcenter.support;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The real Asterisk 22 of the integration tests, driven through {@code scripts/asterisk.sh} (a Debian sid chroot
+ * provisioned by {@code scripts/asterisk.sh provision}, which .ci/run does). Without a provisioned root the tests
+ * are skipped with the reason, except when REQUIRE_ASTERISK=1 or CI=true: then they fail.
+ */
+public final class TestAsterisk implements AutoCloseable {
+
+  private static final Path ROOT = Path.of(System.getenv().getOrDefault("ASTERISK_ROOT",
+      "/var/cache/contact-center-api/asterisk-sid"));
+
+  private final Path script;
+  private final int port;
+  private Map<String, String> env = Map.of();
+
+  private TestAsterisk(Path script, int port) {
+    this.script = script;
+    this.port = port;
+  }
+
+  /** Starts Asterisk on a free loopback port, or skips/fails the calling test as described above. */
+  public static TestAsterisk startOrSkip() throws Exception {
+    boolean required = "1".equals(System.getenv("REQUIRE_ASTERISK")) || "true".equals(System.getenv("CI"));
+    boolean provisioned = Files.isRegularFile(ROOT.resolve(".provisioned"));
+    if (!provisioned) {
+      String reason = "no provisioned Asterisk root at " + ROOT + " (run: sudo scripts/asterisk.sh provision)";
+      if (required) {
+        throw new AssertionError("Asterisk is required (REQUIRE_ASTERISK/CI) but " + reason);
+      }
+      Assumptions.abort(reason);
+    }
+    Path projectDir = Path.of(System.getenv().getOrDefault("PROJECT_DIR", ".")).toAbsolutePath();
+    TestAsterisk asterisk = new TestAsterisk(projectDir.resolve("scripts/asterisk.sh"), freePort());
+    asterisk.start();
+    return asterisk;
+  }
+
+  /** (Re)starts Asterisk on the same port, so the service's ARI_HTTP_URL stays valid. */
+  public void start() throws Exception {
+    String out = run("start", "--port", Integer.toString(port));
+    Map<String, String> parsed = new HashMap<>();
+    for (String line : out.split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        parsed.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+      }
+    }
+    if (!parsed.containsKey("ARI_HTTP_URL")) {
+      throw new IllegalStateException("scripts/asterisk.sh start printed no ARI_HTTP_URL: " + out);
+    }
+    env = Map.copyOf(parsed);
+  }
+
+  public void stop() throws Exception {
+    run("stop");
+  }
+
+  /** Environment for a service instance using this Asterisk, with its own ARI app (one event stream per app). */
+  public Map<String, String> serviceEnv(String appName) {
+    Map<String, String> service = TestApp.defaultEnv();
+    service.put("ARI_HTTP_URL", env.get("ARI_HTTP_URL"));
+    service.put("ARI_USERNAME", env.get("ARI_USERNAME"));
+    service.put("ARI_PASSWORD", env.get("ARI_PASSWORD"));
+    service.put("ARI_APP", appName);
+    service.put("ARI_ENDPOINT_TEMPLATE", env.get("ARI_ENDPOINT_TEMPLATE"));
+    service.put("DEFAULT_CONTEXT", env.get("DEFAULT_CONTEXT"));
+    return service;
+  }
+
+  @Override
+  public void close() throws Exception {
+    stop();
+  }
+
+  private String run(String... args) throws Exception {
+    String[] command = new String[args.length + 1];
+    command[0] = script.toString();
+    System.arraycopy(args, 0, command, 1, args.length);
+    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    byte[] stdout = process.getInputStream().readAllBytes();
+    if (!process.waitFor(120, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("scripts/asterisk.sh " + String.join(" ", args) + " timed out");
+    }
+    if (process.exitValue() != 0) {
+      throw new IllegalStateException("scripts/asterisk.sh " + String.join(" ", args) + " exited "
+          + process.exitValue());
+    }
+    return new String(stdout, StandardCharsets.UTF_8);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}
