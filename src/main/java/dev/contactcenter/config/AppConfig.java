@@ -36,7 +36,8 @@ public record AppConfig(
     String defaultExtension,
     int defaultPriority,
     int defaultTimeoutMs,
-    Optional<String> defaultCallerId) {
+    Optional<String> defaultCallerId,
+    double sandboxTimeScale) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
@@ -53,7 +54,7 @@ public record AppConfig(
         databaseUrl, databasePoolSize, dataDir, Optional.of(key), jwtIssuer, jwtAudience, accessTokenTtlSeconds,
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
-        defaultCallerId);
+        defaultCallerId, sandboxTimeScale);
   }
 
   public AppConfig withDatabaseUrl(String url) {
@@ -61,6 +62,6 @@ public record AppConfig(
         Optional.of(url), databasePoolSize, dataDir, secretKey, jwtIssuer, jwtAudience, accessTokenTtlSeconds,
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
-        defaultCallerId);
+        defaultCallerId, sandboxTimeScale);
   }
 }
