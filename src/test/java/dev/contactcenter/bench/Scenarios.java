@@ -52,7 +52,7 @@ final class Scenarios {
       try (Load load = new Load("127.0.0.1", svc.port(), 32)) {
         Supplier<Load.Request> read = () -> Load.Request.get(
             "/api/v2/calls/" + ids.get(ThreadLocalRandom.current().nextInt(ids.size())), auth);
-        load.closedLoop(32, bench.seconds(5, 1), read);
+        load.closedLoop(32, bench.seconds(10, 1), read);
         List<Double> rps = new ArrayList<>();
         List<Double> p50 = new ArrayList<>();
         List<Double> p99 = new ArrayList<>();
@@ -385,7 +385,7 @@ final class Scenarios {
         "/api/v2/calls/" + ids.get(ThreadLocalRandom.current().nextInt(ids.size())), auth);
     load.closedLoop(32, bench.seconds(3, 1), read);
     for (int i = 0; i < bench.runs; i++) {
-      Load.Result r = load.closedLoop(32, bench.seconds(5, 1), read);
+      Load.Result r = load.closedLoop(32, bench.seconds(10, 1), read);
       checkNoErrors("rows", r);
       p50.add(r.p50Ms());
       p99.add(r.p99Ms());
