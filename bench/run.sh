@@ -21,7 +21,11 @@ if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
   mvn -B -q ${MAVEN_OFFLINE:+-o} test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath \
     -Dmdep.includeScope=test >&2
 fi
-[[ -f target/bench.classpath ]] || { echo "bench: no target/bench.classpath; run without BENCH_SKIP_BUILD" >&2; exit 1; }
+# BENCH_SKIP_BUILD=1 (CI, right after mvn verify built the jar and the test classes): only the classpath is missing.
+[[ -f target/bench.classpath ]] || mvn -B -q ${MAVEN_OFFLINE:+-o} dependency:build-classpath \
+  -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
+[[ -f target/contact-center-api.jar && -d target/test-classes/dev/contactcenter/bench ]] ||
+  { echo "bench: build first (mvn -B package -DskipTests && mvn -B test-compile), or run without BENCH_SKIP_BUILD" >&2; exit 1; }
 
 pid=
 cleanup() {

@@ -43,6 +43,7 @@ public final class Bench {
   final String secret;
   Pg pg;
   Asterisk asterisk;
+  private final Map<String, Service> shared = new java.util.HashMap<>();
 
   private Bench(boolean smoke, int runs, boolean jfr, Path projectDir, Path workDir) {
     this.smoke = smoke;
@@ -130,6 +131,7 @@ public final class Bench {
     Scenarios s = new Scenarios(this);
     for (String scenario : scenarios) {
       System.out.println("bench: ---- " + scenario + (smoke ? " (smoke)" : "") + " ----");
+      long scenarioStart = System.nanoTime();
       try {
         switch (scenario) {
           case "status" -> s.statusReads();
@@ -153,6 +155,7 @@ public final class Bench {
         e.printStackTrace();
         report.fail(scenario + ": the scenario crashed: " + e);
       }
+      System.out.println(fmt("bench: ---- %s took %.0f s", scenario, (System.nanoTime() - scenarioStart) / 1e9));
     }
     closeAll();
 
@@ -183,10 +186,21 @@ public final class Bench {
 
   // ---- helpers shared by the scenarios ----
 
-  /** A service on a fresh database, with extra environment and the default JVM options (plus JFR if asked). */
-  Service service(String label, Map<String, String> extraEnv) throws IOException {
-    String db = pg.freshDatabase(label);
-    return service(label, db, extraEnv);
+  /**
+   * The service a scenario runs against, on a fresh database. In smoke mode scenarios with the same
+   * {@code sharedKey} (and so the same configuration) share one service, to keep the smoke run short; closing it
+   * then keeps it running until the end.
+   */
+  Service scenarioService(String label, String sharedKey, Map<String, String> extraEnv) throws IOException {
+    if (smoke && sharedKey != null && shared.containsKey(sharedKey)) {
+      return shared.get(sharedKey);
+    }
+    Service service = service(label, pg.freshDatabase(label), extraEnv);
+    if (smoke && sharedKey != null) {
+      service.keepOpenUntilExit();
+      shared.put(sharedKey, service);
+    }
+    return service;
   }
 
   Service service(String label, String databaseUrl, Map<String, String> extraEnv) throws IOException {

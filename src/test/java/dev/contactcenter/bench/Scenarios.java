@@ -46,7 +46,7 @@ final class Scenarios {
 
   void statusReads() throws Exception {
     String load0 = Machine.loadAverage();
-    try (Service svc = bench.service("status", Map.of())) {
+    try (Service svc = bench.scenarioService("status", "sandbox-fast", Map.of("SANDBOX_TIME_SCALE", "0"))) {
       String auth = "Bearer " + svc.adminToken();
       List<String> ids = createCalls(svc, auth, 100);
       try (Load load = new Load("127.0.0.1", svc.port(), 32)) {
@@ -82,8 +82,8 @@ final class Scenarios {
 
   void originateSandbox() throws Exception {
     String load0 = Machine.loadAverage();
-    String db = bench.pg.freshDatabase("originate");
-    try (Service svc = bench.service("originate", db, Map.of("SANDBOX_TIME_SCALE", "0"))) {
+    try (Service svc = bench.scenarioService("originate", "sandbox-fast", Map.of("SANDBOX_TIME_SCALE", "0"))) {
+      String db = svc.databaseUrl();
       String auth = "Bearer " + svc.adminToken();
       Map<String, String> accepted = new ConcurrentHashMap<>();
       AtomicLong seq = new AtomicLong();
@@ -124,8 +124,8 @@ final class Scenarios {
 
   void ingest() throws Exception {
     String load0 = Machine.loadAverage();
-    String db = bench.pg.freshDatabase("ingest");
-    try (Service svc = bench.service("ingest", db, Map.of("SANDBOX_TIME_SCALE", "0"))) {
+    try (Service svc = bench.scenarioService("ingest", "sandbox-fast", Map.of("SANDBOX_TIME_SCALE", "0"))) {
+      String db = svc.databaseUrl();
       String auth = "Bearer " + svc.adminToken();
       Map<String, String> accepted = new ConcurrentHashMap<>();
       // Answered calls: dialing, ringing, answered, completed; all but dialing come from ARI events.
@@ -165,10 +165,10 @@ final class Scenarios {
   void originateAsterisk() throws Exception {
     Map<String, String> env = new HashMap<>(bench.asterisk.env());
     env.put("ARI_ENDPOINT_TEMPLATE", BENCH_ENDPOINT);
-    String db = bench.pg.freshDatabase("asterisk");
-    try (Service svc = bench.service("asterisk", db, env);
+    try (Service svc = bench.scenarioService("asterisk", "asterisk", env);
         Load api = new Load("127.0.0.1", svc.port(), 512);
         Load ari = new Load("127.0.0.1", bench.asterisk.port(), 512)) {
+      String db = svc.databaseUrl();
       String auth = "Bearer " + svc.adminToken();
       String ariAuth = bench.asterisk.basicAuth();
       Map<String, String> accepted = new ConcurrentHashMap<>();
@@ -228,9 +228,9 @@ final class Scenarios {
   void freshness() throws Exception {
     Map<String, String> env = new HashMap<>(bench.asterisk.env());
     env.put("ARI_ENDPOINT_TEMPLATE", BENCH_ENDPOINT);
-    String db = bench.pg.freshDatabase("freshness");
-    try (Service svc = bench.service("freshness", db, env);
+    try (Service svc = bench.scenarioService("freshness", "asterisk", env);
         Load api = new Load("127.0.0.1", svc.port(), 1024)) {
+      String db = svc.databaseUrl();
       String auth = "Bearer " + svc.adminToken();
       double[] rates = bench.smoke ? new double[] {10} : new double[] {50, 100, 200};
       for (double rate : rates) {
@@ -297,8 +297,8 @@ final class Scenarios {
   void scale() throws Exception {
     String load0 = Machine.loadAverage();
     int active = bench.smoke ? 500 : 10_000;
-    String db = bench.pg.freshDatabase("scale");
-    try (Service svc = bench.service("scale", db, Map.of())) {
+    try (Service svc = bench.scenarioService("scale", "scale", Map.of())) {
+      String db = svc.databaseUrl();
       String auth = "Bearer " + svc.adminToken();
       double idleHeap = svc.heapAfterGcMiB();
       double idleRss = svc.rssMiB();
@@ -342,8 +342,8 @@ final class Scenarios {
     String load0 = Machine.loadAverage();
     int small = 1_000;
     int large = bench.smoke ? 20_000 : 1_000_000;
-    String db = bench.pg.freshDatabase("rows");
-    try (Service svc = bench.service("rows", db, Map.of())) {
+    try (Service svc = bench.scenarioService("rows", "scale", Map.of())) {
+      String db = svc.databaseUrl();
       String auth = "Bearer " + svc.adminToken();
       seed(db, 1, small);
       List<Double> p50Small = new ArrayList<>();
@@ -408,7 +408,7 @@ final class Scenarios {
 
   void startup() throws Exception {
     String load0 = Machine.loadAverage();
-    int n = Math.max(bench.runs, 1);
+    int n = bench.smoke ? 0 : bench.runs;
     // External PostgreSQL: the first start migrates the empty database; the runs are restarts.
     String db = bench.pg.freshDatabase("startup");
     List<Double> external = new ArrayList<>();
@@ -433,9 +433,13 @@ final class Scenarios {
       }
     }
     String l = load0 + "→" + Machine.loadAverage();
-    report.add("start-up, external PostgreSQL", "jar start → /health 200 (restart)", values(external), "s", "", null, l);
+    if (n > 0) {
+      report.add("start-up, external PostgreSQL", "jar start → /health 200 (restart)", values(external), "s", "", null, l);
+    }
     report.add("start-up, external PostgreSQL", "first start (migrates)", externalFirst, "s", "", null, l);
-    report.add("start-up, embedded PostgreSQL", "jar start → /health 200 (restart)", values(embedded), "s", "", null, l);
+    if (n > 0) {
+      report.add("start-up, embedded PostgreSQL", "jar start → /health 200 (restart)", values(embedded), "s", "", null, l);
+    }
     report.add("start-up, embedded PostgreSQL", "first start (initdb + migrations)", embeddedFirst, "s", "", null, l);
   }
 

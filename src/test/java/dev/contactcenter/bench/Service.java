@@ -34,6 +34,8 @@ final class Service implements AutoCloseable {
   private final Path log;
   private final long startedNanos;
   private long healthyAfterNanos = -1;
+  private String databaseUrl;
+  private boolean keepOpen;
 
   private Service(Process process, int port, Path log, long startedNanos) {
     this.process = process;
@@ -63,7 +65,8 @@ final class Service implements AutoCloseable {
     processEnv.putAll(env);
     long started = System.nanoTime();
     Service service = new Service(builder.start(), port, log, started);
-    Bench.onExit(service);
+    service.databaseUrl = env.get("DATABASE_URL");
+    Bench.onExit(service::stop);
     service.awaitHealthy(timeout);
     return service;
   }
@@ -90,7 +93,7 @@ final class Service implements AutoCloseable {
       }
       sleep(20);
     }
-    close();
+    stop();
     throw new IOException("the service did not answer /health 200 within " + timeout + "; log: " + log + "\n" + tail());
   }
 
@@ -209,8 +212,24 @@ final class Service implements AutoCloseable {
     }
   }
 
+  /** The database the service was given (null: its embedded one). */
+  String databaseUrl() {
+    return databaseUrl;
+  }
+
+  /** From now on {@link #close()} leaves the service running; it is stopped when the harness exits. */
+  void keepOpenUntilExit() {
+    keepOpen = true;
+  }
+
   @Override
   public void close() {
+    if (!keepOpen) {
+      stop();
+    }
+  }
+
+  void stop() {
     if (!process.isAlive()) {
       return;
     }
