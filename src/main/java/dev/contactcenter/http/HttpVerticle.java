@@ -1,5 +1,6 @@
 package dev.contactcenter.http;
 
+import dev.contactcenter.auth.VerifiedTokenCache;
 import dev.contactcenter.calls.CallRequest;
 import dev.contactcenter.config.AppConfig;
 import io.vertx.core.Future;
@@ -77,7 +78,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private Router apiRouter(ApiContract contract, UserDirectory users) {
     RouterBuilder builder = RouterBuilder.create(vertx, contract.routable, RequestExtractor.withBodyHandler());
-    builder.security(BEARER).httpHandler(JWTAuthHandler.create(services.tokens().auth()));
+    builder.security(BEARER).httpHandler(JWTAuthHandler.create(new VerifiedTokenCache(services.tokens().auth())));
     InlineRequestValidator validator = new InlineRequestValidator(vertx, contract.routable);
 
     HealthHandler health = new HealthHandler(vertx.eventBus(), config.sandboxMode(),
