@@ -44,6 +44,9 @@ public final class Bench {
   Pg pg;
   Asterisk asterisk;
   private final Map<String, Service> shared = new java.util.HashMap<>();
+  /** Where the services' logs go: bench/results/logs/<run>/ (not committed). */
+  final Path logsDir;
+  private int services;
 
   private Bench(boolean smoke, int runs, boolean jfr, Path projectDir, Path workDir) {
     this.smoke = smoke;
@@ -53,6 +56,8 @@ public final class Bench {
     this.jar = projectDir.resolve("target/contact-center-api.jar");
     this.workDir = workDir;
     this.resultsDir = projectDir.resolve("bench/results");
+    this.logsDir = resultsDir.resolve("logs").resolve(ZonedDateTime.now(ZoneOffset.UTC)
+        .format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")) + (smoke ? "-smoke" : ""));
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     this.secret = HexFormat.of().formatHex(key);
@@ -175,7 +180,8 @@ public final class Bench {
     if (!smoke && scenarios.size() == ALL.size()) {
       report.write(resultsDir.resolve("latest.md"), markdown);
     }
-    System.out.println("bench: written to " + projectDir.relativize(file));
+    System.out.println("bench: written to " + projectDir.relativize(file) + "; service logs in "
+        + projectDir.relativize(logsDir));
     if (!report.failures().isEmpty()) {
       System.out.println("bench: " + report.failures().size() + " correctness failure(s)");
       return 1;
@@ -212,7 +218,33 @@ public final class Bench {
       Files.createDirectories(recording.getParent());
       jvm.add("-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
     }
-    return Service.start(jar, env, jvm, workDir, Duration.ofSeconds(120));
+    Path log = logsDir.resolve(label + "-" + (++services) + ".log");
+    return Service.start(jar, env, jvm, workDir, log, Duration.ofSeconds(120));
+  }
+
+  /** CPU seconds used so far by: the service, PostgreSQL (all backends), Asterisk (if running), this harness. */
+  double[] cpu(Service service) {
+    return new double[] {
+        service.cpuSeconds(),
+        Machine.cpuSeconds(pg.postmasterPid(), true),
+        asterisk == null ? 0 : Machine.cpuSeconds(asterisk.pid(), true),
+        Machine.cpuSeconds(ProcessHandle.current().pid(), false)};
+  }
+
+  /** CPU per operation between two {@link #cpu} readings, in microseconds, as text for a note. */
+  static String cpuPerOp(double[] before, double[] after, long ops, boolean withAsterisk) {
+    String[] names = {"service", "PostgreSQL", "Asterisk", "load generator"};
+    StringBuilder out = new StringBuilder();
+    double total = 0;
+    for (int i = 0; i < names.length; i++) {
+      if (i == 2 && !withAsterisk) {
+        continue;
+      }
+      double us = (after[i] - before[i]) * 1e6 / Math.max(1, ops);
+      total += us;
+      out.append(out.length() == 0 ? "" : ", ").append(names[i]).append(' ').append(fmt("%,.0f", us));
+    }
+    return out.append(fmt(" (total %,.0f µs: at most ~%,.0f/s on 2 cores)", total, 2e6 / Math.max(1, total))).toString();
   }
 
   long seconds(long full, long smokeValue) {

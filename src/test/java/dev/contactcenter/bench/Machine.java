@@ -11,6 +11,50 @@ final class Machine {
   private Machine() {
   }
 
+  /**
+   * CPU time (user + system, seconds) used so far by a process and, with {@code tree}, all its live descendants
+   * (PostgreSQL's backends, Asterisk's helpers). Linux /proc, 100 ticks a second; 0 when unknown.
+   */
+  static double cpuSeconds(long pid, boolean tree) {
+    if (pid <= 0) {
+      return 0;
+    }
+    long ticks = 0;
+    java.util.Map<Long, Long> parents = new java.util.HashMap<>();
+    java.util.Map<Long, Long> cpu = new java.util.HashMap<>();
+    java.io.File[] procs = tree ? new java.io.File("/proc").listFiles((d, n) -> n.chars().allMatch(Character::isDigit))
+        : new java.io.File[] {new java.io.File("/proc/" + pid)};
+    if (procs == null) {
+      return 0;
+    }
+    for (java.io.File proc : procs) {
+      try {
+        String stat = Files.readString(proc.toPath().resolve("stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long id = Long.parseLong(proc.getName());
+        parents.put(id, Long.parseLong(f[1]));
+        cpu.put(id, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+      } catch (IOException | RuntimeException e) {
+        // The process ended meanwhile.
+      }
+    }
+    for (java.util.Map.Entry<Long, Long> e : cpu.entrySet()) {
+      long p = e.getKey();
+      for (int depth = 0; depth < 8 && p > 1; depth++) {
+        if (p == pid) {
+          ticks += e.getValue();
+          break;
+        }
+        Long parent = parents.get(p);
+        if (parent == null) {
+          break;
+        }
+        p = parent;
+      }
+    }
+    return ticks / 100.0;
+  }
+
   static String loadAverage() {
     try {
       return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];

@@ -21,14 +21,25 @@ final class Pg implements AutoCloseable {
   static final String ACTIVE = "('pending', 'dialing', 'ringing', 'answered')";
 
   private final EmbeddedDatabase server;
+  private final Path dir;
   private int databases;
 
-  private Pg(EmbeddedDatabase server) {
+  private Pg(EmbeddedDatabase server, Path dir) {
     this.server = server;
+    this.dir = dir;
   }
 
   static Pg start(Path dir) throws IOException {
-    return new Pg(EmbeddedDatabase.start(dir));
+    return new Pg(EmbeddedDatabase.start(dir), dir);
+  }
+
+  /** Pid of the postmaster (its backends are its children), from postmaster.pid; -1 if unknown. */
+  long postmasterPid() {
+    try {
+      return Long.parseLong(java.nio.file.Files.readAllLines(dir.resolve("postgres/postmaster.pid")).get(0).trim());
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** A new, empty database; its {@code postgresql://} URL. */

@@ -57,15 +57,19 @@ final class Scenarios {
         List<Double> p50 = new ArrayList<>();
         List<Double> p99 = new ArrayList<>();
         List<Double> cpu = new ArrayList<>();
+        double[] cpuStart = bench.cpu(svc);
+        long reads = 0;
         for (int i = 0; i < bench.runs; i++) {
           double cpu0 = svc.cpuSeconds();
           Load.Result r = load.closedLoop(32, bench.seconds(10, 1), read);
+          reads += r.ok();
           cpu.add((svc.cpuSeconds() - cpu0) * 1e6 / r.ok());
           checkNoErrors("status", r);
           rps.add(r.perSecond());
           p50.add(r.p50Ms());
           p99.add(r.p99Ms());
         }
+        report.note("status reads: CPU per request, µs: " + Bench.cpuPerOp(cpuStart, bench.cpu(svc), reads, false));
         String l = load0 + "→" + Machine.loadAverage();
         double target = 20 * REFERENCE_STATUS_RPS;
         report.add("status reads (32 conn.)", "requests/s", values(rps), "",
@@ -92,21 +96,26 @@ final class Scenarios {
         return originateRequest(auth, number(digit), null, accepted, sandboxOutcome(digit));
       };
       try (Load load = new Load("127.0.0.1", svc.port(), 512)) {
-        load.closedLoop(16, bench.seconds(3, 1), originate);
+        load.closedLoop(16, bench.seconds(10, 1), originate);
         int best = ramp("originate (sandbox)", load, originate, bench.smoke ? new int[] {4, 16} : new int[] {4, 8, 16, 32, 64, 128});
         List<Double> rate = new ArrayList<>();
         List<Double> p50 = new ArrayList<>();
         List<Double> p99 = new ArrayList<>();
         List<Double> cpu = new ArrayList<>();
+        double[] cpuStart = bench.cpu(svc);
+        long calls = 0;
         for (int i = 0; i < bench.runs; i++) {
           double cpu0 = svc.cpuSeconds();
           Load.Result r = load.closedLoop(best, bench.seconds(10, 1), originate);
+          calls += r.ok();
           cpu.add((svc.cpuSeconds() - cpu0) * 1e6 / r.ok());
           checkNoErrors("originate (sandbox)", r);
           rate.add(r.perSecond());
           p50.add(r.p50Ms());
           p99.add(r.p99Ms());
         }
+        report.note("originate, sandbox: CPU per call (service includes its ARI sandbox), µs: "
+            + Bench.cpuPerOp(cpuStart, bench.cpu(svc), calls, false));
         String l = load0 + "→" + Machine.loadAverage();
         String name = "originate, sandbox (" + best + " in flight)";
         double target = 10 * REFERENCE_ORIGINATE_PER_S;
@@ -132,10 +141,12 @@ final class Scenarios {
       Supplier<Load.Request> originate = () -> originateRequest(auth, number(0), null, accepted, "completed");
       int inFlight = 64;
       try (Load load = new Load("127.0.0.1", svc.port(), 512)) {
-        load.closedLoop(inFlight, bench.seconds(3, 1), originate);
+        load.closedLoop(inFlight, bench.seconds(10, 1), originate);
         Pg.awaitSettled(db, 30_000);
         List<Double> perSecond = new ArrayList<>();
         List<Double> calls = new ArrayList<>();
+        double[] cpuStart = bench.cpu(svc);
+        long transitions = 0;
         for (int i = 0; i < bench.runs; i++) {
           long before = Pg.queryLong(db, "SELECT count(*) FROM call_events");
           long t0 = System.nanoTime();
@@ -147,9 +158,12 @@ final class Scenarios {
           if (stuck > 0) {
             report.fail("ingest: " + stuck + " call(s) still active 30 s after the load");
           }
+          transitions += after - before;
           perSecond.add((after - before) / seconds);
           calls.add(r.ok() / seconds);
         }
+        report.note("event ingestion: CPU per applied transition (service includes its ARI sandbox), µs: "
+            + Bench.cpuPerOp(cpuStart, bench.cpu(svc), transitions, false));
         String l = load0 + "→" + Machine.loadAverage();
         report.add("event ingestion, sandbox (" + inFlight + " calls in flight)", "transitions applied/s",
             values(perSecond), "", "≥ 20,000", Samples.median(values(perSecond)) >= 20_000, l);
@@ -182,8 +196,8 @@ final class Scenarios {
         String direct = "/ari/channels?endpoint=Local/" + number(v.digit()).substring(1) + "@bench-callee/n"
             + "&context=outbound-ivr&extension=s&priority=1&timeout=30";
         Supplier<Load.Request> viaAri = () -> new Load.Request(HttpMethod.POST, direct, ariAuth, null, null, null);
-        api.closedLoop(8, bench.seconds(2, 1), viaApi);
-        ari.closedLoop(8, bench.seconds(2, 1), viaAri);
+        api.closedLoop(8, bench.seconds(10, 1), viaApi);
+        ari.closedLoop(8, bench.seconds(3, 1), viaAri);
         int[] levels = bench.smoke ? new int[] {4} : new int[] {4, 8, 16, 32, 64};
         int bestAri = ramp("direct ARI, " + v.name(), ari, viaAri, levels);
         int bestApi = ramp("API on Asterisk, " + v.name(), api, viaApi, levels);
@@ -192,9 +206,22 @@ final class Scenarios {
         List<Double> ratio = new ArrayList<>();
         List<Double> p50 = new ArrayList<>();
         List<Double> p99 = new ArrayList<>();
+        double[] directCpu = new double[4];
+        double[] apiCpu = new double[4];
+        long directCalls = 0;
+        long apiCalls = 0;
         for (int i = 0; i < bench.runs; i++) {
+          double[] t0 = bench.cpu(svc);
           Load.Result c = ari.closedLoop(bestAri, bench.seconds(8, 1), viaAri);
+          double[] t1 = bench.cpu(svc);
           Load.Result a = api.closedLoop(bestApi, bench.seconds(8, 1), viaApi);
+          double[] t2 = bench.cpu(svc);
+          for (int k = 0; k < 4; k++) {
+            directCpu[k] += t1[k] - t0[k];
+            apiCpu[k] += t2[k] - t1[k];
+          }
+          directCalls += c.ok();
+          apiCalls += a.ok();
           checkNoErrors("direct ARI", c);
           checkNoErrors("API on Asterisk", a);
           ceiling.add(c.perSecond());
@@ -203,6 +230,9 @@ final class Scenarios {
           p50.add(a.p50Ms());
           p99.add(a.p99Ms());
         }
+        report.note("originate on Asterisk, " + v.name() + ": CPU per origination, µs: direct ARI: "
+            + Bench.cpuPerOp(new double[4], directCpu, directCalls, true) + "; through the API: "
+            + Bench.cpuPerOp(new double[4], apiCpu, apiCalls, true));
         String l = load0 + "→" + Machine.loadAverage();
         String name = "originate, Asterisk, " + v.name();
         report.add(name, "direct ARI ceiling, originations/s (" + bestAri + " in flight)", values(ceiling), "",

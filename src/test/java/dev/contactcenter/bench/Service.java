@@ -48,11 +48,11 @@ final class Service implements AutoCloseable {
    * Starts {@code java [jvmOptions] -jar jar} with the environment {@code env} (on top of a clean one: PATH, HOME,
    * JAVA_HOME) in {@code workDir}, and waits until {@code /health} answers 200.
    */
-  static Service start(Path jar, Map<String, String> env, List<String> jvmOptions, Path workDir, Duration timeout)
-      throws IOException {
+  static Service start(Path jar, Map<String, String> env, List<String> jvmOptions, Path workDir, Path log,
+      Duration timeout) throws IOException {
     int port = Integer.parseInt(env.get("HTTP_PORT"));
     Files.createDirectories(workDir);
-    Path log = workDir.resolve("service-" + port + ".log");
+    Files.createDirectories(log.getParent());
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
