@@ -36,6 +36,8 @@ public final class AriVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AriVerticle.class);
   private static final long RECONCILE_EVERY_MS = 60_000;
+  /** How long a followed call whose channel is gone may wait for its ChannelDestroyed before it is settled. */
+  private static final long SETTLE_GRACE_MS = 5_000;
   private static final String SOURCE = "ari";
   private static final String RECONCILER = "reconciler";
 
@@ -229,6 +231,7 @@ public final class AriVerticle extends VerticleBase {
     if (call == null) {
       return;
     }
+    call.ended = true;
     CallOutcome outcome = CallOutcome.classify(call.answered, call.hangupRequested, call.dialStatus,
         event.getInteger("cause", 0), event.getString("cause_txt", ""));
     TransitionCommand end = TransitionCommand.of(call.callId, outcome.state(), AriEvent.timestamp(event), SOURCE)
@@ -283,8 +286,11 @@ public final class AriVerticle extends VerticleBase {
         if (live.result().contains(callId)) {
           follow(row, tracked);
           followed++;
+        } else if (tracked == null) {
+          settle(row, null);
+          settled++;
         } else {
-          settle(row, tracked);
+          settleUnlessEnded(row, tracked);
           settled++;
         }
       }
@@ -326,6 +332,20 @@ public final class AriVerticle extends VerticleBase {
         call.then(CallState.RINGING, () -> transition(TransitionCommand.of(callId, CallState.RINGING, now, RECONCILER)));
       }
     }).onFailure(e -> LOG.debug("Call {}: channel vanished while reconciling: {}", callId, e.getMessage()));
+  }
+
+  /**
+   * A call we follow whose channel Asterisk no longer lists. Its ChannelDestroyed may still be on its way: Asterisk
+   * answers the channel list ahead of the events it has queued on our socket (seen under load: a call that had just
+   * answered and ended was settled as failed before its answer and end were read). Settle it only if no end has
+   * been seen within the grace period, as after a dropped connection that lost the events.
+   */
+  private void settleUnlessEnded(JsonObject row, TrackedCall call) {
+    vertx.setTimer(SETTLE_GRACE_MS, id -> {
+      if (!call.ended && calls.get(call.callId) == call) {
+        settle(row, call);
+      }
+    });
   }
 
   /** The channel is gone and its end was not observed: end the call with what is known. */
