@@ -40,6 +40,9 @@ public final class AriVerticle extends VerticleBase {
   private static final long SETTLE_GRACE_MS = 5_000;
   private static final String SOURCE = "ari";
   private static final String RECONCILER = "reconciler";
+  /** The event types {@link #onEvent} acts on; the socket drops the others without parsing them. */
+  private static final Set<String> HANDLED_EVENTS = Set.of("ChannelStateChange", "Dial", "StasisStart",
+      "ChannelDestroyed");
 
   private final AriSettings settings;
   private final Map<String, TrackedCall> calls = new HashMap<>();
@@ -57,7 +60,7 @@ public final class AriVerticle extends VerticleBase {
   public Future<?> start() {
     bus = vertx.eventBus();
     ari = new AriClient(vertx, settings);
-    socket = new AriEventSocket(vertx, settings, this::onEvent, this::reconcile, () -> { });
+    socket = new AriEventSocket(vertx, settings, HANDLED_EVENTS, this::onEvent, this::reconcile, () -> { });
     List<MessageConsumer<JsonObject>> consumers = List.of(
         bus.consumer(ARI_ORIGINATE, this::originate),
         bus.consumer(ARI_HANGUP, this::hangup),
