@@ -44,7 +44,7 @@ final class Pg implements AutoCloseable {
 
   /** A new, empty database; its {@code postgresql://} URL. */
   String freshDatabase(String label) {
-    String name = "bench_" + label + "_" + (++databases);
+    String name = "bench_" + label.replaceAll("[^A-Za-z0-9_]", "_") + "_" + (++databases);
     DatabaseUrl admin = server.url();
     try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());
         Statement s = c.createStatement()) {
