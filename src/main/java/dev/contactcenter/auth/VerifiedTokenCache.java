@@ -54,9 +54,9 @@ public final class VerifiedTokenCache implements JWTAuth {
       verified.remove(jwt);
     }
     return verifier.authenticate(credentials).onSuccess(user -> {
-      Long exp = user.principal().getLong("exp");
-      if (exp != null) {
-        verified.put(jwt, new Verified(user, exp * 1000));
+      // The JWT provider keeps the claims in the user's attributes (the principal holds the raw token).
+      if (user.get("exp") instanceof Number exp) {
+        verified.put(jwt, new Verified(user, exp.longValue() * 1000));
       }
     });
   }

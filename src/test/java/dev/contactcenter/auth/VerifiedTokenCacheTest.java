@@ -43,6 +43,44 @@ class VerifiedTokenCacheTest {
   }
 
   @Test
+  @DisplayName("with the service's real JWT verifier, a token it issued is verified once")
+  void realTokensAreVerifiedOnce() {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      TokenService tokens = new TokenService(vertx, "0123456789abcdef0123456789abcdef-test-secret", "iss", "aud", 600);
+      AtomicInteger calls = new AtomicInteger();
+      JWTAuth counting = new JWTAuth() {
+        @Override
+        public Future<User> authenticate(Credentials credentials) {
+          calls.incrementAndGet();
+          return tokens.auth().authenticate(credentials);
+        }
+
+        @Override
+        public String generateToken(JsonObject claims, JWTOptions options) {
+          return tokens.auth().generateToken(claims, options);
+        }
+
+        @Override
+        public String generateToken(JsonObject claims) {
+          return tokens.auth().generateToken(claims);
+        }
+      };
+      VerifiedTokenCache cache = new VerifiedTokenCache(counting);
+      String token = tokens.issue("alice", "user");
+
+      User first = cache.authenticate(new TokenCredentials(token)).toCompletionStage().toCompletableFuture().join();
+      User again = cache.authenticate(new TokenCredentials(token)).toCompletionStage().toCompletableFuture().join();
+
+      assertThat(again).isSameAs(first);
+      assertThat((String) again.get("sub")).isEqualTo("alice");
+      assertThat(calls).hasValue(1);
+    } finally {
+      vertx.close();
+    }
+  }
+
+  @Test
   @DisplayName("verifies a token once and answers repeats from memory until the token expires")
   void verifiesOnceUntilExpiry() {
     CountingVerifier verifier = new CountingVerifier();
