@@ -48,7 +48,7 @@ final class Report {
     out.append("| scenario | figure | median | spread (min–max) | runs | target | met | load (1 min) |\n");
     out.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for (Row r : rows) {
-      out.append("| ").append(r.scenario()).append(" | ").append(r.figure()).append(" | ")
+      out.append("| ").append(cell(r.scenario())).append(" | ").append(cell(r.figure())).append(" | ")
           .append(format(Samples.median(r.runs()))).append(r.unit().isEmpty() ? "" : " " + r.unit()).append(" | ")
           .append(r.runs().length > 1 ? spread(r.runs()) : "").append(" | ")
           .append(r.runs().length).append(" | ")
@@ -70,6 +70,11 @@ final class Report {
   void write(Path file, String markdown) throws IOException {
     Files.createDirectories(file.getParent());
     Files.writeString(file, markdown);
+  }
+
+  /** A table cell: a '|' in the text would end the cell. */
+  private static String cell(String text) {
+    return text.replace("|", "\\|");
   }
 
   static String spread(double[] runs) {
