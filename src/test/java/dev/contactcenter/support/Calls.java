@@ -21,9 +21,18 @@ public final class Calls {
   private Calls() {
   }
 
+  /** A username no other test of this JVM uses. */
+  public static String uniqueName(String prefix) {
+    return prefix + "-" + ProcessHandle.current().pid() + "-" + USERS.incrementAndGet();
+  }
+
   /** Creates a fresh user through the admin API and returns a token for them. */
   public static String newUser(ApiClient api, String adminToken, String prefix) {
-    String username = prefix + "-" + ProcessHandle.current().pid() + "-" + USERS.incrementAndGet();
+    return createUser(api, adminToken, uniqueName(prefix));
+  }
+
+  /** Creates the user through the admin API and returns a token for them. */
+  public static String createUser(ApiClient api, String adminToken, String username) {
     String password = "password-of-" + username;
     ApiClient.Response created = api.post("/api/v2/users", adminToken,
         new JsonObject().put("username", username).put("password", password));
