@@ -55,25 +55,40 @@ class CallsApiTest {
   private ApiClient api;
   private String admin;
   private int blockedMark;
-  /** Calls placed in {@link #start()} for the per-digit outcome tests, so they all run at once. */
-  private final Map<Integer, String> outcomeCalls = new ConcurrentHashMap<>();
-  private String outcomeUser;
+  /**
+   * The same service configured to dial Local channels, as the Asterisk traces were recorded: a Local channel
+   * has a second half ({@code ;2}) whose events must not be taken for the call's.
+   */
+  private TestApp localApp;
+  /** Calls placed in {@link #start()} for the per-digit outcome tests (by endpoint kind, then digit), so they all run at once. */
+  private final Map<String, String> outcomeCalls = new ConcurrentHashMap<>();
+  private final Map<String, ApiClient> outcomeApis = new ConcurrentHashMap<>();
+  private final Map<String, String> outcomeUsers = new ConcurrentHashMap<>();
 
   @BeforeAll
   void start() throws Exception {
     app = TestApp.start();
     api = app.client();
     admin = api.login("admin", TestApp.ADMIN_PASSWORD);
+    Map<String, String> localEnv = TestApp.defaultEnv();
+    localEnv.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@callee/n");
+    localApp = TestApp.start(localEnv);
     blockedMark = BlockedThreadRecorder.count();
-    outcomeUser = Calls.newUser(api, admin, "outcomes");
-    for (int digit = 0; digit <= 6; digit++) {
-      JsonObject body = new JsonObject().put("phone_number", "+1555000000" + digit);
-      if (digit == 2) {
-        body.put("timeout", 2000);
+    outcomeApis.put("PJSIP", api);
+    outcomeApis.put("Local", localApp.client());
+    for (Map.Entry<String, ApiClient> kind : outcomeApis.entrySet()) {
+      ApiClient client = kind.getValue();
+      String user = Calls.newUser(client, client.login("admin", TestApp.ADMIN_PASSWORD), "outcomes");
+      outcomeUsers.put(kind.getKey(), user);
+      for (int digit = 0; digit <= 6; digit++) {
+        JsonObject body = new JsonObject().put("phone_number", "+1555000000" + digit);
+        if (digit == 2) {
+          body.put("timeout", 2000);
+        }
+        ApiClient.Response created = client.post("/api/v2/calls", user, body);
+        assertThat(created.status()).as("create digit %s: %s", digit, created.body()).isEqualTo(201);
+        outcomeCalls.put(kind.getKey() + digit, created.json().getString("call_id"));
       }
-      ApiClient.Response created = api.post("/api/v2/calls", outcomeUser, body);
-      assertThat(created.status()).as("create digit %s: %s", digit, created.body()).isEqualTo(201);
-      outcomeCalls.put(digit, created.json().getString("call_id"));
     }
   }
 
@@ -81,6 +96,9 @@ class CallsApiTest {
   void stop() throws Exception {
     if (app != null) {
       app.close();
+    }
+    if (localApp != null) {
+      localApp.close();
     }
     BlockedThreadRecorder.assertNoneSince(blockedMark);
   }
@@ -197,8 +215,20 @@ class CallsApiTest {
 
   // ---- outcome by last digit ----
 
-  /** digit, status, hangup cause, cause text, failure reason expected, duration range (null: none), timeline. */
+  /**
+   * Endpoint kind, digit, status, hangup cause, cause text, failure reason expected, duration range (null: none),
+   * timeline.
+   */
   static Stream<Arguments> outcomes() {
+    return Stream.of("PJSIP", "Local").flatMap(kind -> outcomesByDigit().map(row -> {
+      Object[] values = new Object[row.get().length + 1];
+      values[0] = kind;
+      System.arraycopy(row.get(), 0, values, 1, row.get().length);
+      return Arguments.of(values);
+    }));
+  }
+
+  private static Stream<Arguments> outcomesByDigit() {
     List<String> answered = List.of("pending→dialing", "dialing→ringing", "ringing→answered", "answered→completed");
     return Stream.of(
         Arguments.of(0, "completed", 16, "Normal Clearing", false, new int[] {1, 3}, answered),
@@ -213,12 +243,14 @@ class CallsApiTest {
             List.of("pending→dialing", "dialing→failed")));
   }
 
-  @ParameterizedTest(name = "last digit {0} → {1}")
+  @ParameterizedTest(name = "{0} channel, last digit {1} → {2}")
   @MethodSource("outcomes")
   @DisplayName("a call ends in the state, cause, duration and timeline its last digit decides")
-  void outcomeByLastDigit(int digit, String status, int cause, String causeText, boolean failureReason,
+  void outcomeByLastDigit(String kind, int digit, String status, int cause, String causeText, boolean failureReason,
       int[] duration, List<String> timeline) {
-    String callId = outcomeCalls.get(digit);
+    String callId = outcomeCalls.get(kind + digit);
+    ApiClient api = outcomeApis.get(kind);
+    String outcomeUser = outcomeUsers.get(kind);
     JsonObject call = Calls.awaitFinal(api, outcomeUser, callId, CALL_ENDS);
 
     assertThat(call.getString("status")).isEqualTo(status);
@@ -241,7 +273,7 @@ class CallsApiTest {
     assertThat(call.getString("ended_at")).isNotNull();
     assertThat(Calls.timeline(api, outcomeUser, callId)).isEqualTo(timeline);
     assertTimesOrdered(call);
-    assertTimelineMatchesCall(callId, call);
+    assertTimelineMatchesCall(api, outcomeUser, callId, call);
   }
 
   /** dialed_at ≤ ringing_at ≤ answered_at ≤ ended_at, for those the call has; every state it passed has one. */
@@ -264,8 +296,8 @@ class CallsApiTest {
   }
 
   /** Each timeline entry's time is the call's matching timestamp, and entries are in time order. */
-  private void assertTimelineMatchesCall(String callId, JsonObject call) {
-    JsonArray events = api.get("/api/v2/calls/" + callId + "/events", outcomeUser).json().getJsonArray("events");
+  private static void assertTimelineMatchesCall(ApiClient api, String token, String callId, JsonObject call) {
+    JsonArray events = api.get("/api/v2/calls/" + callId + "/events", token).json().getJsonArray("events");
     List<Instant> at = new ArrayList<>();
     for (Object o : events) {
       JsonObject event = (JsonObject) o;
