@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * What happens to calls in flight when the service or Asterisk goes away. The "Asterisk" is an ARI sandbox the
  * test owns, in its own Vert.x, so it outlives a restart of the service (calls keep running in it, and their
- * events are lost while nobody listens). Ringing takes 2.5 s here, so a call can be caught ringing when the
+ * events are lost while nobody listens). Ringing takes 3.5 s here, so a call can be caught ringing when the
  * service stops and be answered while it is down.
  */
 @DisplayName("Reconciliation of calls in flight across restarts")
@@ -45,7 +45,7 @@ class ReconciliationTest {
 
   private static final String ARI_USER = "asterisk";
   private static final String ARI_PASSWORD = "reconcile-secret";
-  private static final SandboxTiming TIMING = new SandboxTiming(2_500, 2_000, 120_000, 1_000, 30_000, 1.0);
+  private static final SandboxTiming TIMING = new SandboxTiming(3_500, 2_000, 120_000, 1_000, 30_000, 1.0);
   private static final Duration WITHIN = Duration.ofSeconds(15);
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -130,21 +130,22 @@ class ReconciliationTest {
     String admin = api.login("admin", TestApp.ADMIN_PASSWORD);
 
     String holding = place(api, admin, number("+15550000800").put("extension", "hold"));
-    String stillRinging = place(api, admin, number("+15550000802").put("timeout", 15_000));
-    String endsRinging = place(api, admin, number("+15550000812").put("timeout", 3_000));
     String endsAnswered = place(api, admin, number("+15550000810"));
+    String stillRinging = place(api, admin, number("+15550000802").put("timeout", 18_000));
     String pendingId = UUID.randomUUID().toString();
     app.app().vertx().eventBus().request(EventBusAddresses.CALLS_CREATE, new JsonObject()
         .put("call_id", pendingId).put("owner", "admin").put("phone_number", "+15550000820")
         .put("context", "outbound-ivr").put("extension", "s").put("priority", 1).put("timeout", 30_000)
         .put("variables", new JsonObject()).put("request_hash", "never-originated")).await();
+    Calls.awaitStatus(api, admin, stillRinging, "ringing", WITHIN);
     Calls.awaitStatus(api, admin, holding, "answered", WITHIN);
     Calls.awaitStatus(api, admin, endsAnswered, "answered", WITHIN);
-    Calls.awaitStatus(api, admin, stillRinging, "ringing", WITHIN);
-    Calls.awaitStatus(api, admin, endsRinging, "ringing", WITHIN);
-    // Ringing when the service stops, answered (into our Stasis app) while nobody listens.
+    // Both ringing when the service stops: one is answered (into our Stasis app) while nobody listens, the
+    // other reaches its 5 s timeout while nobody listens.
     String answeredWhileDown = place(api, admin, number("+15550000830"));
+    String endsRinging = place(api, admin, number("+15550000812").put("timeout", 5_000));
     Calls.awaitStatus(api, admin, answeredWhileDown, "ringing", WITHIN);
+    Calls.awaitStatus(api, admin, endsRinging, "ringing", WITHIN);
 
     app.close();
     app = null;
