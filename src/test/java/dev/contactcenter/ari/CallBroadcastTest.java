@@ -81,9 +81,7 @@ class CallBroadcastTest {
   }
 
   private String place(String token, String number) {
-    ApiClient.Response created = api.post("/api/v2/calls", token, new JsonObject().put("phone_number", number));
-    assertThat(created.status()).as(created.body()).isEqualTo(201);
-    return created.json().getString("call_id");
+    return Calls.place(api, token, new JsonObject().put("phone_number", number));
   }
 
   @Test

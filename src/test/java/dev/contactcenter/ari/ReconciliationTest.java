@@ -104,9 +104,7 @@ class ReconciliationTest {
   }
 
   private static String place(ApiClient api, String token, JsonObject body) {
-    ApiClient.Response created = api.post("/api/v2/calls", token, body);
-    assertThat(created.status()).as(created.body()).isEqualTo(201);
-    return created.json().getString("call_id");
+    return Calls.place(api, token, body);
   }
 
   private static JsonObject number(String phone) {

@@ -108,9 +108,7 @@ class CallsApiTest {
   }
 
   private String placeCall(String token, JsonObject body) {
-    ApiClient.Response created = createCall(token, body);
-    assertThat(created.status()).as(created.body()).isEqualTo(201);
-    return created.json().getString("call_id");
+    return Calls.place(api, token, body);
   }
 
   private String placeCall(String token, String number) {

@@ -42,6 +42,15 @@ public final class Calls {
     return api.login(username, password);
   }
 
+  /** Places a call with POST /calls and returns its id, failing unless the service answered 201. */
+  public static String place(ApiClient api, String token, JsonObject body) {
+    ApiClient.Response created = api.post("/api/v2/calls", token, body);
+    if (created.status() != 201) {
+      throw new AssertionError("POST /calls " + body.encode() + ": " + created.status() + " " + created.body());
+    }
+    return created.json().getString("call_id");
+  }
+
   public static JsonObject get(ApiClient api, String token, String callId) {
     ApiClient.Response response = api.get("/api/v2/calls/" + callId, token);
     if (response.status() != 200) {
