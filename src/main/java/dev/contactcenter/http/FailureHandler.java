@@ -24,6 +24,8 @@ final class FailureHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
   private static final Pattern PARAMETER = Pattern.compile("The value of (\\w+) parameter (\\S+) is");
   private static final Pattern MISSING_PARAMETER = Pattern.compile("The related request does not contain the required (\\w+) parameter (\\S+)");
+  /** A missing required property is reported at its parent object, so the name is only in the message. */
+  private static final Pattern REQUIRED_PROPERTY = Pattern.compile("does not have required property \"([^\"]+)\"");
 
   @Override
   public void handle(RoutingContext rc) {
@@ -95,6 +97,10 @@ final class FailureHandler implements Handler<RoutingContext> {
   private static JsonObject error(String prefix, String pointer, String message) {
     String field = pointer == null || pointer.isEmpty() || pointer.equals("/") || pointer.equals("#")
         ? prefix : prefix.equals("body") ? pointer.replaceFirst("^#?/", "").replace('/', '.') : prefix;
+    Matcher required = REQUIRED_PROPERTY.matcher(message == null ? "" : message);
+    if (prefix.equals("body") && required.find()) {
+      field = field.equals("body") ? required.group(1) : field + "." + required.group(1);
+    }
     return new JsonObject().put("field", field).put("message", message);
   }
 }
