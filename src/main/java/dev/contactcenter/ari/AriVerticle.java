@@ -4,6 +4,7 @@ import static dev.contactcenter.bus.EventBusAddresses.ARI_HANGUP;
 import static dev.contactcenter.bus.EventBusAddresses.ARI_ORIGINATE;
 import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_ACTIVE;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
 
 import dev.contactcenter.bus.BusError;
@@ -16,6 +17,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -36,6 +38,11 @@ public final class AriVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AriVerticle.class);
   private static final long RECONCILE_EVERY_MS = 60_000;
+  /**
+   * A tracked call whose channel is missing from Asterisk's list while the socket stayed up is settled only if
+   * its ChannelDestroyed has not arrived after this long: the list and the event stream are not in lockstep.
+   */
+  private static final long SETTLE_GRACE_MS = 5_000;
   private static final String SOURCE = "ari";
   private static final String RECONCILER = "reconciler";
 
@@ -45,6 +52,9 @@ public final class AriVerticle extends VerticleBase {
   private AriEventSocket socket;
   private EventBus bus;
   private boolean reconciling;
+  /** When the events socket was last lost: the best known end time of calls that ended unobserved. */
+  private Instant disconnectedAt;
+  private final long startedAtMillis = System.currentTimeMillis();
   private long reconcileTimer;
 
   public AriVerticle(AriSettings settings) {
@@ -55,14 +65,15 @@ public final class AriVerticle extends VerticleBase {
   public Future<?> start() {
     bus = vertx.eventBus();
     ari = new AriClient(vertx, settings);
-    socket = new AriEventSocket(vertx, settings, this::onEvent, this::reconcile, () -> { });
+    socket = new AriEventSocket(vertx, settings, this::onEvent, () -> reconcile(true),
+        () -> disconnectedAt = Instant.now());
     List<MessageConsumer<JsonObject>> consumers = List.of(
         bus.consumer(ARI_ORIGINATE, this::originate),
         bus.consumer(ARI_HANGUP, this::hangup),
         bus.consumer(ARI_STATUS, this::status));
     reconcileTimer = vertx.setPeriodic(RECONCILE_EVERY_MS, id -> {
       if (socket.connected()) {
-        reconcile();
+        reconcile(false);
       }
     });
     // Asterisk may be down at start: the service still starts, health says so, and the socket keeps retrying.
@@ -119,6 +130,9 @@ public final class AriVerticle extends VerticleBase {
           if (failure instanceof AriException refused) {
             fail(msg, callId, 502, "Asterisk refused the call: " + refused.getMessage());
           } else {
+            // The request may have reached Asterisk even though no answer came back: make sure nobody is
+            // dialled for a call recorded as failed.
+            ari.hangup(callId).onFailure(ignored -> { });
             fail(msg, callId, 503, "Asterisk did not answer the originate request: " + failure.getMessage());
           }
         });
@@ -203,13 +217,38 @@ public final class AriVerticle extends VerticleBase {
 
   /** The callee answered and the channel entered our app: keep following it, then send it to its IVR. */
   private void onStasisStart(JsonObject event) {
-    TrackedCall call = calls.get(AriEvent.channelId(event));
+    String channelId = AriEvent.channelId(event);
+    TrackedCall call = calls.get(channelId);
     if (call == null) {
+      adoptOrHangUp(channelId);
       return;
     }
     call.answered = true;
     advance(call, CallState.ANSWERED, event);
     sendToIvr(call);
+  }
+
+  /**
+   * A channel entered our app that this instance does not follow (answered while the service restarted, before
+   * reconciliation ran): follow it if the database has it as an active call, otherwise hang it up rather than
+   * leave a callee waiting in an application that will never serve them.
+   */
+  private void adoptOrHangUp(String channelId) {
+    bus.<JsonObject>request(CALLS_GET, new JsonObject().put("call_id", channelId).put("admin", true))
+        .map(Message::body)
+        .onSuccess(row -> {
+          if (row.getBoolean("is_active", false) && !calls.containsKey(channelId)) {
+            follow(row, null);
+          } else if (!row.getBoolean("is_active", false)) {
+            ari.hangup(channelId);
+          }
+        })
+        .onFailure(e -> {
+          if (e instanceof ReplyException reply && reply.failureCode() == BusError.NOT_FOUND.code()) {
+            LOG.warn("Channel {} entered the app but is no call of ours: hanging it up", channelId);
+            ari.hangup(channelId);
+          }
+        });
   }
 
   private void sendToIvr(TrackedCall call) {
@@ -256,7 +295,7 @@ public final class AriVerticle extends VerticleBase {
    * Settles every call the database holds as active against the channels Asterisk has: live ones are followed
    * again (re-subscribed, state caught up, sent to the IVR if they wait in our app); gone ones are ended.
    */
-  private void reconcile() {
+  private void reconcile(boolean afterGap) {
     if (reconciling) {
       return;
     }
@@ -280,13 +319,20 @@ public final class AriVerticle extends VerticleBase {
         if (tracked != null && (tracked.placing || tracked.trackedAtMillis >= startedAt)) {
           continue;
         }
+        if (tracked == null && "pending".equals(row.getString("status")) && isRecent(row, startedAt)) {
+          // Stored by the API a moment ago; its originate request is on its way here.
+          continue;
+        }
         if (live.result().contains(callId)) {
           follow(row, tracked);
           followed++;
         } else {
-          settle(row, tracked);
+          settle(row, tracked, afterGap);
           settled++;
         }
+      }
+      if (afterGap) {
+        disconnectedAt = null;
       }
       if (followed + settled > 0) {
         LOG.info("Reconciled {} active call(s): {} still live, {} ended while unobserved", followed + settled,
@@ -328,13 +374,36 @@ public final class AriVerticle extends VerticleBase {
     }).onFailure(e -> LOG.debug("Call {}: channel vanished while reconciling: {}", callId, e.getMessage()));
   }
 
+  /**
+   * A pending call stored by this process within the originate window may still be on its way to us; one
+   * stored before this verticle started never will be.
+   */
+  private boolean isRecent(JsonObject row, long now) {
+    String created = row.getString("created_at");
+    long pendingWindow = settings.requestTimeoutMs() * 2L + 5_000;
+    return created != null && Instant.parse(created).toEpochMilli() > Math.max(startedAtMillis, now - pendingWindow);
+  }
+
   /** The channel is gone and its end was not observed: end the call with what is known. */
-  private void settle(JsonObject row, TrackedCall known) {
+  private void settle(JsonObject row, TrackedCall known, boolean afterGap) {
+    if (known != null && !afterGap) {
+      // Connected all along: its ChannelDestroyed is most likely still on its way. Settle only if it never comes.
+      vertx.setTimer(SETTLE_GRACE_MS, id -> {
+        if (calls.get(known.callId) == known) {
+          settleNow(row, known, Instant.now());
+        }
+      });
+      return;
+    }
+    settleNow(row, known, afterGap && disconnectedAt != null ? disconnectedAt : Instant.now());
+  }
+
+  private void settleNow(JsonObject row, TrackedCall known, Instant endedBy) {
     String callId = row.getString("call_id");
     CallState status = CallState.of(row.getString("status"));
     boolean answered = status == CallState.ANSWERED || known != null && known.answered;
     TransitionCommand end = answered
-        ? TransitionCommand.of(callId, CallState.COMPLETED, Instant.now(), RECONCILER)
+        ? TransitionCommand.of(callId, CallState.COMPLETED, endedBy, RECONCILER)
             .withFailure("end time approximate: the call ended while the service was not receiving Asterisk events")
         : TransitionCommand.of(callId, CallState.FAILED, Instant.now(), RECONCILER).withFailure(status == CallState.PENDING
             ? "the service stopped before the call was placed"
