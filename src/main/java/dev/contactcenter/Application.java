@@ -10,6 +10,7 @@ import dev.contactcenter.auth.TokenService;
 import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.db.DatabaseSupply;
 import dev.contactcenter.db.Migrations;
+import dev.contactcenter.http.ApiContract;
 import dev.contactcenter.http.HttpServices;
 import dev.contactcenter.http.HttpVerticle;
 import dev.contactcenter.persistence.PersistenceVerticle;
@@ -85,7 +86,8 @@ public final class Application {
       TokenService tokens = new TokenService(vertx, config.secretKey().orElseThrow(), config.jwtIssuer(),
           config.jwtAudience(), config.accessTokenTtlSeconds());
       HttpServices services = new HttpServices(hasher, tokens,
-          new TokenRateLimiter(config.tokenRateLimit(), config.tokenRateWindowSeconds()));
+          new TokenRateLimiter(config.tokenRateLimit(), config.tokenRateWindowSeconds()),
+          ApiContract.load(vertx).await());
       vertx.setPeriodic(60_000, id -> services.tokenLimiter().evictIdle(System.currentTimeMillis()));
       int instances = config.httpInstances() > 0 ? config.httpInstances() : Runtime.getRuntime().availableProcessors();
       AtomicReference<HttpVerticle> first = new AtomicReference<>();

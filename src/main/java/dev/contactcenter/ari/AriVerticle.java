@@ -91,7 +91,8 @@ public final class AriVerticle extends VerticleBase {
     boolean connected = socket.connected();
     String detail = settings.simulated()
         ? "SIMULATED: built-in ARI sandbox, no real phone calls are placed"
-        : connected ? "connected to Asterisk ARI at " + settings.httpUrl() : socket.lastError();
+        : connected ? "connected to Asterisk ARI at " + settings.httpUrl()
+        : socket.lastError() != null ? socket.lastError() : "connecting to Asterisk ARI at " + settings.httpUrl();
     msg.reply(new JsonObject().put("connected", connected).put("simulated", settings.simulated())
         .put("detail", detail).put("active_calls", calls.size()));
   }

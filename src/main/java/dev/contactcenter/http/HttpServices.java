@@ -5,5 +5,6 @@ import dev.contactcenter.auth.TokenRateLimiter;
 import dev.contactcenter.auth.TokenService;
 
 /** What every HTTP verticle instance shares: created once per process, not per request or per instance. */
-public record HttpServices(PasswordHasher hasher, TokenService tokens, TokenRateLimiter tokenLimiter) {
+public record HttpServices(PasswordHasher hasher, TokenService tokens, TokenRateLimiter tokenLimiter,
+    ApiContract contract) {
 }

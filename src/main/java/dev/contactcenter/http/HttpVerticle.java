@@ -40,8 +40,8 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     UserDirectory users = new UserDirectory();
-    return Future.all(ApiContract.load(vertx), users.start(vertx))
-        .map(loaded -> router(loaded.resultAt(0), users))
+    return users.start(vertx)
+        .map(v -> router(services.contract(), users))
         .compose(router -> vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(120))
             .requestHandler(router)
             .listen(config.httpPort(), config.httpHost()))
