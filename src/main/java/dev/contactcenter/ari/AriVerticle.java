@@ -11,6 +11,8 @@ import dev.contactcenter.bus.BusError;
 import dev.contactcenter.bus.OriginateCommand;
 import dev.contactcenter.bus.TransitionCommand;
 import dev.contactcenter.calls.CallState;
+import dev.contactcenter.metrics.CallMetrics;
+import dev.contactcenter.metrics.ServiceMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -47,6 +49,7 @@ public final class AriVerticle extends VerticleBase {
   private static final String RECONCILER = "reconciler";
 
   private final AriSettings settings;
+  private final CallMetrics metrics;
   private final Map<String, TrackedCall> calls = new HashMap<>();
   private AriClient ari;
   private AriEventSocket socket;
@@ -58,15 +61,25 @@ public final class AriVerticle extends VerticleBase {
   private long reconcileTimer;
 
   public AriVerticle(AriSettings settings) {
+    this(settings, ServiceMetrics.disabled().calls());
+  }
+
+  public AriVerticle(AriSettings settings, CallMetrics metrics) {
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     bus = vertx.eventBus();
     ari = new AriClient(vertx, settings);
-    socket = new AriEventSocket(vertx, settings, this::onEvent, () -> reconcile(true),
-        () -> disconnectedAt = Instant.now());
+    socket = new AriEventSocket(vertx, settings, this::onEvent, () -> {
+      metrics.ariConnected(true);
+      reconcile(true);
+    }, () -> {
+      metrics.ariConnected(false);
+      disconnectedAt = Instant.now();
+    });
     List<MessageConsumer<JsonObject>> consumers = List.of(
         bus.consumer(ARI_ORIGINATE, this::originate),
         bus.consumer(ARI_HANGUP, this::hangup),
@@ -83,6 +96,7 @@ public final class AriVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    metrics.ariConnected(false);
     vertx.cancelTimer(reconcileTimer);
     return socket.close().onComplete(done -> ari.close());
   }
@@ -104,6 +118,7 @@ public final class AriVerticle extends VerticleBase {
     String callId = command.callId();
     if (!socket.connected()) {
       // Never dial a call whose events we could not follow.
+      metrics.notOriginated();
       fail(msg, callId, 503, "Asterisk is not reachable (" + socket.lastError() + "); the call was not placed");
       return;
     }
@@ -112,7 +127,10 @@ public final class AriVerticle extends VerticleBase {
         CallState.PENDING, placed.future());
     call.placing = true;
     calls.put(callId, call);
+    long originateStart = System.nanoTime();
     ari.originate(command, settings.endpointFor(command.phoneNumber()))
+        .onComplete(answered -> metrics.originated(answered.succeeded() ? "accepted"
+            : answered.cause() instanceof AriException ? "refused" : "unavailable", System.nanoTime() - originateStart))
         .compose(channel -> {
           Instant at = channel.getString("creationtime") == null ? Instant.now()
               : AriEvent.parseTime(channel.getString("creationtime"));
@@ -171,6 +189,7 @@ public final class AriVerticle extends VerticleBase {
 
   private void onEvent(JsonObject event) {
     String type = AriEvent.type(event);
+    metrics.ariEvent(type);
     switch (type) {
       case "ChannelStateChange" -> onStateChange(event);
       case "Dial" -> onDial(event);

@@ -36,7 +36,9 @@ public record AppConfig(
     String defaultExtension,
     int defaultPriority,
     int defaultTimeoutMs,
-    Optional<String> defaultCallerId) {
+    Optional<String> defaultCallerId,
+    boolean metricsEnabled,
+    Optional<String> metricsToken) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
@@ -53,7 +55,7 @@ public record AppConfig(
         databaseUrl, databasePoolSize, dataDir, Optional.of(key), jwtIssuer, jwtAudience, accessTokenTtlSeconds,
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
-        defaultCallerId);
+        defaultCallerId, metricsEnabled, metricsToken);
   }
 
   public AppConfig withDatabaseUrl(String url) {
@@ -61,6 +63,6 @@ public record AppConfig(
         Optional.of(url), databasePoolSize, dataDir, secretKey, jwtIssuer, jwtAudience, accessTokenTtlSeconds,
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
-        defaultCallerId);
+        defaultCallerId, metricsEnabled, metricsToken);
   }
 }

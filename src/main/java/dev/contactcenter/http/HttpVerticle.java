@@ -2,6 +2,7 @@ package dev.contactcenter.http;
 
 import dev.contactcenter.calls.CallRequest;
 import dev.contactcenter.config.AppConfig;
+import dev.contactcenter.metrics.MetricsEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -68,6 +69,7 @@ public final class HttpVerticle extends VerticleBase {
         services.tokenLimiter(), config.trustProxyHeaders());
     root.post(ApiContract.TOKEN_PATH).handler(token::handle);
     DocsRoutes.mount(root, contract.yaml);
+    MetricsEndpoint.mount(root, services.metrics(), config.metricsToken());
 
     Router api = apiRouter(contract, users);
     api.route().failureHandler(failures);
