@@ -24,6 +24,7 @@ trap 'rm -rf "$work"' EXIT
 # ---- 1. shell scripts
 mapfile -t scripts < <(git ls-files --cached --others --exclude-standard '*.sh' 2>/dev/null ||
   find . -name '*.sh' -not -path './target/*' -not -path '*/node_modules/*')
+scripts+=(.ci/run)
 shellcheck "${scripts[@]}" || die "shellcheck"
 log "ok: shellcheck clean on ${#scripts[@]} scripts"
 
