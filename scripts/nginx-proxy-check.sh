@@ -10,11 +10,11 @@
 #     (and fails with REQUIRE_EVENTBUS_BRIDGE=1); the example's /eventbus/ location is then checked against a stub
 #     WebSocket upstream instead (which refuses requests whose upgrade headers nginx did not pass on).
 # Only the host's ports, certificate paths and upstream port are substituted in the example. nginx comes from
-# Debian (installed when missing; needs root then). Leaves no process behind.
+# Debian (installed when missing; needs root then). APP_JAR runs another build of the jar. Leaves no process behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 project=$(pwd)
-jar=$project/target/contact-center-api.jar
+jar=${APP_JAR:-$project/target/contact-center-api.jar}
 example=$project/docs/nginx/contact-center-api.conf
 [ -f "$jar" ] || { echo "build the jar first: mvn -B package -DskipTests" >&2; exit 1; }
 
