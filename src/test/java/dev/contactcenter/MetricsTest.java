@@ -1,7 +1,10 @@
 package dev.contactcenter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.contactcenter.config.ConfigException;
+import dev.contactcenter.config.ConfigLoader;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.CallProbe;
 import dev.contactcenter.support.TestApp;
@@ -73,6 +76,18 @@ class MetricsTest {
       assertThat(text).contains("vertx_eventbus_processed_total{address=\"" + "db.calls.transition\"");
       assertThat(text).containsPattern("vertx_pool_(usage|in_use|queue)");
       assertThat(text).contains("jvm_memory_used_bytes");
+    }
+  }
+
+  @Test
+  @DisplayName("refuses a METRICS_TOKEN that is short or not header-safe, naming the key")
+  void tokenValidated() {
+    for (String bad : new String[] {"short", "a token with spaces in it", "x".repeat(513)}) {
+      Map<String, String> env = TestApp.defaultEnv();
+      env.put("METRICS_ENABLED", "true");
+      env.put("METRICS_TOKEN", bad);
+      assertThatThrownBy(() -> ConfigLoader.load(env)).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("METRICS_TOKEN");
     }
   }
 
