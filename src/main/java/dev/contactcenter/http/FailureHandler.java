@@ -61,6 +61,12 @@ final class FailureHandler implements Handler<RoutingContext> {
           : reply.getMessage());
       return;
     }
+    if (failure != null && status >= 400 && status < 500) {
+      // A handler refused the request with a client error and a reason, e.g. CorsHandler's 403 for an origin that
+      // is not allowed: not a bug of ours, so neither a 500 nor an error in the log.
+      Problems.send(rc, status, detailFor(status, failure.getMessage()));
+      return;
+    }
     if (failure != null) {
       RequestIds.error(rc, LOG, "Unhandled failure on {} {}", rc.request().method(), rc.request().path(), failure);
       Problems.send(rc, 500, "unexpected error; the request id identifies it in the service log");
