@@ -33,8 +33,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ContractCheck {
 
-  /** Path prefixes served beside the API and not described by openapi.yaml. */
-  static final List<String> OFF_CONTRACT = List.of("/openapi.yaml", "/docs", "/redoc", "/metrics", "/eventbus");
+  /** Paths (and what is below them) served beside the API and not described by openapi.yaml; "/" redirects to /docs. */
+  static final List<String> OFF_CONTRACT = List.of("/", "/openapi.yaml", "/docs", "/redoc", "/metrics", "/eventbus");
 
   private static ContractCheck instance;
 
@@ -81,7 +81,8 @@ public final class ContractCheck {
     String path = uri.getRawPath();
     Operation operation = contract.findOperation(path, HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)));
     if (operation == null) {
-      if (OFF_CONTRACT.stream().anyMatch(prefix -> path.equals(prefix) || path.startsWith(prefix + "/"))) {
+      if (OFF_CONTRACT.stream().anyMatch(prefix -> path.equals(prefix)
+          || !prefix.equals("/") && path.startsWith(prefix + "/"))) {
         return;
       }
       throw failure(method, uri, status, body, "no operation of openapi.yaml matches " + method + " " + path);
