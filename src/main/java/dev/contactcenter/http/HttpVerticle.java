@@ -56,6 +56,8 @@ public final class HttpVerticle extends VerticleBase {
     FailureHandler failures = new FailureHandler();
     root.route().handler(HttpVerticle::encodePlusInPath);
     root.route().handler(RequestIds::assign).handler(AccessLog::attach).handler(HttpVerticle::securityHeaders);
+    // Before CORS and BodyHandler: SockJS answers its own preflights and reads its own bodies.
+    EventBusBridge.mount(root, vertx, services.tokens(), users);
     if (!config.corsAllowedOrigins().isEmpty()) {
       root.route().handler(cors());
     }
@@ -66,6 +68,7 @@ public final class HttpVerticle extends VerticleBase {
         services.tokenLimiter(), config.trustProxyHeaders());
     root.post(ApiContract.TOKEN_PATH).handler(token::handle);
     DocsRoutes.mount(root, contract.yaml);
+    DashboardRoutes.mount(root);
 
     Router api = apiRouter(contract, users);
     api.route().failureHandler(failures);
