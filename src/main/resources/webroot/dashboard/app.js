@@ -27,6 +27,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   token: null, user: null, admin: false, bus: null,
   calls: new Map(), rows: new Map(), filter: 'all', selected: null, nextCursor: null, listLoaded: false,
+  timeline: { callId: null, events: [] },
 };
 
 // ---------------------------------------------------------------------------------------------------- session
@@ -148,6 +149,12 @@ function connectBus() {
 function onStatusChanged(change) {
   upsert(change, true);
   if (state.selected === change.call_id) {
+    // Shown at once from the event, then replaced by the stored timeline (which also names each step's source).
+    const events = state.timeline.callId === change.call_id ? state.timeline.events : [];
+    if (!events.some((e) => e.to_status === change.status)) {
+      showTimeline(state.calls.get(change.call_id),
+        [...events, { from_status: change.previous_status, to_status: change.status, at: change.at, source: '' }]);
+    }
     loadTimeline(change.call_id);
   }
 }
@@ -298,7 +305,10 @@ function render() {
     fillRow(row, call);
     return row;
   });
-  body.replaceChildren(...rows);
+  // Re-inserting a row would replay its highlight: only touch the DOM when the order changed.
+  if (rows.length !== body.rows.length || rows.some((row, i) => body.rows[i] !== row)) {
+    body.replaceChildren(...rows);
+  }
   const empty = $('calls-empty');
   empty.hidden = shown.length > 0;
   if (calls.length > 0 && shown.length === 0) {
@@ -322,6 +332,7 @@ function createRow(callId) {
   }
   row.cells[2].classList.add('owner-col');
   row.cells[4].classList.add('num');
+  row.addEventListener('animationend', () => row.classList.remove('flash'));
   row.addEventListener('click', () => select(callId));
   row.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(callId); } });
   return row;
@@ -440,7 +451,9 @@ async function loadTimeline(callId) {
     if (call.ok) {
       upsert(call.body, false);
     }
-    if (timeline.ok && state.selected === callId) {
+    // An answer overtaken by a newer event (answers may arrive out of order) must not take steps away.
+    const shown = state.timeline.callId === callId ? state.timeline.events.length : 0;
+    if (timeline.ok && state.selected === callId && timeline.body.events.length >= shown) {
       showTimeline(state.calls.get(callId), timeline.body.events);
     }
   } catch (e) {
@@ -451,6 +464,7 @@ async function loadTimeline(callId) {
 function showTimeline(call, events) {
   $('timeline-empty').hidden = !!call;
   $('timeline-body').hidden = !call;
+  state.timeline = { callId: call ? call.call_id : null, events: events || [] };
   if (!call) {
     $('timeline').replaceChildren();
     return;
