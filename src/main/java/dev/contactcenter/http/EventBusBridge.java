@@ -14,6 +14,7 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -57,6 +58,8 @@ final class EventBusBridge {
   /** Clients must ping at least this often (the dashboard pings every 20 s). */
   static final long PING_TIMEOUT_MS = 60_000;
   static final String TOKEN_QUERY_PARAMETER = "access_token";
+  /** Largest XHR-transport request body; the bridge's frames are a few hundred bytes. */
+  static final int MAX_FRAME_BYTES = 65_536;
 
   private static final Logger LOG = LoggerFactory.getLogger(EventBusBridge.class);
   private static final Pattern LISTENABLE = Pattern.compile(
@@ -74,8 +77,9 @@ final class EventBusBridge {
   }
 
   /**
-   * Mounts the bridge at {@code /eventbus/*}. Call it before any {@code BodyHandler} or CORS handler on the router:
-   * SockJS reads its own request bodies and answers its own CORS preflights.
+   * Mounts the bridge at {@code /eventbus/*}, with its own small {@code BodyHandler} (SockJS's XHR transports need
+   * one). Call it before the router's CORS handler: SockJS answers its own CORS requests, for every origin, as a
+   * socket's only credential is the token it presents.
    */
   static void mount(Router root, Vertx vertx, TokenService tokens, UserDirectory users) {
     SockJSHandlerOptions sockJs = new SockJSHandlerOptions()
@@ -92,6 +96,7 @@ final class EventBusBridge {
         .setPingTimeout(PING_TIMEOUT_MS);
     EventBusBridge guard = new EventBusBridge(vertx, tokens, users);
     vertx.eventBus().<JsonObject>consumer(USERS_CHANGED, msg -> guard.userChanged(msg.body()));
+    root.route("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_FRAME_BYTES));
     root.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs).bridge(bridge, guard::handle));
   }
 

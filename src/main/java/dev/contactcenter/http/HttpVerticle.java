@@ -56,7 +56,7 @@ public final class HttpVerticle extends VerticleBase {
     FailureHandler failures = new FailureHandler();
     root.route().handler(HttpVerticle::encodePlusInPath);
     root.route().handler(RequestIds::assign).handler(AccessLog::attach).handler(HttpVerticle::securityHeaders);
-    // Before CORS and BodyHandler: SockJS answers its own preflights and reads its own bodies.
+    // Before CORS and the API's BodyHandler: SockJS answers its own CORS requests and brings its own body handler.
     EventBusBridge.mount(root, vertx, services.tokens(), users);
     if (!config.corsAllowedOrigins().isEmpty()) {
       root.route().handler(cors());
