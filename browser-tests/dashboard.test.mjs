@@ -129,6 +129,49 @@ test('an unauthenticated or forged bridge socket is refused and receives nothing
   }
 });
 
+test('the bridge also works over SockJS\'s XHR fallbacks, for proxies that block WebSockets', { timeout: 60_000 },
+  async () => {
+    const page = await alice.context.newPage();
+    try {
+      await page.goto(`${service.base}/dashboard`);
+      const token = await service.token('alice', PASSWORD);
+      for (const transport of ['xhr-streaming', 'xhr-polling']) {
+        const result = await page.evaluate(([accessToken, only, number]) => new Promise((resolve) => {
+          const statuses = [];
+          let callId = null;
+          const socket = new SockJS(`/eventbus?access_token=${encodeURIComponent(accessToken)}`, null,
+            { transports: [only] });
+          socket.onopen = async () => {
+            socket.send(JSON.stringify({ type: 'register', address: 'calls.status.owner.alice' }));
+            await new Promise((r) => setTimeout(r, 300));
+            const placed = await fetch('/api/v2/calls', {
+              method: 'POST',
+              headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' },
+              body: JSON.stringify({ phone_number: number }),
+            });
+            callId = (await placed.json()).call_id;
+          };
+          socket.onmessage = (event) => {
+            const frame = JSON.parse(event.data);
+            if (frame.type === 'rec' && frame.body.call_id === callId) {
+              statuses.push(frame.body.status);
+              if (frame.body.status === 'completed') {
+                resolve({ transport: socket.transport, statuses });
+                socket.close();
+              }
+            }
+          };
+          socket.onclose = (event) => resolve({ closed: event.code, statuses });
+          setTimeout(() => resolve({ timeout: true, statuses }), 20_000);
+        }), [token, transport, SANDBOX_ANSWERED]);
+        assert.equal(result.transport, transport, JSON.stringify(result));
+        assert.deepEqual(result.statuses.slice(-3), ['ringing', 'answered', 'completed'], JSON.stringify(result));
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
 test('the README\'s JavaScript bridge example works as written', { timeout: 60_000 }, async () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const block = readme.match(/<!-- bridge-example:start -->\s*```js\n([\s\S]*?)```\s*<!-- bridge-example:end -->/);
