@@ -296,11 +296,13 @@ final class EventBusBridge {
     return null;
   }
 
+  /** A client-chosen address, made safe to log: short, one line. */
   private static String abbreviate(String text) {
     if (text == null) {
       return "";
     }
-    return text.length() <= 80 ? text : text.substring(0, 80) + "…";
+    String oneLine = text.replaceAll("\\p{Cntrl}", "?");
+    return oneLine.length() <= 80 ? oneLine : oneLine.substring(0, 80) + "…";
   }
 
   /** What the bridge knows of one socket; written on its event loop, read from any. */

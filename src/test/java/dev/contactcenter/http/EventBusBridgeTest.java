@@ -263,7 +263,10 @@ class EventBusBridgeTest {
       alice.sendText("{\"type\":\"shout\",\"address\":\"calls.status.all\"}");
       alice.sendText("{\"type\":\"register\",\"address\":\"" + "x".repeat(5000) + "\"}");
       alice.sendText("{\"type\":\"register\",\"address\":{\"nested\":true}}");
+      alice.sendText("{\"type\":\"register\",\"address\":42,\"headers\":\"Bearer x\"}");
+      alice.sendText("{\"type\":\"ping\",\"address\":[]}");
       alice.sendText("{\"type\":\"unregister\",\"address\":\"calls.status.owner.bob\"}");
+      alice.register("calls.status.owner.alice\n12:00:00 INFO forged log line");
       for (int i = 0; i < 8; i++) {
         alice.register("calls.status.owner.alice.extra" + i);
       }
