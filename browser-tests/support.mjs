@@ -147,12 +147,18 @@ export class Service {
  */
 export async function openBrowser(name) {
   const profile = mkdtempSync(join(tmpdir(), `cc-chromium-${name}-`));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    viewport: { width: 1366, height: 820 },
-  });
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport: { width: 1366, height: 820 },
+    });
+  } catch (e) {
+    rmSync(profile, { recursive: true, force: true });
+    throw e;
+  }
   const page = context.pages()[0] || await context.newPage();
   const sockets = [];
   const framesReceived = [];
