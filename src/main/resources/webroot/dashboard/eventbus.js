@@ -3,6 +3,7 @@
 // The bridge speaks JSON frames over a SockJS socket (vertx-web documentation, "SockJS event bus bridge"):
 //   client -> server  {"type":"register","address":A,"headers":{...}}  {"type":"unregister","address":A}  {"type":"ping"}
 //   server -> client  {"type":"rec","address":A,"body":{...}}          {"type":"err","body":"<reason>"}
+//                     {"type":"registered","body":A}  (this service's acknowledgement of a register)
 // The bridge closes a socket that has not pinged for a minute, so the client pings every 20 s. This service's bridge
 // authenticates a socket with the first register frame's "Authorization: Bearer <token>" header, and closes it
 // with an err frame first when the token is refused or expires (see README, "Live dashboard and event-bus bridge").
@@ -15,7 +16,8 @@ export class EventBusClient {
    * @param {object} options
    *   token            access token of /api/v2/token
    *   onState(state, detail)  'connecting' | 'open' | 'reconnecting' (detail.retryAt) | 'closed' (detail.reason)
-   *   onOpen()         after each (re)connection, once the subscriptions were sent again
+   *                    'open' means every subscription is acknowledged: messages flow from then on
+   *   onOpen()         after each (re)connection, once every subscription is acknowledged again
    *   onError(reason)  an err frame that does not close the socket (e.g. 'rejected' for a refused register)
    *   onAuthFailure(reason)  the bridge refused the token: no reconnection
    */
@@ -30,6 +32,7 @@ export class EventBusClient {
     this.minDelayMs = options.minDelayMs || 500;
     this.maxDelayMs = options.maxDelayMs || 10000;
     this.handlers = new Map();
+    this.acknowledged = new Set();
     this.socket = null;
     this.pinger = null;
     this.retryTimer = null;
@@ -70,12 +73,12 @@ export class EventBusClient {
     this.socket = socket;
     socket.onopen = () => {
       this.attempts = 0;
+      this.acknowledged.clear();
       for (const address of this.handlers.keys()) {
         this.send({ type: 'register', address, headers: this.authHeaders() });
       }
       this.pinger = setInterval(() => this.send({ type: 'ping' }), this.pingIntervalMs);
-      this.setState('open', {});
-      this.onOpen();
+      this.checkOpen();
     };
     socket.onmessage = (event) => this.receive(event.data);
     socket.onclose = () => {
@@ -101,14 +104,29 @@ export class EventBusClient {
       if (handler) {
         handler(frame.body, frame.address);
       }
+    } else if (frame.type === 'registered') {
+      this.acknowledged.add(frame.body);
+      this.checkOpen();
     } else if (frame.type === 'err') {
       if (AUTH_FAILURES.has(frame.body)) {
         this.stopped = true;
         this.setState('closed', { reason: frame.body });
         this.onAuthFailure(frame.body);
       } else {
+        if (this.state !== 'open') {
+          this.setState('closed', { reason: frame.body });
+        }
         this.onError(frame.body);
       }
+    }
+  }
+
+  /** Open (live) once the socket is up and the service acknowledged every subscription. */
+  checkOpen() {
+    const ready = [...this.handlers.keys()].every((address) => this.acknowledged.has(address));
+    if (ready && this.state !== 'open' && this.socket && this.socket.readyState === SockJS.OPEN) {
+      this.setState('open', {});
+      this.onOpen();
     }
   }
 

@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Authorization</b>: a user may register only on their own calls' address; role {@code admin} also on
  * {@code calls.status.all}. Anything else gets the bridge's {@code {"type":"err","body":"rejected"}} and the socket
- * stays open. Each delivered message is checked again against the socket's identity.
+ * stays open; an accepted one is acknowledged with {@code {"type":"registered","body":<address>}} once messages flow.
+ * Each delivered message is checked again against the socket's identity.
  *
  * <p>No origin check ({@link SockJSHandlerOptions#setOrigin}) is configured: a socket carries no ambient credential
  * (no cookie), only the token the client itself presents, so a page of another site gains nothing by opening one, and
@@ -113,6 +114,7 @@ final class EventBusBridge {
       switch (event.type()) {
         case SOCKET_CREATED -> opened(event);
         case REGISTER -> register(event);
+        case REGISTERED -> acknowledge(event);
         case RECEIVE -> receive(event);
         case SEND, PUBLISH, UNREGISTER -> otherFrame(event);
         case SOCKET_CLOSED -> closed(event);
@@ -172,6 +174,19 @@ final class EventBusBridge {
       }
       event.tryComplete(allowed);
     });
+  }
+
+  /**
+   * Tells the client its registration took effect: {@code {"type":"registered","body":<address>}}. Vert.x's bridge
+   * protocol has no such answer, so without it a client cannot know when it starts receiving. No {@code address}
+   * key, so the Vert.x event-bus clients do not take it for a message to their handlers.
+   */
+  private void acknowledge(BridgeEvent event) {
+    JsonObject frame = event.getRawMessage();
+    if (frame != null && frame.getValue("address") instanceof String address) {
+      event.socket().write(Buffer.buffer(new JsonObject().put("type", "registered").put("body", address).encode()));
+    }
+    event.complete(true);
   }
 
   private void receive(BridgeEvent event) {

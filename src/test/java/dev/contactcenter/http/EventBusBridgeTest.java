@@ -80,6 +80,8 @@ class EventBusBridgeTest {
   void ownAddressReceivesOwnTransitions() throws Exception {
     try (BridgeSocket alice = socket(aliceToken)) {
       alice.register("calls.status.owner.alice");
+      alice.await(f -> f.equals(new JsonObject().put("type", "registered").put("body", "calls.status.owner.alice")),
+          WAIT, "the registration's acknowledgement");
       String callId = placeAndWaitListening(alice, aliceToken, "+15550100");
       alice.awaitStatus(callId, "completed", WAIT);
 
