@@ -60,6 +60,23 @@ public final class BridgeSocket implements AutoCloseable {
         .put("headers", new JsonObject().put("Authorization", "Bearer " + token)));
   }
 
+  /** Registers and waits for the bridge's acknowledgement: from then on the socket receives the address's messages. */
+  public void listen(String address) throws InterruptedException {
+    register(address);
+    awaitRegistered(address);
+  }
+
+  /** {@link #listen(String)}, authenticating the socket with this first frame. */
+  public void listen(String address, String token) throws InterruptedException {
+    register(address, token);
+    awaitRegistered(address);
+  }
+
+  private void awaitRegistered(String address) throws InterruptedException {
+    JsonObject ack = new JsonObject().put("type", "registered").put("body", address);
+    await(ack::equals, Duration.ofSeconds(10), "acknowledgement of " + address);
+  }
+
   public List<JsonObject> frames() {
     return List.copyOf(frames);
   }
