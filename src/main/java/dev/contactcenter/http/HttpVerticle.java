@@ -59,6 +59,8 @@ public final class HttpVerticle extends VerticleBase {
     FailureHandler failures = new FailureHandler();
     root.route().handler(HttpVerticle::encodePlusInPath);
     root.route().handler(RequestIds::assign).handler(AccessLog::attach).handler(HttpVerticle::securityHeaders);
+    // Before CORS and the API's BodyHandler: SockJS answers its own CORS requests and brings its own body handler.
+    EventBusBridge.mount(root, vertx, services.tokens(), users);
     if (!config.corsAllowedOrigins().isEmpty()) {
       root.route().handler(cors());
     }
@@ -70,6 +72,7 @@ public final class HttpVerticle extends VerticleBase {
     root.post(ApiContract.TOKEN_PATH).handler(token::handle);
     DocsRoutes.mount(root, contract.yaml);
     MetricsEndpoint.mount(root, services.metrics(), config.metricsToken());
+    DashboardRoutes.mount(root);
 
     Router api = apiRouter(contract, users);
     api.route().failureHandler(failures);

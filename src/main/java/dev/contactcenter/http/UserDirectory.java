@@ -34,6 +34,10 @@ final class UserDirectory {
         });
   }
 
+  boolean isDisabled(String username) {
+    return disabled.contains(username);
+  }
+
   /** Route handler after JWT verification: refuses tokens of disabled users. */
   void requireActive(RoutingContext rc) {
     String username = Caller.of(rc).username();
