@@ -116,7 +116,7 @@ public final class Application {
     byte[] random = new byte[16];
     new SecureRandom().nextBytes(random);
     String password = HexFormat.of().formatHex(random);
-    SandboxAriServer sandbox = new SandboxAriServer("sandbox", password, SandboxTiming.defaults());
+    SandboxAriServer sandbox = new SandboxAriServer("sandbox", password, SandboxTiming.defaults().withScale(config.sandboxTimeScale()));
     vertx.deployVerticle(sandbox).await();
     return AriSettings.sandbox(config, "http://127.0.0.1:" + sandbox.actualPort(), "sandbox", password);
   }

@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,7 @@ final class AriEventSocket {
   private final WebSocketClient client;
   private final WebSocketConnectOptions connectOptions;
   private final Handler<JsonObject> onEvent;
+  private final Set<String> wanted;
   private final Runnable onConnected;
   private final Runnable onDisconnected;
   private WebSocket socket;
@@ -42,9 +44,11 @@ final class AriEventSocket {
   private boolean closed;
   private String lastError = "not connected yet";
 
-  AriEventSocket(Vertx vertx, AriSettings settings, Handler<JsonObject> onEvent, Runnable onConnected,
-      Runnable onDisconnected) {
+  /** @param wanted the event types {@code onEvent} acts on; frames of other types are dropped unparsed */
+  AriEventSocket(Vertx vertx, AriSettings settings, Set<String> wanted, Handler<JsonObject> onEvent,
+      Runnable onConnected, Runnable onDisconnected) {
     this.vertx = vertx;
+    this.wanted = wanted;
     this.onEvent = onEvent;
     this.onConnected = onConnected;
     this.onDisconnected = onDisconnected;
@@ -115,6 +119,13 @@ final class AriEventSocket {
   }
 
   private void frame(String text) {
+    String type = typeOf(text);
+    if (type != null && !wanted.contains(type)) {
+      // Most of a call's events (dialplan steps, caller id, variables, the ;2 half's hang-up requests) change no
+      // state: measured on Asterisk 22, about 8 of the 11 frames of a busy call. Not parsing them saves most of
+      // this single event loop's JSON work.
+      return;
+    }
     JsonObject event;
     try {
       event = new JsonObject(text);
@@ -127,6 +138,34 @@ final class AriEventSocket {
     } catch (RuntimeException e) {
       LOG.error("Handling ARI event {} failed", event.getString("type"), e);
     }
+  }
+
+  /**
+   * The event's {@code type}, read without parsing the frame: ARI events carry exactly one {@code "type"} key (the
+   * channel, peer and other objects inside have none, and string values have their quotes escaped). Null when the
+   * frame does not look as expected; it is then parsed in full.
+   */
+  static String typeOf(String text) {
+    int key = text.indexOf("\"type\"");
+    if (key < 0) {
+      return null;
+    }
+    int i = key + 6;
+    while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+      i++;
+    }
+    if (i >= text.length() || text.charAt(i) != ':') {
+      return null;
+    }
+    i++;
+    while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+      i++;
+    }
+    if (i >= text.length() || text.charAt(i) != '"') {
+      return null;
+    }
+    int end = text.indexOf('"', i + 1);
+    return end < 0 ? null : text.substring(i + 1, end);
   }
 
   private void lost(WebSocket ws) {

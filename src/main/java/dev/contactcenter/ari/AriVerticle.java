@@ -47,6 +47,9 @@ public final class AriVerticle extends VerticleBase {
   private static final long SETTLE_GRACE_MS = 5_000;
   private static final String SOURCE = "ari";
   private static final String RECONCILER = "reconciler";
+  /** The event types {@link #onEvent} acts on; the socket drops the others without parsing them. */
+  private static final Set<String> HANDLED_EVENTS = Set.of("ChannelStateChange", "Dial", "StasisStart",
+      "ChannelDestroyed");
 
   private final AriSettings settings;
   private final CallMetrics metrics;
@@ -73,7 +76,7 @@ public final class AriVerticle extends VerticleBase {
   public Future<?> start() {
     bus = vertx.eventBus();
     ari = new AriClient(vertx, settings);
-    socket = new AriEventSocket(vertx, settings, this::onEvent, () -> {
+    socket = new AriEventSocket(vertx, settings, HANDLED_EVENTS, this::onEvent, () -> {
       metrics.ariConnected(true);
       reconcile(true);
     }, () -> {
@@ -288,6 +291,7 @@ public final class AriVerticle extends VerticleBase {
     if (call == null) {
       return;
     }
+    call.ended = true;
     CallOutcome outcome = CallOutcome.classify(call.answered, call.hangupRequested, call.dialStatus,
         event.getInteger("cause", 0), event.getString("cause_txt", ""));
     TransitionCommand end = TransitionCommand.of(call.callId, outcome.state(), AriEvent.timestamp(event), SOURCE)
@@ -321,6 +325,8 @@ public final class AriVerticle extends VerticleBase {
     }
     reconciling = true;
     long startedAt = System.currentTimeMillis();
+    // Calls that ended during a socket gap ended at the latest when the socket was lost; otherwise, now.
+    Instant endedBy = afterGap && disconnectedAt != null ? disconnectedAt : Instant.now();
     Future<JsonArray> active = bus.<JsonObject>request(CALLS_ACTIVE, new JsonObject())
         .map(reply -> reply.body().getJsonArray("items"));
     Future<Set<String>> live = ari.channelIds();
@@ -346,8 +352,11 @@ public final class AriVerticle extends VerticleBase {
         if (live.result().contains(callId)) {
           follow(row, tracked);
           followed++;
+        } else if (tracked == null) {
+          settleNow(row, null, endedBy);
+          settled++;
         } else {
-          settle(row, tracked, afterGap);
+          settleUnlessEnded(row, tracked, endedBy);
           settled++;
         }
       }
@@ -404,20 +413,21 @@ public final class AriVerticle extends VerticleBase {
     return created != null && Instant.parse(created).toEpochMilli() > Math.max(startedAtMillis, now - pendingWindow);
   }
 
-  /** The channel is gone and its end was not observed: end the call with what is known. */
-  private void settle(JsonObject row, TrackedCall known, boolean afterGap) {
-    if (known != null && !afterGap) {
-      // Connected all along: its ChannelDestroyed is most likely still on its way. Settle only if it never comes.
-      vertx.setTimer(SETTLE_GRACE_MS, id -> {
-        if (calls.get(known.callId) == known) {
-          settleNow(row, known, Instant.now());
-        }
-      });
-      return;
-    }
-    settleNow(row, known, afterGap && disconnectedAt != null ? disconnectedAt : Instant.now());
+  /**
+   * A call we follow whose channel Asterisk no longer lists. Its ChannelDestroyed may still be on its way: Asterisk
+   * answers the channel list ahead of the events it has queued on our socket (seen under load: a call that had just
+   * answered and ended was settled as failed before its answer and end were read). Settle it only if no end has
+   * been seen within the grace period, as after a dropped connection that lost the events.
+   */
+  private void settleUnlessEnded(JsonObject row, TrackedCall call, Instant endedBy) {
+    vertx.setTimer(SETTLE_GRACE_MS, id -> {
+      if (!call.ended && calls.get(call.callId) == call) {
+        settleNow(row, call, endedBy);
+      }
+    });
   }
 
+  /** The channel is gone and its end was not observed: end the call with what is known. */
   private void settleNow(JsonObject row, TrackedCall known, Instant endedBy) {
     String callId = row.getString("call_id");
     CallState status = CallState.of(row.getString("status"));

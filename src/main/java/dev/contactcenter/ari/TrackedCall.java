@@ -18,6 +18,8 @@ final class TrackedCall {
   boolean answered;
   boolean hangupRequested;
   boolean continued;
+  /** Its ChannelDestroyed was seen: the final transition is queued. */
+  boolean ended;
   /** True while the originate request is in flight (events that arrive meanwhile queue behind it). */
   boolean placing;
   String dialStatus = "";

@@ -38,7 +38,8 @@ public record AppConfig(
     int defaultTimeoutMs,
     Optional<String> defaultCallerId,
     boolean metricsEnabled,
-    Optional<String> metricsToken) {
+    Optional<String> metricsToken,
+    double sandboxTimeScale) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
@@ -55,7 +56,8 @@ public record AppConfig(
         databaseUrl, databasePoolSize, dataDir, Optional.of(key), jwtIssuer, jwtAudience, accessTokenTtlSeconds,
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
-        defaultCallerId, metricsEnabled, metricsToken);
+        defaultCallerId, metricsEnabled, metricsToken,
+        sandboxTimeScale);
   }
 
   public AppConfig withDatabaseUrl(String url) {
@@ -63,6 +65,7 @@ public record AppConfig(
         Optional.of(url), databasePoolSize, dataDir, secretKey, jwtIssuer, jwtAudience, accessTokenTtlSeconds,
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
-        defaultCallerId, metricsEnabled, metricsToken);
+        defaultCallerId, metricsEnabled, metricsToken,
+        sandboxTimeScale);
   }
 }

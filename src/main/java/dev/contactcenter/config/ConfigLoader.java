@@ -151,7 +151,8 @@ public final class ConfigLoader {
         v.integer("DEFAULT_TIMEOUT", n -> n > 0 && n <= 600_000, "milliseconds, more than 0 and at most 600000"),
         callerId,
         v.bool("METRICS_ENABLED"),
-        v.optional("METRICS_TOKEN").map(ConfigLoader::checkMetricsToken));
+        v.optional("METRICS_TOKEN").map(ConfigLoader::checkMetricsToken),
+        v.decimal("SANDBOX_TIME_SCALE", x -> x >= 0 && x <= 1000, "a number from 0 (every simulated step at once) to 1000"));
   }
 
   /** Sent by Prometheus as a bearer token: long enough not to be guessed, and header-safe. */
@@ -218,6 +219,20 @@ public final class ConfigLoader {
       }
       if (!valid.test(value)) {
         throw new ConfigException(key, value + " is out of range; expected " + expectation);
+      }
+      return value;
+    }
+
+    double decimal(String key, java.util.function.DoublePredicate valid, String expectation) {
+      String raw = nonEmpty(key);
+      double value;
+      try {
+        value = Double.parseDouble(raw);
+      } catch (NumberFormatException e) {
+        throw new ConfigException(key, "'" + raw + "' is not a number; expected " + expectation);
+      }
+      if (!Double.isFinite(value) || !valid.test(value)) {
+        throw new ConfigException(key, raw + " is out of range; expected " + expectation);
       }
       return value;
     }

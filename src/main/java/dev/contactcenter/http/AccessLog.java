@@ -19,9 +19,10 @@ final class AccessLog {
         return;
       }
       long micros = (System.nanoTime() - started) / 1000;
-      RequestIds.info(rc, LOG, "{} {} {} {}B {}.{}ms {}", rc.request().method(), rc.request().path(),
-          rc.response().getStatusCode(), rc.response().bytesWritten(), micros / 1000, String.format("%03d", micros % 1000),
-          ClientAddress.of(rc, false));
+      long fraction = micros % 1000;
+      String millis = micros / 1000 + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
+      RequestIds.info(rc, LOG, "{} {} {} {}B {}ms {}", rc.request().method(), rc.request().path(),
+          rc.response().getStatusCode(), rc.response().bytesWritten(), millis, ClientAddress.of(rc, false));
     });
     rc.next();
   }

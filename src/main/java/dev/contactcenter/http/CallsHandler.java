@@ -75,12 +75,14 @@ final class CallsHandler {
     }
     Caller caller = Caller.of(rc);
     String callId = UUID.randomUUID().toString();
+    String idempotencyKey = rc.request().getHeader("Idempotency-Key");
     JsonObject row = new JsonObject()
         .put("call_id", callId).put("owner", caller.username()).put("phone_number", call.phoneNumber())
         .put("context", call.context()).put("extension", call.extension()).put("priority", call.priority())
         .put("timeout", call.timeoutMs()).put("caller_id", call.callerId()).put("variables", call.variablesJson())
-        .put("idempotency_key", rc.request().getHeader("Idempotency-Key"))
-        .put("request_hash", call.fingerprint());
+        .put("idempotency_key", idempotencyKey)
+        // Only a retry with the same key compares fingerprints: without a key, skip the SHA-256.
+        .put("request_hash", idempotencyKey == null ? null : call.fingerprint());
 
     bus.<JsonObject>request(CALLS_CREATE, row).map(Message::body).onSuccess(created -> {
       JsonObject stored = created.getJsonObject("call");

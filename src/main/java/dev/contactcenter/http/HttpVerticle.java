@@ -1,5 +1,6 @@
 package dev.contactcenter.http;
 
+import dev.contactcenter.auth.VerifiedTokenCache;
 import dev.contactcenter.calls.CallRequest;
 import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.metrics.MetricsEndpoint;
@@ -84,51 +85,54 @@ public final class HttpVerticle extends VerticleBase {
 
   private Router apiRouter(ApiContract contract, UserDirectory users) {
     RouterBuilder builder = RouterBuilder.create(vertx, contract.routable, RequestExtractor.withBodyHandler());
-    builder.security(BEARER).httpHandler(JWTAuthHandler.create(services.tokens().auth()));
+    builder.security(BEARER).httpHandler(JWTAuthHandler.create(new VerifiedTokenCache(services.tokens().auth())));
+    InlineRequestValidator validator = new InlineRequestValidator(vertx, contract.routable);
 
     HealthHandler health = new HealthHandler(vertx.eventBus(), config.sandboxMode(),
         DocsRoutes.webjarVersions().getProperty("version"));
-    bind(builder, "getHealth", health::health);
-    bind(builder, "getLiveness", health::live);
-    bind(builder, "getReadiness", health::ready);
+    bind(builder, validator, "getHealth", health::health);
+    bind(builder, validator, "getLiveness", health::live);
+    bind(builder, validator, "getReadiness", health::ready);
 
     UsersHandler usersApi = new UsersHandler(vertx.eventBus(), services.hasher());
-    bindProtected(builder, users, true, "listUsers", usersApi::list);
-    bindProtected(builder, users, true, "createUser", usersApi::create);
-    bindProtected(builder, users, true, "disableUser", usersApi::disable);
+    bindProtected(builder, validator, users, true, "listUsers", usersApi::list);
+    bindProtected(builder, validator, users, true, "createUser", usersApi::create);
+    bindProtected(builder, validator, users, true, "disableUser", usersApi::disable);
 
     CallsHandler calls = new CallsHandler(vertx.eventBus(), new CallRequest.Defaults(config.defaultContext(),
         config.defaultExtension(), config.defaultPriority(), config.defaultTimeoutMs(),
         config.defaultCallerId().orElse(null)), config.sandboxMode(), config.ariRequestTimeoutMs());
-    bindProtected(builder, users, false, "createInteraction", calls::createInteraction);
-    bindProtected(builder, users, false, "createCall", calls::createCall);
-    bindProtected(builder, users, false, "listCalls", calls::listCalls);
-    bindProtected(builder, users, false, "getCall", calls::getCall);
-    bindProtected(builder, users, false, "getCallStatus", calls::getCall);
-    bindProtected(builder, users, false, "hangupCall", calls::hangup);
-    bindProtected(builder, users, false, "listCallEvents", calls::listEvents);
+    bindProtected(builder, validator, users, false, "createInteraction", calls::createInteraction);
+    bindProtected(builder, validator, users, false, "createCall", calls::createCall);
+    bindProtected(builder, validator, users, false, "listCalls", calls::listCalls);
+    bindProtected(builder, validator, users, false, "getCall", calls::getCall);
+    bindProtected(builder, validator, users, false, "getCallStatus", calls::getCall);
+    bindProtected(builder, validator, users, false, "hangupCall", calls::hangup);
+    bindProtected(builder, validator, users, false, "listCallEvents", calls::listEvents);
     return builder.createRouter();
   }
 
-  private static void bind(RouterBuilder builder, String operationId, Handler<RoutingContext> handler) {
-    route(builder, operationId).addHandler(handler);
+  private static void bind(RouterBuilder builder, InlineRequestValidator validator, String operationId,
+      Handler<RoutingContext> handler) {
+    route(builder, validator, operationId).addHandler(handler);
   }
 
-  private static void bindProtected(RouterBuilder builder, UserDirectory users, boolean adminOnly, String operationId,
-      Handler<RoutingContext> handler) {
-    OpenAPIRoute route = route(builder, operationId).addHandler(users::requireActive);
+  private static void bindProtected(RouterBuilder builder, InlineRequestValidator validator, UserDirectory users,
+      boolean adminOnly, String operationId, Handler<RoutingContext> handler) {
+    OpenAPIRoute route = route(builder, validator, operationId).addHandler(users::requireActive);
     if (adminOnly) {
       route.addHandler(UserDirectory::requireAdmin);
     }
     route.addHandler(handler);
   }
 
-  private static OpenAPIRoute route(RouterBuilder builder, String operationId) {
+  /** The operation's route, validated against the contract by {@link InlineRequestValidator} (after the JWT check). */
+  private static OpenAPIRoute route(RouterBuilder builder, InlineRequestValidator validator, String operationId) {
     OpenAPIRoute route = builder.getRoute(operationId);
     if (route == null) {
       throw new IllegalStateException("openapi.yaml has no operation " + operationId);
     }
-    return route;
+    return route.setDoValidation(false).addHandler(rc -> validator.handle(rc, route.getOperation()));
   }
 
   private CorsHandler cors() {

@@ -1,0 +1,124 @@
+package dev.contactcenter.bench;
+
+import dev.contactcenter.config.DatabaseUrl;
+import dev.contactcenter.db.EmbeddedDatabase;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The benchmark's own PostgreSQL (the same embedded binaries the service ships), a fresh database per scenario,
+ * and the JDBC queries the harness checks results with. The service reaches it as an external DATABASE_URL.
+ */
+final class Pg implements AutoCloseable {
+
+  static final String ACTIVE = "('pending', 'dialing', 'ringing', 'answered')";
+
+  private final EmbeddedDatabase server;
+  private final Path dir;
+  private int databases;
+
+  private Pg(EmbeddedDatabase server, Path dir) {
+    this.server = server;
+    this.dir = dir;
+  }
+
+  static Pg start(Path dir) throws IOException {
+    return new Pg(EmbeddedDatabase.start(dir), dir);
+  }
+
+  /** Pid of the postmaster (its backends are its children), from postmaster.pid; -1 if unknown. */
+  long postmasterPid() {
+    try {
+      return Long.parseLong(java.nio.file.Files.readAllLines(dir.resolve("postgres/postmaster.pid")).get(0).trim());
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** A new, empty database; its {@code postgresql://} URL. */
+  String freshDatabase(String label) {
+    String name = "bench_" + label.replaceAll("[^A-Za-z0-9_]", "_") + "_" + (++databases);
+    DatabaseUrl admin = server.url();
+    try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());
+        Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return DatabaseUrl.of("127.0.0.1", server.port(), name, admin.user(), "").reactiveUri();
+  }
+
+  static Connection connect(String databaseUrl) throws SQLException {
+    DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+    return DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+  }
+
+  static long queryLong(String databaseUrl, String sql) {
+    try (Connection c = connect(databaseUrl); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql, e);
+    }
+  }
+
+  static void execute(String databaseUrl, String sql) {
+    try (Connection c = connect(databaseUrl); Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql, e);
+    }
+  }
+
+  /** Final row of a call as the checks need it. */
+  record CallRow(String status, Integer duration, long answeredToEndMs, long storeLagMs) {
+  }
+
+  /** Every call of the database by id. */
+  static Map<String, CallRow> calls(String databaseUrl) {
+    String sql = "SELECT id::text, status, duration_seconds,"
+        + " (extract(epoch FROM (ended_at - answered_at)) * 1000)::bigint,"
+        + " (extract(epoch FROM (updated_at - ended_at)) * 1000)::bigint FROM calls";
+    Map<String, CallRow> rows = new HashMap<>();
+    try (Connection c = connect(databaseUrl); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        long talk = rs.getLong(4);
+        boolean noTalk = rs.wasNull();
+        long lag = rs.getLong(5);
+        boolean noLag = rs.wasNull();
+        int duration = rs.getInt(3);
+        rows.put(rs.getString(1), new CallRow(rs.getString(2), rs.wasNull() ? null : duration,
+            noTalk ? -1 : talk, noLag ? -1 : lag));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return rows;
+  }
+
+  /** Waits until no call is active any more, or the timeout; the number still active. */
+  static long awaitSettled(String databaseUrl, long timeoutMillis) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    long active;
+    do {
+      active = queryLong(databaseUrl, "SELECT count(*) FROM calls WHERE status IN " + ACTIVE);
+      if (active == 0) {
+        return 0;
+      }
+      Service.sleep(100);
+    } while (System.currentTimeMillis() < deadline);
+    return active;
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+  }
+}

@@ -1,0 +1,631 @@
+package dev.contactcenter.bench;
+
+import static dev.contactcenter.bench.Bench.fmt;
+import static dev.contactcenter.bench.Bench.values;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/** The scenarios of the issue, each one service (or several) on its own fresh database. */
+final class Scenarios {
+
+  /** Reference service (the seed's FastAPI implementation) on this machine, as given in the issue. */
+  static final double REFERENCE_STATUS_RPS = 200;
+  static final double REFERENCE_ORIGINATE_PER_S = 57.5;
+  /** Talk time of the freshness calls: the bench-callee answers and hangs up this many seconds later. */
+  static final int TALK_SECONDS = 2;
+  /**
+   * Asterisk's Answer() returns only after the first media frame or 500 ms (channel.c, __ast_answer); a Local
+   * channel sends none, so the callee hangs up TALK_SECONDS + 0.5 s after its answer: the true duration.
+   */
+  static final long TRUE_TALK_MS = TALK_SECONDS * 1000L + 500;
+  static final String BENCH_ENDPOINT = "Local/{digits}@bench-callee/n";
+
+  private final Bench bench;
+  private final Report report;
+
+  Scenarios(Bench bench) {
+    this.bench = bench;
+    this.report = bench.report;
+  }
+
+  // ---------------------------------------------------------------- status reads
+
+  void statusReads() throws Exception {
+    String load0 = Machine.loadAverage();
+    try (Service svc = bench.scenarioService("status", "sandbox-fast", Map.of("SANDBOX_TIME_SCALE", "0"))) {
+      String auth = "Bearer " + svc.adminToken();
+      List<String> ids = createCalls(svc, auth, 100);
+      try (Load load = new Load("127.0.0.1", svc.port(), 32)) {
+        Supplier<Load.Request> read = () -> Load.Request.get(
+            "/api/v2/calls/" + ids.get(ThreadLocalRandom.current().nextInt(ids.size())), auth);
+        load.closedLoop(32, bench.seconds(10, 1), read);
+        List<Double> rps = new ArrayList<>();
+        List<Double> p50 = new ArrayList<>();
+        List<Double> p99 = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        double[] cpuStart = bench.cpu(svc);
+        long reads = 0;
+        for (int i = 0; i < bench.runs; i++) {
+          double cpu0 = svc.cpuSeconds();
+          Load.Result r = load.closedLoop(32, bench.seconds(10, 1), read);
+          reads += r.ok();
+          cpu.add((svc.cpuSeconds() - cpu0) * 1e6 / r.ok());
+          checkNoErrors("status", r);
+          rps.add(r.perSecond());
+          p50.add(r.p50Ms());
+          p99.add(r.p99Ms());
+        }
+        report.note("status reads: CPU per request, µs: " + Bench.cpuPerOp(cpuStart, bench.cpu(svc), reads, false));
+        String l = load0 + "→" + Machine.loadAverage();
+        double target = 20 * REFERENCE_STATUS_RPS;
+        report.add("status reads (32 conn.)", "requests/s", values(rps), "",
+            fmt("≥ %,.0f (20× ref. %,.0f)", target, REFERENCE_STATUS_RPS), Samples.median(values(rps)) >= target, l);
+        report.add("status reads (32 conn.)", "p50", values(p50), "ms", "", null, l);
+        report.add("status reads (32 conn.)", "service CPU per request", values(cpu), "µs", "", null, l);
+        report.add("status reads (32 conn.)", "p99", values(p99), "ms", "< 10 ms (ref. 220–640 ms)",
+            Samples.median(values(p99)) < 10, l);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- origination, sandbox
+
+  void originateSandbox() throws Exception {
+    String load0 = Machine.loadAverage();
+    try (Service svc = bench.scenarioService("originate", "sandbox-fast", Map.of("SANDBOX_TIME_SCALE", "0"))) {
+      String db = svc.databaseUrl();
+      String auth = "Bearer " + svc.adminToken();
+      Map<String, String> accepted = new ConcurrentHashMap<>();
+      AtomicLong seq = new AtomicLong();
+      Supplier<Load.Request> originate = () -> {
+        int digit = (int) (seq.incrementAndGet() % 10);
+        return originateRequest(auth, number(digit), null, accepted, sandboxOutcome(digit));
+      };
+      try (Load load = new Load("127.0.0.1", svc.port(), 512)) {
+        load.closedLoop(16, bench.seconds(10, 1), originate);
+        int best = ramp("originate (sandbox)", load, originate, bench.smoke ? new int[] {4, 16} : new int[] {4, 8, 16, 32, 64, 128});
+        List<Double> rate = new ArrayList<>();
+        List<Double> p50 = new ArrayList<>();
+        List<Double> p99 = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        double[] cpuStart = bench.cpu(svc);
+        long calls = 0;
+        for (int i = 0; i < bench.runs; i++) {
+          double cpu0 = svc.cpuSeconds();
+          Load.Result r = load.closedLoop(best, bench.seconds(10, 1), originate);
+          calls += r.ok();
+          cpu.add((svc.cpuSeconds() - cpu0) * 1e6 / r.ok());
+          checkNoErrors("originate (sandbox)", r);
+          rate.add(r.perSecond());
+          p50.add(r.p50Ms());
+          p99.add(r.p99Ms());
+        }
+        report.note("originate, sandbox: CPU per call (service includes its ARI sandbox), µs: "
+            + Bench.cpuPerOp(cpuStart, bench.cpu(svc), calls, false));
+        String l = load0 + "→" + Machine.loadAverage();
+        String name = "originate, sandbox (" + best + " in flight)";
+        double target = 10 * REFERENCE_ORIGINATE_PER_S;
+        report.add(name, "calls/s", values(rate), "", fmt("≥ %,.0f (10× ref. 55–60)", target),
+            Samples.median(values(rate)) >= target, l);
+        report.add(name, "p50", values(p50), "ms", "", null, l);
+        report.add(name, "p99", values(p99), "ms", "", null, l);
+        report.add(name, "service CPU per call (incl. its sandbox)", values(cpu), "µs", "", null, l);
+      }
+      verify("originate, sandbox", db, accepted, 60_000, true);
+    }
+  }
+
+  // ---------------------------------------------------------------- event ingestion
+
+  void ingest() throws Exception {
+    String load0 = Machine.loadAverage();
+    try (Service svc = bench.scenarioService("ingest", "sandbox-fast", Map.of("SANDBOX_TIME_SCALE", "0"))) {
+      String db = svc.databaseUrl();
+      String auth = "Bearer " + svc.adminToken();
+      Map<String, String> accepted = new ConcurrentHashMap<>();
+      // Answered calls: dialing, ringing, answered, completed; all but dialing come from ARI events.
+      Supplier<Load.Request> originate = () -> originateRequest(auth, number(0), null, accepted, "completed");
+      int inFlight = 64;
+      try (Load load = new Load("127.0.0.1", svc.port(), 512)) {
+        load.closedLoop(inFlight, bench.seconds(10, 1), originate);
+        Pg.awaitSettled(db, 30_000);
+        List<Double> perSecond = new ArrayList<>();
+        List<Double> calls = new ArrayList<>();
+        double[] cpuStart = bench.cpu(svc);
+        long transitions = 0;
+        for (int i = 0; i < bench.runs; i++) {
+          long before = Pg.queryLong(db, "SELECT count(*) FROM call_events");
+          long t0 = System.nanoTime();
+          Load.Result r = load.closedLoop(inFlight, bench.seconds(10, 1), originate);
+          long stuck = Pg.awaitSettled(db, 30_000);
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          long after = Pg.queryLong(db, "SELECT count(*) FROM call_events");
+          checkNoErrors("ingest", r);
+          if (stuck > 0) {
+            report.fail("ingest: " + stuck + " call(s) still active 30 s after the load");
+          }
+          transitions += after - before;
+          perSecond.add((after - before) / seconds);
+          calls.add(r.ok() / seconds);
+        }
+        report.note("event ingestion: CPU per applied transition (service includes its ARI sandbox), µs: "
+            + Bench.cpuPerOp(cpuStart, bench.cpu(svc), transitions, false));
+        String l = load0 + "→" + Machine.loadAverage();
+        report.add("event ingestion, sandbox (" + inFlight + " calls in flight)", "transitions applied/s",
+            values(perSecond), "", "≥ 20,000", Samples.median(values(perSecond)) >= 20_000, l);
+        report.add("event ingestion, sandbox (" + inFlight + " calls in flight)", "whole calls/s (4 transitions each)",
+            values(calls), "", "", null, l);
+      }
+      verify("event ingestion", db, accepted, 60_000, true);
+    }
+  }
+
+  // ---------------------------------------------------------------- origination, real Asterisk
+
+  void originateAsterisk() throws Exception {
+    Map<String, String> env = new HashMap<>(bench.asterisk.env());
+    env.put("ARI_ENDPOINT_TEMPLATE", BENCH_ENDPOINT);
+    try (Service svc = bench.scenarioService("asterisk", "asterisk", env);
+        Load api = new Load("127.0.0.1", svc.port(), 512);
+        Load ari = new Load("127.0.0.1", bench.asterisk.port(), 512)) {
+      String db = svc.databaseUrl();
+      String auth = "Bearer " + svc.adminToken();
+      String ariAuth = bench.asterisk.basicAuth();
+      Map<String, String> accepted = new ConcurrentHashMap<>();
+      record Variant(String name, int digit, String expected) {
+      }
+      for (Variant v : List.of(new Variant("ends at once (busy)", 1, "busy"),
+          new Variant("answered, callee hangs up at once", 0, "completed"))) {
+        String load0 = Machine.loadAverage();
+        Supplier<Load.Request> viaApi = () -> originateRequest(auth, number(v.digit()), null, accepted, v.expected());
+        // The ceiling: the same origination straight to ARI, into the same dialplan, no Stasis app to serve.
+        String direct = "/ari/channels?endpoint=Local/" + number(v.digit()).substring(1) + "@bench-callee/n"
+            + "&context=outbound-ivr&extension=s&priority=1&timeout=30";
+        Supplier<Load.Request> viaAri = () -> new Load.Request(HttpMethod.POST, direct, ariAuth, null, null, null);
+        api.closedLoop(8, bench.seconds(10, 1), viaApi);
+        ari.closedLoop(8, bench.seconds(3, 1), viaAri);
+        int[] levels = bench.smoke ? new int[] {4} : new int[] {4, 8, 16, 32, 64};
+        int bestAri = ramp("direct ARI, " + v.name(), ari, viaAri, levels);
+        int bestApi = ramp("API on Asterisk, " + v.name(), api, viaApi, levels);
+        List<Double> ceiling = new ArrayList<>();
+        List<Double> through = new ArrayList<>();
+        List<Double> ratio = new ArrayList<>();
+        List<Double> p50 = new ArrayList<>();
+        List<Double> p99 = new ArrayList<>();
+        double[] directCpu = new double[4];
+        double[] apiCpu = new double[4];
+        long directCalls = 0;
+        long apiCalls = 0;
+        for (int i = 0; i < bench.runs; i++) {
+          double[] t0 = bench.cpu(svc);
+          Load.Result c = ari.closedLoop(bestAri, bench.seconds(8, 1), viaAri);
+          double[] t1 = bench.cpu(svc);
+          Load.Result a = api.closedLoop(bestApi, bench.seconds(8, 1), viaApi);
+          double[] t2 = bench.cpu(svc);
+          for (int k = 0; k < 4; k++) {
+            directCpu[k] += t1[k] - t0[k];
+            apiCpu[k] += t2[k] - t1[k];
+          }
+          directCalls += c.ok();
+          apiCalls += a.ok();
+          noteErrors("direct ARI", c);
+          checkNoErrors("API on Asterisk", a);
+          ceiling.add(c.perSecond());
+          through.add(a.perSecond());
+          ratio.add(100 * a.perSecond() / c.perSecond());
+          p50.add(a.p50Ms());
+          p99.add(a.p99Ms());
+        }
+        report.note("originate on Asterisk, " + v.name() + ": CPU per origination, µs: direct ARI: "
+            + Bench.cpuPerOp(new double[4], directCpu, directCalls, true) + "; through the API: "
+            + Bench.cpuPerOp(new double[4], apiCpu, apiCalls, true));
+        String l = load0 + "→" + Machine.loadAverage();
+        String name = "originate, Asterisk, " + v.name();
+        report.add(name, "direct ARI ceiling, originations/s (" + bestAri + " in flight)", values(ceiling), "",
+            "(ref. measured 800–1,000 / 335–420)", null, l);
+        report.add(name, "through the API, calls/s (" + bestApi + " in flight)", values(through), "",
+            fmt("≥ %,.0f (10× ref.)", 10 * REFERENCE_ORIGINATE_PER_S),
+            Samples.median(values(through)) >= 10 * REFERENCE_ORIGINATE_PER_S, l);
+        report.add(name, "API / ceiling (same run)", values(ratio), "%", "≥ 90 %", Samples.median(values(ratio)) >= 90, l);
+        report.add(name, "API p50", values(p50), "ms", "", null, l);
+        report.add(name, "API p99", values(p99), "ms", "", null, l);
+      }
+      verify("originate, Asterisk", db, accepted, 120_000, true);
+      long drops = svc.logLines("ARI events connection lost");
+      report.note("originate on Asterisk: the ARI events WebSocket was lost " + drops + " time(s) during the run");
+
+      // Overload: the API places calls while the harness floods the service's own Stasis application with
+      // originations at full speed (their events go to the service's socket, which ignores them), so Asterisk
+      // sends events far faster than any real load; at ~1,000/s Asterisk 22 may drop the events socket. The
+      // service must reconnect and reconcile: no call of the API may be lost or stuck (a call whose events were
+      // lost may be settled with an approximate outcome, reported, not failed).
+      String load0 = Machine.loadAverage();
+      Map<String, String> overloaded = new ConcurrentHashMap<>();
+      String flood = "/ari/channels?endpoint=Local/" + number(1).substring(1) + "@bench-callee/n&app="
+          + bench.asterisk.env().get("ARI_APP") + "&timeout=30";
+      Supplier<Load.Request> viaAriIntoApp = () -> new Load.Request(HttpMethod.POST, flood, ariAuth, null, null, null);
+      Supplier<Load.Request> viaApi = () -> originateRequest(auth, number(1), null, overloaded, "busy");
+      long dropsBefore = svc.logLines("ARI events connection lost");
+      java.util.concurrent.CompletableFuture<Load.Result> floodRun = java.util.concurrent.CompletableFuture
+          .supplyAsync(() -> ari.closedLoop(16, bench.seconds(10, 2), viaAriIntoApp));
+      Load.Result placed = api.closedLoop(8, bench.seconds(10, 2), viaApi);
+      Load.Result flooded = floodRun.join();
+      Service.sleep(2000);
+      long dropsDuring = svc.logLines("ARI events connection lost") - dropsBefore;
+      report.add("originate, Asterisk, overload (events of other calls flood the socket)",
+          "originations/s into the service's app", flooded.perSecond(), "", "", null,
+          load0 + "→" + Machine.loadAverage());
+      report.add("originate, Asterisk, overload (events of other calls flood the socket)",
+          "API calls/s meanwhile", placed.perSecond(), "", "", null, load0 + "→" + Machine.loadAverage());
+      report.note("overload: the events WebSocket was dropped " + dropsDuring + " time(s); reconnect and"
+          + " reconciliation must leave no API call lost or stuck");
+      verify("originate, Asterisk, overload", db, overloaded, 120_000, false);
+    }
+  }
+
+  // ---------------------------------------------------------------- freshness under load
+
+  void freshness() throws Exception {
+    Map<String, String> env = new HashMap<>(bench.asterisk.env());
+    env.put("ARI_ENDPOINT_TEMPLATE", BENCH_ENDPOINT);
+    try (Service svc = bench.scenarioService("freshness", "asterisk", env);
+        Load api = new Load("127.0.0.1", svc.port(), 1024)) {
+      String db = svc.databaseUrl();
+      String auth = "Bearer " + svc.adminToken();
+      double[] rates = bench.smoke ? new double[] {10} : new double[] {50, 100, 200};
+      for (double rate : rates) {
+        String load0 = Machine.loadAverage();
+        List<Double> achieved = new ArrayList<>();
+        List<Double> lag50 = new ArrayList<>();
+        List<Double> lag99 = new ArrayList<>();
+        List<Double> err99 = new ArrayList<>();
+        List<Double> err50 = new ArrayList<>();
+        List<Double> worstSeconds = new ArrayList<>();
+        List<Double> wrongOrStuck = new ArrayList<>();
+        for (int i = 0; i < bench.runs; i++) {
+          Map<String, String> accepted = new ConcurrentHashMap<>();
+          // The callee (bench-callee, last digit = talk seconds) answers at once and hangs up TALK_SECONDS later;
+          // the IVR is the long one (hold), so the callee decides the end: the true duration is known.
+          Supplier<Load.Request> call = () -> originateRequest(auth, number(TALK_SECONDS), "hold", accepted, "completed");
+          Load.Result r = api.openLoop(rate, bench.seconds(10, 2), call);
+          checkNoErrors("freshness", r);
+          long stuck = Pg.awaitSettled(db, (TALK_SECONDS + 60) * 1000L);
+          Map<String, Pg.CallRow> rows = Pg.calls(db);
+          Samples lag = new Samples();
+          Samples error = new Samples();
+          long worst = 0;
+          long bad = stuck;
+          for (Map.Entry<String, String> e : accepted.entrySet()) {
+            Pg.CallRow row = rows.get(e.getKey());
+            if (row == null || !"completed".equals(row.status()) || row.duration() == null) {
+              bad++;
+              continue;
+            }
+            lag.add(row.storeLagMs());
+            error.add(row.answeredToEndMs() - TRUE_TALK_MS);
+            // duration is whole seconds from answer to end (floor), so the truth it should show is floor(2.5 s).
+            worst = Math.max(worst, Math.abs(row.duration() - TRUE_TALK_MS / 1000));
+          }
+          achieved.add(r.ok() / (bench.seconds(10, 2) / 1000.0));
+          lag50.add((double) lag.percentile(50));
+          lag99.add((double) lag.percentile(99));
+          err50.add((double) error.percentile(50));
+          err99.add((double) Math.max(Math.abs(error.percentile(1)), Math.abs(error.percentile(99))));
+          worstSeconds.add((double) worst);
+          wrongOrStuck.add((double) bad);
+          if (bad > 0) {
+            report.fail(fmt("freshness at %.0f/s: %d call(s) not completed with a duration (stuck %d)", rate, bad, stuck));
+          }
+          if (worst > 1) {
+            report.fail(fmt("freshness at %.0f/s: a recorded duration is %d s off the truth", rate, worst));
+          }
+        }
+        String l = load0 + "→" + Machine.loadAverage();
+        String name = fmt("freshness, Asterisk, %.0f answered calls/s, talk %.1f s", rate, TRUE_TALK_MS / 1000.0);
+        boolean target = rate >= 200;
+        report.add(name, "calls/s placed", values(achieved), "", "", null, l);
+        report.add(name, "event → stored status p50", values(lag50), "ms", "", null, l);
+        report.add(name, "event → stored status p99", values(lag99), "ms", "", null, l);
+        report.add(name, "recorded (ended − answered) − true talk, median", values(err50), "ms", "", null, l);
+        report.add(name, "same, worst of p1/p99", values(err99), "ms", "", null, l);
+        report.add(name, "worst |recorded duration − true|", values(worstSeconds), "s", target ? "≤ 1 s" : "",
+            target ? Samples.median(values(worstSeconds)) <= 1 : null, l);
+        report.add(name, "calls not completed right (lost/stuck/wrong)", values(wrongOrStuck), "", target ? "0" : "",
+            target ? Samples.median(values(wrongOrStuck)) == 0 : null, l);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- scale
+
+  void scale() throws Exception {
+    String load0 = Machine.loadAverage();
+    int active = bench.smoke ? 500 : 10_000;
+    try (Service svc = bench.scenarioService("scale", "scale", Map.of())) {
+      String db = svc.databaseUrl();
+      String auth = "Bearer " + svc.adminToken();
+      double idleHeap = svc.heapAfterGcMiB();
+      double idleRss = svc.rssMiB();
+      Map<String, String> accepted = new ConcurrentHashMap<>();
+      // Last digit 2: the simulated callee rings until the timeout (10 minutes, the most a call may ask for).
+      Supplier<Load.Request> ring = () -> originateRequest(auth, number(2), null, accepted, "ringing", ",\"timeout\":600000");
+      try (Load load = new Load("127.0.0.1", svc.port(), 64)) {
+        Load.Result r = load.closedLoop(32, 600_000, active, ring);
+        checkNoErrors("scale", r);
+      }
+      long deadline = System.currentTimeMillis() + 60_000;
+      long ringing = 0;
+      while (System.currentTimeMillis() < deadline) {
+        ringing = Pg.queryLong(db, "SELECT count(*) FROM calls WHERE status = 'ringing'");
+        if (ringing >= active) {
+          break;
+        }
+        Service.sleep(200);
+      }
+      List<Double> heap = new ArrayList<>();
+      List<Double> rss = new ArrayList<>();
+      for (int i = 0; i < bench.runs; i++) {
+        heap.add(svc.heapAfterGcMiB());
+        rss.add(svc.rssMiB());
+      }
+      String l = load0 + "→" + Machine.loadAverage();
+      String name = fmt("scale, %,d calls ringing at once (sandbox)", ringing);
+      report.add(name, "Java heap after GC", values(heap), "MiB", "< 256 MiB", Samples.median(values(heap)) < 256, l);
+      report.add(name, "service RSS", values(rss), "MiB", "", null, l);
+      report.add("scale, idle service (same JVM, before the calls)", "heap after GC / RSS", new double[] {idleHeap},
+          fmt("MiB / %.0f MiB", idleRss), "", null, l);
+      if (ringing < active) {
+        report.fail("scale: only " + ringing + " of " + active + " calls reached ringing");
+      }
+    }
+    rowsScale();
+  }
+
+  /**
+   * Status read latency with 1,000 rows in calls and with 1,000,000 (seeded), one service on each database, both
+   * warmed up, measured alternately (small, large, small, large…) so that neither gains from a warmer JIT or a
+   * quieter moment; the ratio is taken per pair of runs.
+   */
+  private void rowsScale() throws Exception {
+    String load0 = Machine.loadAverage();
+    int small = 1_000;
+    int large = bench.smoke ? 20_000 : 1_000_000;
+    try (Service a = bench.scenarioService("rows-small", null, Map.of());
+        Service b = bench.scenarioService("rows-large", null, Map.of());
+        Load loadA = new Load("127.0.0.1", a.port(), 32);
+        Load loadB = new Load("127.0.0.1", b.port(), 32)) {
+      seed(a.databaseUrl(), 1, small);
+      long t0 = System.nanoTime();
+      seed(b.databaseUrl(), 1, large);
+      report.note(fmt("rows: seeded %,d calls rows in %.1f s (INSERT … generate_series, then VACUUM ANALYZE)",
+          large, (System.nanoTime() - t0) / 1e9));
+      Supplier<Load.Request> readA = reads(a.databaseUrl(), "Bearer " + a.adminToken());
+      Supplier<Load.Request> readB = reads(b.databaseUrl(), "Bearer " + b.adminToken());
+      loadA.closedLoop(32, bench.seconds(10, 1), readA);
+      loadB.closedLoop(32, bench.seconds(10, 1), readB);
+      List<Double> p50Small = new ArrayList<>();
+      List<Double> p99Small = new ArrayList<>();
+      List<Double> p50Large = new ArrayList<>();
+      List<Double> p99Large = new ArrayList<>();
+      double[] ratio = new double[bench.runs];
+      for (int i = 0; i < bench.runs; i++) {
+        Load.Result ra = loadA.closedLoop(32, bench.seconds(5, 1), readA);
+        Load.Result rb = loadB.closedLoop(32, bench.seconds(5, 1), readB);
+        checkNoErrors("rows", ra);
+        checkNoErrors("rows", rb);
+        p50Small.add(ra.p50Ms());
+        p99Small.add(ra.p99Ms());
+        p50Large.add(rb.p50Ms());
+        p99Large.add(rb.p99Ms());
+        ratio[i] = rb.p50Ms() / ra.p50Ms();
+      }
+      String l = load0 + "→" + Machine.loadAverage();
+      report.add(fmt("status read, %,d rows in calls", small), "p50 / p99", values(p50Small),
+          fmt("ms / %.2f ms", Samples.median(values(p99Small))), "", null, l);
+      report.add(fmt("status read, %,d rows in calls", large), "p50 / p99", values(p50Large),
+          fmt("ms / %.2f ms", Samples.median(values(p99Large))), "", null, l);
+      report.add(fmt("status read, %,d vs %,d rows", large, small), "p50 ratio (same run)", ratio, "×",
+          "≤ 2×", Samples.median(ratio) <= 2, l);
+    }
+  }
+
+  /** GET /api/v2/calls/{id} of random calls of the database (a sample of 20,000 ids). */
+  private static Supplier<Load.Request> reads(String db, String auth) throws SQLException {
+    List<String> ids = new ArrayList<>();
+    try (Connection c = Pg.connect(db); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT id::text FROM calls ORDER BY random() LIMIT 20000")) {
+      while (rs.next()) {
+        ids.add(rs.getString(1));
+      }
+    }
+    return () -> Load.Request.get("/api/v2/calls/" + ids.get(ThreadLocalRandom.current().nextInt(ids.size())), auth);
+  }
+
+  private static void seed(String db, int from, int to) {
+    Pg.execute(db, "INSERT INTO calls (id, owner, phone_number, status, context, extension, priority, timeout_ms,"
+        + " channel_id, created_at, dialed_at, ringing_at, answered_at, ended_at, duration_seconds, hangup_cause,"
+        + " hangup_cause_text, updated_at)"
+        + " SELECT u, 'admin', '+1555' || lpad((i % 10000000)::text, 7, '0'), 'completed', 'outbound-ivr', 's', 1,"
+        + " 30000, u::text, t, t, t + interval '1 second', t + interval '2 seconds', t + interval '32 seconds', 30,"
+        + " 16, 'Normal Clearing', t + interval '32 seconds'"
+        + " FROM (SELECT i, gen_random_uuid() AS u, now() - i * interval '1 second' AS t"
+        + " FROM generate_series(" + from + ", " + to + ") i) g");
+    Pg.execute(db, "VACUUM ANALYZE calls");
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  void startup() throws Exception {
+    String load0 = Machine.loadAverage();
+    int n = bench.smoke ? 0 : bench.runs;
+    // External PostgreSQL: the first start migrates the empty database; the runs are restarts.
+    String db = bench.pg.freshDatabase("startup");
+    List<Double> external = new ArrayList<>();
+    double externalFirst;
+    try (Service first = bench.service("startup-external", db, Map.of())) {
+      externalFirst = first.startSeconds();
+    }
+    for (int i = 0; i < n; i++) {
+      try (Service svc = bench.service("startup-external", db, Map.of())) {
+        external.add(svc.startSeconds());
+      }
+    }
+    // Embedded PostgreSQL: the first start runs initdb; the runs are restarts on the same DATA_DIR.
+    List<Double> embedded = new ArrayList<>();
+    double embeddedFirst;
+    try (Service first = bench.service("startup-embedded", null, Map.of())) {
+      embeddedFirst = first.startSeconds();
+    }
+    for (int i = 0; i < n; i++) {
+      try (Service svc = bench.service("startup-embedded", null, Map.of())) {
+        embedded.add(svc.startSeconds());
+      }
+    }
+    String l = load0 + "→" + Machine.loadAverage();
+    if (n > 0) {
+      report.add("start-up, external PostgreSQL", "jar start → /health 200 (restart)", values(external), "s", "", null, l);
+    }
+    report.add("start-up, external PostgreSQL", "first start (migrates)", externalFirst, "s", "", null, l);
+    if (n > 0) {
+      report.add("start-up, embedded PostgreSQL", "jar start → /health 200 (restart)", values(embedded), "s", "", null, l);
+    }
+    report.add("start-up, embedded PostgreSQL", "first start (initdb + migrations)", embeddedFirst, "s", "", null, l);
+  }
+
+  // ---------------------------------------------------------------- shared
+
+  /** Climbs the concurrency levels (one short run each) until the rate stops growing by 5 %; the best level. */
+  private int ramp(String what, Load load, Supplier<Load.Request> request, int[] levels) {
+    int best = levels[0];
+    double bestRate = 0;
+    StringBuilder trace = new StringBuilder();
+    for (int level : levels) {
+      Load.Result r = load.closedLoop(level, bench.seconds(4, 1), request);
+      double rate = r.perSecond();
+      trace.append(fmt("%s%d → %,.0f/s (p99 %.1f ms)", trace.length() == 0 ? "" : ", ", level, rate, r.p99Ms()));
+      if (r.failed() > 0) {
+        trace.append(fmt(" [%d failed]", r.failed()));
+      }
+      if (rate > bestRate * 1.05) {
+        best = level;
+        bestRate = rate;
+      } else {
+        break;
+      }
+    }
+    report.note(what + ": in flight → rate: " + trace + "; measured at " + best);
+    return best;
+  }
+
+  /**
+   * Requests the harness sends straight to Asterisk that fail (Asterisk's HTTP server may close a keep-alive
+   * connection as a request goes out on it) only lower the ceiling measured; they are noted, not a failure.
+   */
+  private void noteErrors(String what, Load.Result r) {
+    if (r.failed() > 0) {
+      report.note(what + ": " + r.failed() + " request(s) of " + (r.ok() + r.failed()) + " failed (not counted)");
+    }
+  }
+
+  private void checkNoErrors(String what, Load.Result r) {
+    if (r.failed() > 0) {
+      report.fail(what + ": " + r.failed() + " request(s) failed of " + (r.ok() + r.failed()));
+    }
+  }
+
+  /**
+   * Every accepted call must be in the database (none lost), ended (none stuck) and, when {@code strict}, in the
+   * final state its number decides (the sandbox and test dialplan table).
+   */
+  private void verify(String what, String db, Map<String, String> accepted, long settleMillis, boolean strict) {
+    long stuck = Pg.awaitSettled(db, settleMillis);
+    Map<String, Pg.CallRow> rows = Pg.calls(db);
+    long lost = 0;
+    long wrong = 0;
+    Map<String, Integer> wrongKinds = new HashMap<>();
+    for (Map.Entry<String, String> e : accepted.entrySet()) {
+      Pg.CallRow row = rows.get(e.getKey());
+      if (row == null) {
+        lost++;
+      } else if (!e.getValue().equals(row.status()) && !Pg.ACTIVE.contains("'" + row.status() + "'")) {
+        wrong++;
+        wrongKinds.merge(e.getValue() + "→" + row.status(), 1, Integer::sum);
+      }
+    }
+    report.note(fmt("%s: %,d calls accepted; lost %d, stuck %d, not in their expected final state %d%s", what,
+        accepted.size(), lost, stuck, wrong, wrongKinds.isEmpty() ? "" : " " + wrongKinds));
+    if (lost > 0 || stuck > 0) {
+      report.fail(fmt("%s: %d lost and %d stuck call(s)", what, lost, stuck));
+    }
+    if (strict && wrong > 0) {
+      report.fail(fmt("%s: %d call(s) ended in the wrong state %s", what, wrong, wrongKinds));
+    }
+  }
+
+  private static Load.Request originateRequest(String auth, String number, String extension,
+      Map<String, String> accepted, String expected) {
+    return originateRequest(auth, number, extension, accepted, expected, "");
+  }
+
+  private static Load.Request originateRequest(String auth, String number, String extension,
+      Map<String, String> accepted, String expected, String extraJson) {
+    String body = "{\"phone_number\":\"" + number + "\"" + (extension == null ? "" : ",\"extension\":\"" + extension + "\"")
+        + extraJson + "}";
+    return new Load.Request(HttpMethod.POST, "/api/v2/calls", auth, "application/json", Buffer.buffer(body), answer -> {
+      if (answer.status() == 201) {
+        accepted.put(answer.body().toJsonObject().getString("call_id"), expected);
+      }
+    });
+  }
+
+  /** +1555000000d: the last digit picks the callee's behaviour (sandbox and test dialplans). */
+  static String number(int lastDigit) {
+    return "+155500000" + (10 + lastDigit);
+  }
+
+  /** The final state of a sandbox call by the last digit of its number (README, sandbox test numbers). */
+  static String sandboxOutcome(int digit) {
+    return switch (digit) {
+      case 0, 5, 7, 8, 9 -> "completed";
+      case 1 -> "busy";
+      case 2 -> "no_answer";
+      default -> "failed";
+    };
+  }
+
+  /** A few calls to read, created through the API one by one. */
+  private static List<String> createCalls(Service svc, String auth, int count) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + svc.port() + "/api/v2/calls"))
+          .header("Authorization", auth).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"phone_number\":\"" + number(i % 10) + "\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 201) {
+        throw new IOException("creating a call answered " + r.statusCode() + ": " + r.body());
+      }
+      ids.add(new JsonObject(r.body()).getString("call_id"));
+    }
+    return ids;
+  }
+}
