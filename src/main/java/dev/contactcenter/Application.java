@@ -10,8 +10,10 @@ import dev.contactcenter.auth.TokenService;
 import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.db.DatabaseSupply;
 import dev.contactcenter.db.Migrations;
+import dev.contactcenter.http.ApiContract;
 import dev.contactcenter.http.HttpServices;
 import dev.contactcenter.http.HttpVerticle;
+import dev.contactcenter.metrics.ServiceMetrics;
 import dev.contactcenter.persistence.PersistenceVerticle;
 import dev.contactcenter.sandbox.SandboxAriServer;
 import dev.contactcenter.sandbox.SandboxTiming;
@@ -59,7 +61,8 @@ public final class Application {
 
   /** Starts everything; blocks the calling thread (never an event loop) until the service listens. */
   public static Application start(AppConfig initial) throws Exception {
-    Vertx vertx = Vertx.vertx(vertxOptions());
+    ServiceMetrics metrics = ServiceMetrics.create(initial.metricsEnabled());
+    Vertx vertx = metrics.createVertx(vertxOptions());
     DatabaseSupply database = null;
     try {
       AppConfig config = initial;
@@ -80,12 +83,14 @@ public final class Application {
       Optional<String> adminPassword = AdminBootstrap.ensureAdmin(vertx.eventBus(), hasher, config.adminPassword()).await();
 
       AriSettings ari = config.sandboxMode() ? startSandbox(vertx, config) : AriSettings.from(config);
-      vertx.deployVerticle(new AriVerticle(ari)).await();
+      metrics.calls().countFinalStatuses(vertx.eventBus()).completion().await();
+      vertx.deployVerticle(new AriVerticle(ari, metrics.calls())).await();
 
       TokenService tokens = new TokenService(vertx, config.secretKey().orElseThrow(), config.jwtIssuer(),
           config.jwtAudience(), config.accessTokenTtlSeconds());
       HttpServices services = new HttpServices(hasher, tokens,
-          new TokenRateLimiter(config.tokenRateLimit(), config.tokenRateWindowSeconds()));
+          new TokenRateLimiter(config.tokenRateLimit(), config.tokenRateWindowSeconds()),
+          ApiContract.load(vertx).await(), metrics);
       vertx.setPeriodic(60_000, id -> services.tokenLimiter().evictIdle(System.currentTimeMillis()));
       int instances = config.httpInstances() > 0 ? config.httpInstances() : Runtime.getRuntime().availableProcessors();
       AtomicReference<HttpVerticle> first = new AtomicReference<>();

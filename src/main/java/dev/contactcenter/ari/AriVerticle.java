@@ -4,18 +4,22 @@ import static dev.contactcenter.bus.EventBusAddresses.ARI_HANGUP;
 import static dev.contactcenter.bus.EventBusAddresses.ARI_ORIGINATE;
 import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_ACTIVE;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
 
 import dev.contactcenter.bus.BusError;
 import dev.contactcenter.bus.OriginateCommand;
 import dev.contactcenter.bus.TransitionCommand;
 import dev.contactcenter.calls.CallState;
+import dev.contactcenter.metrics.CallMetrics;
+import dev.contactcenter.metrics.ServiceMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -36,7 +40,10 @@ public final class AriVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AriVerticle.class);
   private static final long RECONCILE_EVERY_MS = 60_000;
-  /** How long a followed call whose channel is gone may wait for its ChannelDestroyed before it is settled. */
+  /**
+   * A tracked call whose channel is missing from Asterisk's list while the socket stayed up is settled only if
+   * its ChannelDestroyed has not arrived after this long: the list and the event stream are not in lockstep.
+   */
   private static final long SETTLE_GRACE_MS = 5_000;
   private static final String SOURCE = "ari";
   private static final String RECONCILER = "reconciler";
@@ -45,29 +52,44 @@ public final class AriVerticle extends VerticleBase {
       "ChannelDestroyed");
 
   private final AriSettings settings;
+  private final CallMetrics metrics;
   private final Map<String, TrackedCall> calls = new HashMap<>();
   private AriClient ari;
   private AriEventSocket socket;
   private EventBus bus;
   private boolean reconciling;
+  /** When the events socket was last lost: the best known end time of calls that ended unobserved. */
+  private Instant disconnectedAt;
+  private final long startedAtMillis = System.currentTimeMillis();
   private long reconcileTimer;
 
   public AriVerticle(AriSettings settings) {
+    this(settings, ServiceMetrics.disabled().calls());
+  }
+
+  public AriVerticle(AriSettings settings, CallMetrics metrics) {
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     bus = vertx.eventBus();
     ari = new AriClient(vertx, settings);
-    socket = new AriEventSocket(vertx, settings, HANDLED_EVENTS, this::onEvent, this::reconcile, () -> { });
+    socket = new AriEventSocket(vertx, settings, HANDLED_EVENTS, this::onEvent, () -> {
+      metrics.ariConnected(true);
+      reconcile(true);
+    }, () -> {
+      metrics.ariConnected(false);
+      disconnectedAt = Instant.now();
+    });
     List<MessageConsumer<JsonObject>> consumers = List.of(
         bus.consumer(ARI_ORIGINATE, this::originate),
         bus.consumer(ARI_HANGUP, this::hangup),
         bus.consumer(ARI_STATUS, this::status));
     reconcileTimer = vertx.setPeriodic(RECONCILE_EVERY_MS, id -> {
       if (socket.connected()) {
-        reconcile();
+        reconcile(false);
       }
     });
     // Asterisk may be down at start: the service still starts, health says so, and the socket keeps retrying.
@@ -77,6 +99,7 @@ public final class AriVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    metrics.ariConnected(false);
     vertx.cancelTimer(reconcileTimer);
     return socket.close().onComplete(done -> ari.close());
   }
@@ -85,7 +108,8 @@ public final class AriVerticle extends VerticleBase {
     boolean connected = socket.connected();
     String detail = settings.simulated()
         ? "SIMULATED: built-in ARI sandbox, no real phone calls are placed"
-        : connected ? "connected to Asterisk ARI at " + settings.httpUrl() : socket.lastError();
+        : connected ? "connected to Asterisk ARI at " + settings.httpUrl()
+        : socket.lastError() != null ? socket.lastError() : "connecting to Asterisk ARI at " + settings.httpUrl();
     msg.reply(new JsonObject().put("connected", connected).put("simulated", settings.simulated())
         .put("detail", detail).put("active_calls", calls.size()));
   }
@@ -97,6 +121,7 @@ public final class AriVerticle extends VerticleBase {
     String callId = command.callId();
     if (!socket.connected()) {
       // Never dial a call whose events we could not follow.
+      metrics.notOriginated();
       fail(msg, callId, 503, "Asterisk is not reachable (" + socket.lastError() + "); the call was not placed");
       return;
     }
@@ -105,7 +130,10 @@ public final class AriVerticle extends VerticleBase {
         CallState.PENDING, placed.future());
     call.placing = true;
     calls.put(callId, call);
+    long originateStart = System.nanoTime();
     ari.originate(command, settings.endpointFor(command.phoneNumber()))
+        .onComplete(answered -> metrics.originated(answered.succeeded() ? "accepted"
+            : answered.cause() instanceof AriException ? "refused" : "unavailable", System.nanoTime() - originateStart))
         .compose(channel -> {
           Instant at = channel.getString("creationtime") == null ? Instant.now()
               : AriEvent.parseTime(channel.getString("creationtime"));
@@ -124,6 +152,9 @@ public final class AriVerticle extends VerticleBase {
           if (failure instanceof AriException refused) {
             fail(msg, callId, 502, "Asterisk refused the call: " + refused.getMessage());
           } else {
+            // The request may have reached Asterisk even though no answer came back: make sure nobody is
+            // dialled for a call recorded as failed.
+            ari.hangup(callId).onFailure(ignored -> { });
             fail(msg, callId, 503, "Asterisk did not answer the originate request: " + failure.getMessage());
           }
         });
@@ -161,6 +192,7 @@ public final class AriVerticle extends VerticleBase {
 
   private void onEvent(JsonObject event) {
     String type = AriEvent.type(event);
+    metrics.ariEvent(type);
     switch (type) {
       case "ChannelStateChange" -> onStateChange(event);
       case "Dial" -> onDial(event);
@@ -208,13 +240,38 @@ public final class AriVerticle extends VerticleBase {
 
   /** The callee answered and the channel entered our app: keep following it, then send it to its IVR. */
   private void onStasisStart(JsonObject event) {
-    TrackedCall call = calls.get(AriEvent.channelId(event));
+    String channelId = AriEvent.channelId(event);
+    TrackedCall call = calls.get(channelId);
     if (call == null) {
+      adoptOrHangUp(channelId);
       return;
     }
     call.answered = true;
     advance(call, CallState.ANSWERED, event);
     sendToIvr(call);
+  }
+
+  /**
+   * A channel entered our app that this instance does not follow (answered while the service restarted, before
+   * reconciliation ran): follow it if the database has it as an active call, otherwise hang it up rather than
+   * leave a callee waiting in an application that will never serve them.
+   */
+  private void adoptOrHangUp(String channelId) {
+    bus.<JsonObject>request(CALLS_GET, new JsonObject().put("call_id", channelId).put("admin", true))
+        .map(Message::body)
+        .onSuccess(row -> {
+          if (row.getBoolean("is_active", false) && !calls.containsKey(channelId)) {
+            follow(row, null);
+          } else if (!row.getBoolean("is_active", false)) {
+            ari.hangup(channelId);
+          }
+        })
+        .onFailure(e -> {
+          if (e instanceof ReplyException reply && reply.failureCode() == BusError.NOT_FOUND.code()) {
+            LOG.warn("Channel {} entered the app but is no call of ours: hanging it up", channelId);
+            ari.hangup(channelId);
+          }
+        });
   }
 
   private void sendToIvr(TrackedCall call) {
@@ -262,12 +319,14 @@ public final class AriVerticle extends VerticleBase {
    * Settles every call the database holds as active against the channels Asterisk has: live ones are followed
    * again (re-subscribed, state caught up, sent to the IVR if they wait in our app); gone ones are ended.
    */
-  private void reconcile() {
+  private void reconcile(boolean afterGap) {
     if (reconciling) {
       return;
     }
     reconciling = true;
     long startedAt = System.currentTimeMillis();
+    // Calls that ended during a socket gap ended at the latest when the socket was lost; otherwise, now.
+    Instant endedBy = afterGap && disconnectedAt != null ? disconnectedAt : Instant.now();
     Future<JsonArray> active = bus.<JsonObject>request(CALLS_ACTIVE, new JsonObject())
         .map(reply -> reply.body().getJsonArray("items"));
     Future<Set<String>> live = ari.channelIds();
@@ -286,16 +345,23 @@ public final class AriVerticle extends VerticleBase {
         if (tracked != null && (tracked.placing || tracked.trackedAtMillis >= startedAt)) {
           continue;
         }
+        if (tracked == null && "pending".equals(row.getString("status")) && isRecent(row, startedAt)) {
+          // Stored by the API a moment ago; its originate request is on its way here.
+          continue;
+        }
         if (live.result().contains(callId)) {
           follow(row, tracked);
           followed++;
         } else if (tracked == null) {
-          settle(row, null);
+          settleNow(row, null, endedBy);
           settled++;
         } else {
-          settleUnlessEnded(row, tracked);
+          settleUnlessEnded(row, tracked, endedBy);
           settled++;
         }
+      }
+      if (afterGap) {
+        disconnectedAt = null;
       }
       if (followed + settled > 0) {
         LOG.info("Reconciled {} active call(s): {} still live, {} ended while unobserved", followed + settled,
@@ -338,26 +404,36 @@ public final class AriVerticle extends VerticleBase {
   }
 
   /**
+   * A pending call stored by this process within the originate window may still be on its way to us; one
+   * stored before this verticle started never will be.
+   */
+  private boolean isRecent(JsonObject row, long now) {
+    String created = row.getString("created_at");
+    long pendingWindow = settings.requestTimeoutMs() * 2L + 5_000;
+    return created != null && Instant.parse(created).toEpochMilli() > Math.max(startedAtMillis, now - pendingWindow);
+  }
+
+  /**
    * A call we follow whose channel Asterisk no longer lists. Its ChannelDestroyed may still be on its way: Asterisk
    * answers the channel list ahead of the events it has queued on our socket (seen under load: a call that had just
    * answered and ended was settled as failed before its answer and end were read). Settle it only if no end has
    * been seen within the grace period, as after a dropped connection that lost the events.
    */
-  private void settleUnlessEnded(JsonObject row, TrackedCall call) {
+  private void settleUnlessEnded(JsonObject row, TrackedCall call, Instant endedBy) {
     vertx.setTimer(SETTLE_GRACE_MS, id -> {
       if (!call.ended && calls.get(call.callId) == call) {
-        settle(row, call);
+        settleNow(row, call, endedBy);
       }
     });
   }
 
   /** The channel is gone and its end was not observed: end the call with what is known. */
-  private void settle(JsonObject row, TrackedCall known) {
+  private void settleNow(JsonObject row, TrackedCall known, Instant endedBy) {
     String callId = row.getString("call_id");
     CallState status = CallState.of(row.getString("status"));
     boolean answered = status == CallState.ANSWERED || known != null && known.answered;
     TransitionCommand end = answered
-        ? TransitionCommand.of(callId, CallState.COMPLETED, Instant.now(), RECONCILER)
+        ? TransitionCommand.of(callId, CallState.COMPLETED, endedBy, RECONCILER)
             .withFailure("end time approximate: the call ended while the service was not receiving Asterisk events")
         : TransitionCommand.of(callId, CallState.FAILED, Instant.now(), RECONCILER).withFailure(status == CallState.PENDING
             ? "the service stopped before the call was placed"

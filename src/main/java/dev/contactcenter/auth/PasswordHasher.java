@@ -7,8 +7,8 @@ import io.vertx.core.WorkerExecutor;
 import java.nio.charset.StandardCharsets;
 
 /**
- * bcrypt hashing and verification on a small dedicated worker pool: never on an event loop, and bounded to the
- * number of cores so a burst of logins cannot starve the rest of the service of CPU threads.
+ * bcrypt hashing and verification on a small dedicated worker pool: never on an event loop, and bounded to one
+ * thread fewer than the cores so a burst of logins cannot starve the rest of the service of CPU.
  */
 public final class PasswordHasher implements AutoCloseable {
 
@@ -22,7 +22,9 @@ public final class PasswordHasher implements AutoCloseable {
 
   public PasswordHasher(Vertx vertx, int cost) {
     this.cost = cost;
-    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    // One core is always left to the event loops and PostgreSQL: with every core hashing, a burst of logins made
+    // /health 2-4 times slower on 2 cores (HealthUnderLoadTest).
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
     this.executor = vertx.createSharedWorkerExecutor("bcrypt", threads);
     this.decoyHash = executor.executeBlocking(() -> hashNow("decoy-password-that-never-matches"), false);
   }

@@ -24,7 +24,7 @@ public record CallRequest(String phoneNumber, String context, String extension, 
   private static final Pattern EXTENSION = Pattern.compile("[A-Za-z0-9_*#+-]{1,79}");
   /** A bare caller number, or a quoted display name followed by a number in angle brackets. */
   private static final Pattern CALLER_ID = Pattern.compile(
-      "(?:\"[\\p{L}\\p{N} ._'()@&-]{1,60}\"\\s?)?<?\\+?[0-9*#]{1,20}>?|[\\p{L}\\p{N} ._'()@&+-]{1,80}");
+      "(?:\"[\\p{L}\\p{N} ._'()@&-]{1,60}\" ?)?<?\\+?[0-9*#]{1,20}>?|[\\p{L}\\p{N} ._'()@&+-]{1,80}");
   private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
   private static final Pattern UNSAFE_VALUE = Pattern.compile("[\\p{Cntrl},;|\"]");
   private static final int MAX_VARIABLES = 32;

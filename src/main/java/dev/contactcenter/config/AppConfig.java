@@ -37,6 +37,8 @@ public record AppConfig(
     int defaultPriority,
     int defaultTimeoutMs,
     Optional<String> defaultCallerId,
+    boolean metricsEnabled,
+    Optional<String> metricsToken,
     double sandboxTimeScale) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
@@ -54,7 +56,8 @@ public record AppConfig(
         databaseUrl, databasePoolSize, dataDir, Optional.of(key), jwtIssuer, jwtAudience, accessTokenTtlSeconds,
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
-        defaultCallerId, sandboxTimeScale);
+        defaultCallerId, metricsEnabled, metricsToken,
+        sandboxTimeScale);
   }
 
   public AppConfig withDatabaseUrl(String url) {
@@ -62,6 +65,7 @@ public record AppConfig(
         Optional.of(url), databasePoolSize, dataDir, secretKey, jwtIssuer, jwtAudience, accessTokenTtlSeconds,
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
-        defaultCallerId, sandboxTimeScale);
+        defaultCallerId, metricsEnabled, metricsToken,
+        sandboxTimeScale);
   }
 }

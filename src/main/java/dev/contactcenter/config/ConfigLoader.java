@@ -150,7 +150,18 @@ public final class ConfigLoader {
         v.integer("DEFAULT_PRIORITY", n -> n >= 1, "1 or more"),
         v.integer("DEFAULT_TIMEOUT", n -> n > 0 && n <= 600_000, "milliseconds, more than 0 and at most 600000"),
         callerId,
+        v.bool("METRICS_ENABLED"),
+        v.optional("METRICS_TOKEN").map(ConfigLoader::checkMetricsToken),
         v.decimal("SANDBOX_TIME_SCALE", x -> x >= 0 && x <= 1000, "a number from 0 (every simulated step at once) to 1000"));
+  }
+
+  /** Sent by Prometheus as a bearer token: long enough not to be guessed, and header-safe. */
+  private static String checkMetricsToken(String token) {
+    if (token.length() < 16 || token.length() > 512 || !token.matches("[A-Za-z0-9._~+/=-]+")) {
+      throw new ConfigException("METRICS_TOKEN",
+          "16 to 512 characters among letters, digits and . _ ~ + / = - (generate one with: openssl rand -hex 24)");
+    }
+    return token;
   }
 
   private static void checkSecret(String secret) {

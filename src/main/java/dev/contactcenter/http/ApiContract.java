@@ -14,7 +14,7 @@ import java.util.Map;
  * The API contract, {@code openapi.yaml}, packaged in the jar. Served as written; the router is built from a copy
  * adjusted for two limits of vertx-openapi 5.0.x (see {@link #forRouter(JsonObject)}).
  */
-final class ApiContract {
+public final class ApiContract {
 
   static final String RESOURCE = "openapi.yaml";
   static final String TOKEN_PATH = "/api/v2/token";
@@ -29,12 +29,18 @@ final class ApiContract {
     this.routable = routable;
   }
 
-  static Future<ApiContract> load(Vertx vertx) {
-    return vertx.fileSystem().readFile(RESOURCE).compose(yaml ->
-        // Same YAML reading as vertx-openapi's own loader (timestamps, non-string keys).
-        Utils.yamlStringToJson(yaml.toString(StandardCharsets.UTF_8))
-            .compose(json -> OpenAPIContract.from(vertx, forRouter(json)))
-            .map(contract -> new ApiContract(yaml, contract)));
+  /**
+   * Reads and compiles the contract once per process, on a worker thread: parsing the YAML and compiling its
+   * schemas takes hundreds of milliseconds on a cold JVM, too long for an event loop.
+   */
+  public static Future<ApiContract> load(Vertx vertx) {
+    return vertx.executeBlocking(() -> {
+      Buffer yaml = vertx.fileSystem().readFileBlocking(RESOURCE);
+      // Same YAML reading as vertx-openapi's own loader (timestamps, non-string keys).
+      return Utils.yamlStringToJson(yaml.toString(StandardCharsets.UTF_8))
+          .compose(json -> OpenAPIContract.from(vertx, forRouter(json)))
+          .map(contract -> new ApiContract(yaml, contract));
+    }).compose(loaded -> loaded);
   }
 
   /**

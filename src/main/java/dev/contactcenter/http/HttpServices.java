@@ -3,7 +3,13 @@ package dev.contactcenter.http;
 import dev.contactcenter.auth.PasswordHasher;
 import dev.contactcenter.auth.TokenRateLimiter;
 import dev.contactcenter.auth.TokenService;
+import dev.contactcenter.metrics.ServiceMetrics;
 
 /** What every HTTP verticle instance shares: created once per process, not per request or per instance. */
-public record HttpServices(PasswordHasher hasher, TokenService tokens, TokenRateLimiter tokenLimiter) {
+public record HttpServices(PasswordHasher hasher, TokenService tokens, TokenRateLimiter tokenLimiter,
+    ApiContract contract, ServiceMetrics metrics) {
+
+  public HttpServices(PasswordHasher hasher, TokenService tokens, TokenRateLimiter tokenLimiter, ApiContract contract) {
+    this(hasher, tokens, tokenLimiter, contract, ServiceMetrics.disabled());
+  }
 }

@@ -3,6 +3,7 @@ package dev.contactcenter.http;
 import dev.contactcenter.auth.VerifiedTokenCache;
 import dev.contactcenter.calls.CallRequest;
 import dev.contactcenter.config.AppConfig;
+import dev.contactcenter.metrics.MetricsEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -18,6 +19,7 @@ import io.vertx.ext.web.openapi.router.OpenAPIRoute;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The HTTP front: every API route comes from {@code openapi.yaml} through the OpenAPI router (the token
@@ -26,6 +28,7 @@ import java.util.Set;
 public final class HttpVerticle extends VerticleBase {
 
   private static final String BEARER = "bearerAuth";
+  private static final Pattern PLUS_IN_QUERY = Pattern.compile("\\+|%2[Bb]");
 
   private final AppConfig config;
   private final HttpServices services;
@@ -39,8 +42,8 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     UserDirectory users = new UserDirectory();
-    return Future.all(ApiContract.load(vertx), users.start(vertx))
-        .map(loaded -> router(loaded.resultAt(0), users))
+    return users.start(vertx)
+        .map(v -> router(services.contract(), users))
         .compose(router -> vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(120))
             .requestHandler(router)
             .listen(config.httpPort(), config.httpHost()))
@@ -57,6 +60,8 @@ public final class HttpVerticle extends VerticleBase {
     FailureHandler failures = new FailureHandler();
     root.route().handler(HttpVerticle::encodePlusInPath);
     root.route().handler(RequestIds::assign).handler(AccessLog::attach).handler(HttpVerticle::securityHeaders);
+    // Before CORS and the API's BodyHandler: SockJS answers its own CORS requests and brings its own body handler.
+    EventBusBridge.mount(root, vertx, services.tokens(), users);
     if (!config.corsAllowedOrigins().isEmpty()) {
       root.route().handler(cors());
     }
@@ -67,6 +72,8 @@ public final class HttpVerticle extends VerticleBase {
         services.tokenLimiter(), config.trustProxyHeaders());
     root.post(ApiContract.TOKEN_PATH).handler(token::handle);
     DocsRoutes.mount(root, contract.yaml);
+    MetricsEndpoint.mount(root, services.metrics(), config.metricsToken());
+    DashboardRoutes.mount(root);
 
     Router api = apiRouter(contract, users);
     api.route().failureHandler(failures);
@@ -142,12 +149,24 @@ public final class HttpVerticle extends VerticleBase {
   /**
    * vertx-openapi decodes a path's '+' as a space, which would break {@code /api/v2/interaction/+1234567890}
    * (the seed's own example); a literal '+' in a path is legal, so route it as its encoded form.
+   *
+   * <p>Query values are URL-decoded twice by vertx-openapi 5.0.x (once by the request's {@code params()}, once
+   * more in its {@code RequestUtils.extractQuery}), so even a correctly encoded {@code %2B} arrives as a space:
+   * {@code phone_number=%2B1234567890} became a number with a leading space (400 "type number") and
+   * {@code created_after=...T10:00:00%2B02:00} an invalid time. No query parameter of this API takes a space
+   * (E.164 numbers, RFC 3339 times, enums, base64url cursors), so a '+' in the query, literal or {@code %2B},
+   * is passed on as a '+' (encoded twice to survive both decodings).
    */
   private static void encodePlusInPath(RoutingContext rc) {
     String path = rc.request().path();
-    if (path != null && path.indexOf('+') >= 0 && path.startsWith("/api/")) {
-      String query = rc.request().query();
-      rc.reroute(path.replace("+", "%2B") + (query == null ? "" : "?" + query));
+    if (path == null || !path.startsWith("/api/")) {
+      rc.next();
+      return;
+    }
+    String query = rc.request().query();
+    String plusInQuery = query == null ? null : PLUS_IN_QUERY.matcher(query).replaceAll("%252B");
+    if (path.indexOf('+') >= 0 || plusInQuery != null && !plusInQuery.equals(query)) {
+      rc.reroute(path.replace("+", "%2B") + (query == null ? "" : "?" + plusInQuery));
       return;
     }
     rc.next();

@@ -10,6 +10,11 @@ import io.vertx.ext.web.RoutingContext;
 public final class Problems {
 
   public static final String CONTENT_TYPE = "application/problem+json";
+  /**
+   * Retry-After of a 503 (openapi.yaml requires it): the ARI events socket retries at least this often, so by then
+   * a reconnect has been attempted.
+   */
+  static final String UNAVAILABLE_RETRY_AFTER_SECONDS = "10";
   private static final String TYPE_PREFIX = "urn:contact-center-api:problem:";
 
   private Problems() {
@@ -38,6 +43,9 @@ public final class Problems {
         .put("request_id", RequestIds.of(rc));
     if (extra != null) {
       body.mergeIn(extra);
+    }
+    if (status == 503 && !response.headers().contains("Retry-After")) {
+      response.putHeader("Retry-After", UNAVAILABLE_RETRY_AFTER_SECONDS);
     }
     response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(body.encode());
   }

@@ -34,9 +34,19 @@ final class UserDirectory {
         });
   }
 
+  boolean isDisabled(String username) {
+    return disabled.contains(username);
+  }
+
   /** Route handler after JWT verification: refuses tokens of disabled users. */
   void requireActive(RoutingContext rc) {
-    if (disabled.contains(Caller.of(rc).username())) {
+    String username = Caller.of(rc).username();
+    if (username == null) {
+      // Signed by us but naming no user (no sub): refuse it rather than fail later on a null owner.
+      Problems.send(rc, 401, "the token names no user");
+      return;
+    }
+    if (disabled.contains(username)) {
       Problems.send(rc, 401, "this user is disabled");
       return;
     }

@@ -57,7 +57,7 @@ final class CallRepository {
 
   private static final String LIST_FILTERS = " AND ($2::text IS NULL OR status = $2)"
       + " AND ($3::text IS NULL OR phone_number = $3)"
-      + " AND ($4::timestamptz IS NULL OR created_at > $4)"
+      + " AND ($4::timestamptz IS NULL OR created_at >= $4)"
       + " AND ($5::timestamptz IS NULL OR created_at < $5)"
       + " AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7::uuid))"
       + " ORDER BY created_at DESC, id DESC LIMIT $8";

@@ -23,12 +23,12 @@ public final class SandboxAriServer extends VerticleBase {
 
   /** Config key of the port to listen on; 0 or absent picks a free port. */
   public static final String CONFIG_PORT = "port";
-  /** Config key of the address to listen on; 127.0.0.1 when absent. */
-  public static final String CONFIG_HOST = "host";
   /** The {@code entity_id} and {@code asterisk_id} the sandbox reports. */
   public static final String ASTERISK_ID = "sandbox";
 
   private static final Logger LOG = LoggerFactory.getLogger(SandboxAriServer.class);
+  // Loopback only: the sandbox accepts the service's own ARI credentials and nothing else needs it.
+  private static final String HOST = "127.0.0.1";
 
   private final String username;
   private final String password;
@@ -55,15 +55,14 @@ public final class SandboxAriServer extends VerticleBase {
     calls = new CallSimulator(context, timing, clock, new AriEvents(ASTERISK_ID), streams);
     SandboxRoutes routes = new SandboxRoutes(calls, streams, info(AriClock.format(clock.nowMs())));
     int port = config().getInteger(CONFIG_PORT, 0);
-    String host = config().getString(CONFIG_HOST, "127.0.0.1");
     return vertx.createHttpServer()
         .requestHandler(routes.router(vertx, new AriAuthHandler(username, password)))
-        .listen(port, host)
+        .listen(port, HOST)
         .onSuccess(listening -> {
           server = listening;
           actualPort = listening.actualPort();
           LOG.info("ARI sandbox listening on http://{}:{}/ari: calls are simulated, no PBX is involved",
-              host, actualPort);
+              HOST, actualPort);
         });
   }
 

@@ -36,13 +36,15 @@ final class SandboxRoutes {
 
   Router router(Vertx vertx, AriAuthHandler auth) {
     Router router = Router.router(vertx);
+    // Originate bodies are small JSON objects; the sandbox takes no file uploads.
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(64 * 1024);
     router.route("/ari/*").handler(auth);
     router.get("/ari/asterisk/info").handler(this::asteriskInfo);
     router.get("/ari/events").handler(this::events);
     router.get("/ari/channels").handler(this::listChannels);
-    router.post("/ari/channels").handler(BodyHandler.create()).handler(this::originate);
+    router.post("/ari/channels").handler(body).handler(this::originate);
     router.post("/ari/channels/:channelId/continue").handler(this::continueInDialplan);
-    router.post("/ari/channels/:channelId").handler(BodyHandler.create()).handler(this::originate);
+    router.post("/ari/channels/:channelId").handler(body).handler(this::originate);
     router.get("/ari/channels/:channelId").handler(this::getChannel);
     router.delete("/ari/channels/:channelId").handler(this::hangup);
     router.post("/ari/applications/:app/subscription").handler(this::subscribe);
@@ -222,15 +224,8 @@ final class SandboxRoutes {
       AriResponses.error(ctx, 400, "priority must be an integer");
       return;
     }
-    JsonObject dialplan = call.toJson().getJsonObject("dialplan");
-    // Defaults as in Asterisk: no context keeps the current one; a new context starts at s,1.
-    String targetContext = context == null ? dialplan.getString("context") : context;
-    String targetExten = extension != null ? extension
-        : context == null ? dialplan.getString("exten") : "s";
-    int targetPriority = priority > 0 ? priority
-        : context == null && extension == null ? dialplan.getInteger("priority") + 1 : 1;
     AriResponses.noContent(ctx);
-    call.continueInDialplan(targetContext, targetExten, targetPriority);
+    call.continueInDialplan(context, extension, priority);
   }
 
   private void subscribe(RoutingContext ctx) {

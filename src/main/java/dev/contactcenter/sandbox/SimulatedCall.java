@@ -102,17 +102,26 @@ final class SimulatedCall {
   /**
    * Leaves Stasis for the dialplan, where the simulated IVR runs: {@code NoOp}, {@code Answer},
    * {@code Wait}, then {@code Hangup} after the IVR time (the hold time for extension {@code hold}).
-   * The route has checked that the channel is in Stasis.
+   * The route has checked that the channel is in Stasis. Missing arguments default as in Asterisk:
+   * no context keeps the current location, a new context starts at {@code s}, priority 1.
+   *
+   * @param context the context, or null
+   * @param extension the extension, or null
+   * @param priority the priority, or 0 for the default
    */
-  void continueInDialplan(String context, String exten, int priority) {
+  void continueInDialplan(String context, String extension, int priority) {
+    String ctx = context != null ? context : channel.context();
+    String exten = extension != null ? extension : context == null ? channel.exten() : "s";
+    int first = priority > 0 ? priority
+        : context == null && extension == null ? channel.priority() + 1 : 1;
     long at = sim.nowMs();
     emit(events.stasisEnd(at, app, channel));
     phase = Phase.DIALPLAN;
     long ivrMs = "hold".equals(exten) ? sim.timing().holdMs() : sim.timing().ivrMs();
-    emit(events.dialplan(at, app, channel.at(context, exten, priority, "NoOp", "IVR")));
-    emit(events.dialplan(at, app, channel.at(context, exten, priority + 1, "Answer", "")));
+    emit(events.dialplan(at, app, channel.at(ctx, exten, first, "NoOp", "IVR")));
+    emit(events.dialplan(at, app, channel.at(ctx, exten, first + 1, "Answer", "")));
     emit(events.dialplan(at, app,
-        channel.at(context, exten, priority + 2, "Wait", Long.toString(ivrMs / 1000))));
+        channel.at(ctx, exten, first + 2, "Wait", Long.toString(ivrMs / 1000))));
     stepTimer = sim.schedule(ivrMs, this::ivrHangsUp);
   }
 

@@ -13,15 +13,28 @@ import java.util.stream.Collectors;
 
 /**
  * A small blocking HTTP client for tests (they run on the JUnit thread, never an event loop): what an API
- * consumer would send, with helpers for the token flow and JSON bodies.
+ * consumer would send, with helpers for the token flow and JSON bodies. Every response is checked against
+ * openapi.yaml ({@link ContractCheck}); a test that deliberately goes off the contract (an unknown path, a method the
+ * contract does not list) says so with {@link #unchecked()}.
  */
 public final class ApiClient {
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
+  private final boolean checked;
 
   public ApiClient(String base) {
+    this(base, true);
+  }
+
+  private ApiClient(String base, boolean checked) {
     this.base = base;
+    this.checked = checked;
+  }
+
+  /** The same client without the contract check, for requests a test sends off the contract on purpose. */
+  public ApiClient unchecked() {
+    return new ApiClient(base, false);
   }
 
   public String base() {
@@ -86,13 +99,19 @@ public final class ApiClient {
   }
 
   public Response send(HttpRequest.Builder request) {
+    HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
+    HttpResponse<byte[]> response;
     try {
-      HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return new Response(response.statusCode(), response.headers().map(), response.body());
+      response = http.send(built, HttpResponse.BodyHandlers.ofByteArray());
     } catch (Exception e) {
       throw new AssertionError("HTTP request failed: " + e, e);
     }
+    if (checked) {
+      ContractCheck.get().check(built.method(), built.uri(), response.statusCode(), response.headers().map(),
+          response.body());
+    }
+    return new Response(response.statusCode(), response.headers().map(),
+        new String(response.body(), StandardCharsets.UTF_8));
   }
 
   public HttpRequest.Builder authorized(String path, String token) {

@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1
+# Contact Center API image: `docker build -t contact-center-api .` (or `docker compose build`).
+# Configuration comes from the environment only (README "Configuration", .env.example); nothing secret is in the image.
+
+# ---- build: the fat jar, without tests (CI runs them) and without the test-time client generation
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml openapi.yaml ./
+COPY conf/config.json conf/
+COPY src/main src/main
+RUN --mount=type=cache,target=/root/.m2 \
+    mvn -B -q package -Dmaven.test.skip=true -Dcodegen.skip=true \
+ && cp target/contact-center-api.jar /contact-center-api.jar
+
+# ---- runtime: a JRE, curl for the health check, an unprivileged user
+FROM eclipse-temurin:17-jre-noble
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 app \
+ && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app \
+ && mkdir -p /app /data \
+ && chown app:app /app /data
+WORKDIR /app
+COPY --from=build /contact-center-api.jar /app/contact-center-api.jar
+COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/entrypoint.sh
+
+# DATA_DIR holds the embedded database and generated secret when DATABASE_URL/SECRET_KEY are not given:
+# mount a volume there, or (production) set DATABASE_URL and SECRET_KEY.
+ENV HTTP_HOST=0.0.0.0 \
+    HTTP_PORT=8000 \
+    DATA_DIR=/data \
+    LOG_FORMAT=json \
+    APP_JAR=/app/contact-center-api.jar
+VOLUME ["/data"]
+EXPOSE 8000
+USER 10001:10001
+
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
+  CMD curl -fsS "http://127.0.0.1:${HTTP_PORT}/health/live" >/dev/null || exit 1
+
+ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]
+CMD ["serve"]

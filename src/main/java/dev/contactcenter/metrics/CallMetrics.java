@@ -1,0 +1,94 @@
+package dev.contactcenter.metrics;
+
+import dev.contactcenter.bus.EventBusAddresses;
+import dev.contactcenter.calls.CallState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * The product's own meters (Prometheus names in brackets):
+ * <ul>
+ *   <li>calls handed to Asterisk, by result [{@code contact_center_calls_originated_total{result}}]: {@code accepted},
+ *       {@code refused} (Asterisk said no), {@code unavailable} (no answer or not connected);</li>
+ *   <li>calls that reached a final status [{@code contact_center_calls_finished_total{status}}], counted from the
+ *       accepted transitions published on {@code calls.status.all}, so exactly once per call whatever settled it;</li>
+ *   <li>ARI events received, by type [{@code contact_center_ari_events_total{type}}];</li>
+ *   <li>whether the ARI events WebSocket is connected [{@code contact_center_ari_connected}, 1 or 0];</li>
+ *   <li>how long Asterisk took to accept or refuse an originate [{@code contact_center_origination_seconds}].</li>
+ * </ul>
+ */
+public final class CallMetrics {
+
+  static final String ORIGINATION = "contact_center.origination";
+  private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z]{1,48}");
+
+  private final MeterRegistry registry;
+  private final AtomicInteger ariConnected = new AtomicInteger();
+
+  CallMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    Gauge.builder("contact_center.ari.connected", ariConnected, AtomicInteger::get)
+        .description("1 while the ARI events WebSocket is connected, else 0")
+        .register(registry);
+    // Every series exists from the start, so rates and alerts work before the first call.
+    for (String result : new String[] {"accepted", "refused", "unavailable"}) {
+      originatedCounter(result);
+    }
+    for (CallState state : CallState.values()) {
+      if (state.isTerminal()) {
+        finishedCounter(state.value());
+      }
+    }
+  }
+
+  /** An originate answered by Asterisk (or not) after {@code nanos}; {@code result} as in the class comment. */
+  public void originated(String result, long nanos) {
+    originatedCounter(result).increment();
+    Timer.builder(ORIGINATION).description("Time Asterisk took to accept or refuse an originate request")
+        .tag("result", result).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A call refused before any request went to Asterisk (its events could not be followed). */
+  public void notOriginated() {
+    originatedCounter("unavailable").increment();
+  }
+
+  public void ariEvent(String type) {
+    String tag = type != null && EVENT_TYPE.matcher(type).matches() ? type : "other";
+    Counter.builder("contact_center.ari.events").description("ARI events received on the events WebSocket")
+        .tag("type", tag).register(registry).increment();
+  }
+
+  public void ariConnected(boolean connected) {
+    ariConnected.set(connected ? 1 : 0);
+  }
+
+  /** Counts final statuses from the service's own publications; returns the consumer to unregister on stop. */
+  public MessageConsumer<JsonObject> countFinalStatuses(EventBus bus) {
+    return bus.<JsonObject>localConsumer(EventBusAddresses.CALL_STATUS_ALL, msg -> {
+      String status = msg.body().getString("status");
+      if (status != null && CallState.isValid(status) && CallState.of(status).isTerminal()) {
+        finishedCounter(status).increment();
+      }
+    });
+  }
+
+  private Counter originatedCounter(String result) {
+    return Counter.builder("contact_center.calls.originated")
+        .description("Originate requests, by result: accepted, refused (by Asterisk), unavailable")
+        .tag("result", result).register(registry);
+  }
+
+  private Counter finishedCounter(String status) {
+    return Counter.builder("contact_center.calls.finished").description("Calls that reached a final status")
+        .tag("status", status).register(registry);
+  }
+}

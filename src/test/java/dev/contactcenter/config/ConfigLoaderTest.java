@@ -1,0 +1,237 @@
+package dev.contactcenter.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@DisplayName("Configuration: conf/config.json defaults, environment overrides, fail-fast validation")
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class ConfigLoaderTest {
+
+  private static final String GOOD_SECRET = "9f2c4e1a7b3d5f60812a4c6e8b0d2f4a6c8e0b2d4f6a8c0e";
+
+  private static AppConfig load(String... keyValues) {
+    Map<String, String> env = new HashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      env.put(keyValues[i], keyValues[i + 1]);
+    }
+    return ConfigLoader.load(env);
+  }
+
+  private static ConfigException refused(String... keyValues) {
+    try {
+      load(keyValues);
+    } catch (ConfigException e) {
+      return e;
+    }
+    throw new AssertionError("configuration accepted: " + String.join(" ", keyValues));
+  }
+
+  @Test
+  @DisplayName("with no environment, the values of conf/config.json are the configuration")
+  void defaultsComeFromConfigJson() {
+    AppConfig config = load();
+
+    assertThat(config.httpHost()).isEqualTo("0.0.0.0");
+    assertThat(config.httpPort()).isEqualTo(8000);
+    assertThat(config.maxBodyBytes()).isEqualTo(65536);
+    assertThat(config.corsAllowedOrigins()).isEmpty();
+    assertThat(config.trustProxyHeaders()).isFalse();
+    assertThat(config.databaseUrl()).isEmpty();
+    assertThat(config.embeddedDatabase()).isTrue();
+    assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
+    assertThat(config.secretKey()).isEmpty();
+    assertThat(config.jwtIssuer()).isEqualTo("contact-center-api");
+    assertThat(config.jwtAudience()).isEqualTo("contact-center-api");
+    assertThat(config.accessTokenTtlSeconds()).isEqualTo(3600);
+    assertThat(config.adminPassword()).isEmpty();
+    assertThat(config.bcryptCost()).isEqualTo(12);
+    assertThat(config.tokenRateLimit()).isEqualTo(10);
+    assertThat(config.tokenRateWindowSeconds()).isEqualTo(60);
+    assertThat(config.sandboxMode()).isTrue();
+    assertThat(config.ariApp()).isEqualTo("contact-center");
+    assertThat(config.ariEndpointTemplate()).isEqualTo("PJSIP/{number}@trunk");
+    assertThat(config.defaultContext()).isEqualTo("outbound-ivr");
+    assertThat(config.defaultTimeoutMs()).isEqualTo(30000);
+    assertThat(config.defaultCallerId()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("an environment variable overrides the key of the same name, and only that key")
+  void environmentOverridesAKey() {
+    AppConfig config = load("HTTP_PORT", "9090", "CORS_ALLOWED_ORIGINS", "https://a.example.com, http://b.example.com:8080",
+        "TRUST_PROXY_HEADERS", "true", "ACCESS_TOKEN_TTL", "900");
+
+    assertThat(config.httpPort()).isEqualTo(9090);
+    assertThat(config.corsAllowedOrigins()).containsExactly("https://a.example.com", "http://b.example.com:8080");
+    assertThat(config.trustProxyHeaders()).isTrue();
+    assertThat(config.accessTokenTtlSeconds()).isEqualTo(900);
+    assertThat(config.httpHost()).isEqualTo("0.0.0.0");
+  }
+
+  @Test
+  @DisplayName("DATABASE_URL with a valid SECRET_KEY gives the external-database mode")
+  void externalDatabaseWithSecret() {
+    AppConfig config = load("DATABASE_URL", "postgresql://app:s%40cret@db.internal:6543/calls?sslmode=require",
+        "SECRET_KEY", GOOD_SECRET);
+
+    assertThat(config.embeddedDatabase()).isFalse();
+    assertThat(config.secretKey()).contains(GOOD_SECRET);
+    DatabaseUrl url = DatabaseUrl.parse(config.databaseUrl().orElseThrow());
+    assertThat(url.host()).isEqualTo("db.internal");
+    assertThat(url.port()).isEqualTo(6543);
+    assertThat(url.database()).isEqualTo("calls");
+    assertThat(url.user()).isEqualTo("app");
+    assertThat(url.password()).isEqualTo("s@cret");
+    assertThat(url.jdbcUrl()).isEqualTo("jdbc:postgresql://db.internal:6543/calls?sslmode=require");
+    assertThat(url.redacted()).doesNotContain("cret");
+  }
+
+  @ParameterizedTest(name = "HTTP_PORT={0}")
+  @ValueSource(strings = {"eighty", "80.5", "65536", "-1", "1e3"})
+  @DisplayName("a bad HTTP_PORT is refused with a message that starts with the key")
+  void badPortRefused(String port) {
+    ConfigException e = refused("HTTP_PORT", port);
+
+    assertThat(e.getMessage()).startsWith("HTTP_PORT: ").contains(port);
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @MethodSource("nonIntegers")
+  @DisplayName("any integer key given a non-integer is refused naming that key")
+  void nonIntegerRefused(String key, String value) {
+    assertThat(refused(key, value).getMessage()).startsWith(key + ": ").contains("not an integer");
+  }
+
+  static Object[][] nonIntegers() {
+    return new Object[][] {
+        {"BCRYPT_COST", "twelve"}, {"MAX_BODY_BYTES", "64k"}, {"ACCESS_TOKEN_TTL", "1h"},
+        {"TOKEN_RATE_LIMIT", "ten"}, {"DATABASE_POOL_SIZE", "8.0"}, {"DEFAULT_TIMEOUT", "30s"}};
+  }
+
+  @Test
+  @DisplayName("a SECRET_KEY shorter than 32 bytes is refused")
+  void shortSecretRefused() {
+    ConfigException e = refused("SECRET_KEY", "0123456789abcdef0123456789abcde");
+
+    assertThat(e.getMessage()).startsWith("SECRET_KEY: ").contains("32 bytes");
+  }
+
+  @Test
+  @DisplayName("a SECRET_KEY of 32 bytes that is not an example is accepted")
+  void thirtyTwoByteSecretAccepted() {
+    assertThat(load("SECRET_KEY", "a".repeat(31) + "b").secretKey()).contains("a".repeat(31) + "b");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("exampleSecrets")
+  @DisplayName("a SECRET_KEY copied from the documentation is refused")
+  void exampleSecretRefused(String example) {
+    ConfigException e = refused("SECRET_KEY", example);
+
+    assertThat(e.getMessage()).startsWith("SECRET_KEY: ").contains("example");
+  }
+
+  static Object[] exampleSecrets() {
+    return ConfigLoader.EXAMPLE_SECRETS.toArray();
+  }
+
+  @Test
+  @DisplayName("DATABASE_URL without SECRET_KEY is refused: tokens would not survive a restart")
+  void databaseUrlNeedsSecret() {
+    ConfigException e = refused("DATABASE_URL", "postgresql://app:pw@db:5432/calls");
+
+    assertThat(e.getMessage()).startsWith("SECRET_KEY: ").contains("DATABASE_URL");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"mysql://app:pw@db:3306/calls", "postgresql://app:pw@db:5432", "postgresql:///calls",
+      "db.internal:5432/calls", "postgresql://app:pw@db:5432/calls with spaces"})
+  @DisplayName("a malformed DATABASE_URL is refused naming DATABASE_URL")
+  void malformedDatabaseUrlRefused(String url) {
+    ConfigException e = refused("DATABASE_URL", url, "SECRET_KEY", GOOD_SECRET);
+
+    assertThat(e.getMessage()).startsWith("DATABASE_URL: ");
+  }
+
+  @Test
+  @DisplayName("ARI_HTTP_URL without ARI_USERNAME is refused")
+  void ariUrlNeedsUsername() {
+    ConfigException e = refused("ARI_HTTP_URL", "http://asterisk:8088", "ARI_PASSWORD", "pw");
+
+    assertThat(e.getMessage()).startsWith("ARI_USERNAME: ").contains("ARI_HTTP_URL");
+  }
+
+  @Test
+  @DisplayName("ARI_HTTP_URL without ARI_PASSWORD is refused")
+  void ariUrlNeedsPassword() {
+    assertThat(refused("ARI_HTTP_URL", "http://asterisk:8088", "ARI_USERNAME", "api").getMessage())
+        .startsWith("ARI_PASSWORD: ");
+  }
+
+  @Test
+  @DisplayName("ARI_HTTP_URL with credentials leaves sandbox mode, without a trailing slash")
+  void ariUrlWithCredentials() {
+    AppConfig config = load("ARI_HTTP_URL", "http://asterisk:8088/", "ARI_USERNAME", "api", "ARI_PASSWORD", "pw");
+
+    assertThat(config.sandboxMode()).isFalse();
+    assertThat(config.ariHttpUrl()).contains("http://asterisk:8088");
+  }
+
+  @Test
+  @DisplayName("ARI_HTTP_URL that is not an http(s) URL is refused")
+  void ariUrlMustBeHttp() {
+    assertThat(refused("ARI_HTTP_URL", "ws://asterisk:8088", "ARI_USERNAME", "api", "ARI_PASSWORD", "pw").getMessage())
+        .startsWith("ARI_HTTP_URL: ");
+  }
+
+  @Test
+  @DisplayName("ARI_ENDPOINT_TEMPLATE without {number} or {digits} is refused")
+  void endpointTemplateNeedsPlaceholder() {
+    ConfigException e = refused("ARI_ENDPOINT_TEMPLATE", "PJSIP/trunk");
+
+    assertThat(e.getMessage()).startsWith("ARI_ENDPOINT_TEMPLATE: ").contains("{number}");
+    assertThat(load("ARI_ENDPOINT_TEMPLATE", "SIP/{digits}@carrier").ariEndpointTemplate())
+        .isEqualTo("SIP/{digits}@carrier");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"app.example.com", "https://app.example.com/", "https://app.example.com/path",
+      "ftp://app.example.com", "https://app.example.com,null"})
+  @DisplayName("a CORS_ALLOWED_ORIGINS entry that is not an origin is refused")
+  void badCorsOriginRefused(String origins) {
+    assertThat(refused("CORS_ALLOWED_ORIGINS", origins).getMessage()).startsWith("CORS_ALLOWED_ORIGINS: ");
+  }
+
+  @Test
+  @DisplayName("a short ADMIN_PASSWORD is refused")
+  void shortAdminPasswordRefused() {
+    assertThat(refused("ADMIN_PASSWORD", "short").getMessage()).startsWith("ADMIN_PASSWORD: ");
+  }
+
+  @Test
+  @DisplayName("a configuration error is one line, 'KEY: reason', which is what the jar prints before exiting")
+  void messageIsOneLineNamingTheKey() {
+    ConfigException e = refused("HTTP_PORT", "abc");
+
+    assertThat(e.getMessage()).isEqualTo("HTTP_PORT: 'abc' is not an integer; expected a TCP port 0-65535");
+    assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("\r");
+    assertThat(e.getCause()).isNull();
+  }
+
+  @Test
+  @DisplayName("a CONFIG_FILE that does not exist is refused naming CONFIG_FILE")
+  void missingConfigFileRefused() {
+    assertThat(refused("CONFIG_FILE", "/nonexistent/config.json").getMessage()).startsWith("CONFIG_FILE: ");
+  }
+}
