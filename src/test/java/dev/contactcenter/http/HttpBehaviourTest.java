@@ -5,7 +5,7 @@ import static dev.contactcenter.support.ProblemJson.errorFields;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
-import dev.contactcenter.support.BlockedThreadRecorder;
+import dev.contactcenter.support.NoBlockedEventLoops;
 import dev.contactcenter.support.TestApp;
 import io.vertx.core.json.JsonObject;
 import io.vertx.openapi.impl.Utils;
@@ -14,14 +14,14 @@ import java.net.http.HttpRequest;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
+@ExtendWith(NoBlockedEventLoops.class)
 @DisplayName("HTTP behaviour: problem+json errors, body limit, request ids, CORS, documentation")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -33,7 +33,6 @@ class HttpBehaviourTest {
   private TestApp app;
   private ApiClient api;
   private String token;
-  private int blocked;
 
   @BeforeAll
   void start() throws Exception {
@@ -50,15 +49,6 @@ class HttpBehaviourTest {
     app.close();
   }
 
-  @BeforeEach
-  void markBlockedThreads() {
-    blocked = BlockedThreadRecorder.count();
-  }
-
-  @AfterEach
-  void noEventLoopWasBlocked() {
-    BlockedThreadRecorder.assertNoneSince(blocked);
-  }
 
   @Test
   @DisplayName("a phone_number of the wrong type is 400 problem+json listing phone_number")
@@ -220,7 +210,6 @@ class HttpBehaviourTest {
   @DisplayName("without CORS_ALLOWED_ORIGINS no response carries CORS headers")
   void noCorsByDefault() throws Exception {
     try (TestApp plain = TestApp.start()) {
-      blocked = BlockedThreadRecorder.count();
       ApiClient client = plain.client();
 
       ApiClient.Response preflight = preflight(client, ALLOWED_ORIGIN);

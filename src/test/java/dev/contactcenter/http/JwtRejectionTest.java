@@ -4,7 +4,7 @@ import static dev.contactcenter.support.ProblemJson.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
-import dev.contactcenter.support.BlockedThreadRecorder;
+import dev.contactcenter.support.NoBlockedEventLoops;
 import dev.contactcenter.support.Jwts;
 import dev.contactcenter.support.TestApp;
 import io.vertx.core.json.JsonArray;
@@ -12,11 +12,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * not by the service's JWT library, and a hand-made valid token is accepted: so each refusal is about the one
  * thing changed, not about the way the test builds tokens.
  */
+@ExtendWith(NoBlockedEventLoops.class)
 @DisplayName("Bearer tokens: what GET /api/v2/calls refuses")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -37,7 +37,6 @@ class JwtRejectionTest {
   private String secret;
   private String issuer;
   private String audience;
-  private int blocked;
 
   @BeforeAll
   void start() throws Exception {
@@ -54,15 +53,6 @@ class JwtRejectionTest {
     app.close();
   }
 
-  @BeforeEach
-  void markBlockedThreads() {
-    blocked = BlockedThreadRecorder.count();
-  }
-
-  @AfterEach
-  void noEventLoopWasBlocked() {
-    BlockedThreadRecorder.assertNoneSince(blocked);
-  }
 
   private JsonObject validClaims() {
     return Jwts.claims(issuer, audience, "admin", "admin");

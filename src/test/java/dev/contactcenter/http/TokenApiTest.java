@@ -5,7 +5,7 @@ import static dev.contactcenter.support.ProblemJson.errorFields;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
-import dev.contactcenter.support.BlockedThreadRecorder;
+import dev.contactcenter.support.NoBlockedEventLoops;
 import dev.contactcenter.support.Jwts;
 import dev.contactcenter.support.TestApp;
 import io.vertx.core.json.JsonArray;
@@ -19,14 +19,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
+@ExtendWith(NoBlockedEventLoops.class)
 @DisplayName("POST /api/v2/token: the OAuth2 password grant")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -38,7 +38,6 @@ class TokenApiTest {
 
   private TestApp app;
   private ApiClient api;
-  private int blocked;
 
   @BeforeAll
   void start() throws Exception {
@@ -63,15 +62,6 @@ class TokenApiTest {
     app.close();
   }
 
-  @BeforeEach
-  void markBlockedThreads() {
-    blocked = BlockedThreadRecorder.count();
-  }
-
-  @AfterEach
-  void noEventLoopWasBlocked() {
-    BlockedThreadRecorder.assertNoneSince(blocked);
-  }
 
   @Test
   @DisplayName("valid credentials get a bearer JWT (HS256) with iss, aud, sub, iat, exp, jti and role, not cached")
@@ -243,8 +233,6 @@ class TokenApiTest {
     env.put("TOKEN_RATE_LIMIT", "10");
     env.put("TOKEN_RATE_WINDOW_SECONDS", "60");
     try (TestApp limited = TestApp.start(env)) {
-      // Start-up work is not under test here (see SmokeTest): watch the event loops from now on.
-      blocked = BlockedThreadRecorder.count();
       ApiClient client = limited.client();
       assertThat(client.token("admin", TestApp.ADMIN_PASSWORD).status()).isEqualTo(200);
       for (int i = 2; i <= 10; i++) {

@@ -5,7 +5,7 @@ import static dev.contactcenter.support.ProblemJson.errorFields;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
-import dev.contactcenter.support.BlockedThreadRecorder;
+import dev.contactcenter.support.NoBlockedEventLoops;
 import dev.contactcenter.support.TestApp;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -13,14 +13,14 @@ import java.time.OffsetDateTime;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
+@ExtendWith(NoBlockedEventLoops.class)
 @DisplayName("/api/v2/users: admins create, list and disable users")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -32,7 +32,6 @@ class UsersApiTest {
   private TestApp app;
   private ApiClient api;
   private String admin;
-  private int blocked;
 
   @BeforeAll
   void start() throws Exception {
@@ -46,15 +45,6 @@ class UsersApiTest {
     app.close();
   }
 
-  @BeforeEach
-  void markBlockedThreads() {
-    blocked = BlockedThreadRecorder.count();
-  }
-
-  @AfterEach
-  void noEventLoopWasBlocked() {
-    BlockedThreadRecorder.assertNoneSince(blocked);
-  }
 
   private static String newName() {
     return "user" + SEQUENCE.incrementAndGet();
