@@ -240,7 +240,8 @@ public final class Bench {
       if (i == 2 && !withAsterisk) {
         continue;
       }
-      double us = (after[i] - before[i]) * 1e6 / Math.max(1, ops);
+      // A PostgreSQL backend that exited meanwhile takes its CPU time with it: never below 0.
+      double us = Math.max(0, after[i] - before[i]) * 1e6 / Math.max(1, ops);
       total += us;
       out.append(out.length() == 0 ? "" : ", ").append(names[i]).append(' ').append(fmt("%,.0f", us));
     }
