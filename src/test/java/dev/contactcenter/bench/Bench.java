@@ -11,7 +11,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -272,9 +271,5 @@ public final class Bench {
     } catch (IOException e) {
       // Temp files only.
     }
-  }
-
-  static String describe(double[] values) {
-    return Arrays.toString(values);
   }
 }
