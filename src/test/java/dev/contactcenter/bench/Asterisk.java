@@ -71,19 +71,6 @@ final class Asterisk implements AutoCloseable {
         (env.get("ARI_USERNAME") + ":" + env.get("ARI_PASSWORD")).getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Channels Asterisk has now ({@code core show channels count}), through its own console. */
-  String coreShow(String what) {
-    try {
-      Process p = new ProcessBuilder("chroot", root().toString(), "/usr/sbin/asterisk", "-C",
-          "/etc/asterisk/asterisk.conf", "-rx", what).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      p.waitFor(10, TimeUnit.SECONDS);
-      return out.trim();
-    } catch (IOException | InterruptedException e) {
-      return "(" + e + ")";
-    }
-  }
-
   /** Host pid of the Asterisk process, for its CPU time; -1 if unknown. */
   long pid() {
     try {

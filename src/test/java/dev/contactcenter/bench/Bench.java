@@ -11,7 +11,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -240,7 +239,8 @@ public final class Bench {
       if (i == 2 && !withAsterisk) {
         continue;
       }
-      double us = (after[i] - before[i]) * 1e6 / Math.max(1, ops);
+      // A PostgreSQL backend that exited meanwhile takes its CPU time with it: never below 0.
+      double us = Math.max(0, after[i] - before[i]) * 1e6 / Math.max(1, ops);
       total += us;
       out.append(out.length() == 0 ? "" : ", ").append(names[i]).append(' ').append(fmt("%,.0f", us));
     }
@@ -271,9 +271,5 @@ public final class Bench {
     } catch (IOException e) {
       // Temp files only.
     }
-  }
-
-  static String describe(double[] values) {
-    return Arrays.toString(values);
   }
 }

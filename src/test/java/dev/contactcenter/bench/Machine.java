@@ -92,7 +92,9 @@ final class Machine {
           .redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       p.waitFor();
-      Process dirty = new ProcessBuilder("git", "-C", dir.toString(), "status", "--porcelain", "--untracked-files=no")
+      // Earlier results under bench/results/ are not a change to what is measured.
+      Process dirty = new ProcessBuilder("git", "-C", dir.toString(), "status", "--porcelain", "--untracked-files=no",
+          "--", ".", ":!bench/results")
           .redirectErrorStream(true).start();
       boolean changed = !new String(dirty.getInputStream().readAllBytes(), StandardCharsets.UTF_8).isBlank();
       dirty.waitFor();

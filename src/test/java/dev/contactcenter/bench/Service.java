@@ -174,12 +174,6 @@ final class Service implements AutoCloseable {
     return used / 1024.0;
   }
 
-  /** Committed heap (what the JVM took from the OS for the heap), MiB. */
-  double heapCommittedMiB() throws IOException {
-    Matcher m = Pattern.compile("heap\\s+total\\s+(\\d+)K").matcher(jcmd("GC.heap_info"));
-    return m.find() ? Long.parseLong(m.group(1)) / 1024.0 : Double.NaN;
-  }
-
   String jcmd(String what) throws IOException {
     Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
         Long.toString(pid()), what).redirectErrorStream(true).start();
