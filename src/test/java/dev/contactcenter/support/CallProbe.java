@@ -1,12 +1,10 @@
 package dev.contactcenter.support;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
-/** Following calls through the public API, as a client would: poll until final, read the timeline. */
+/** {@link Calls} bound to one client and token: following calls through the public API, as a client would. */
 public final class CallProbe {
 
   private final ApiClient api;
@@ -18,58 +16,27 @@ public final class CallProbe {
   }
 
   public JsonObject call(String callId) {
-    ApiClient.Response r = api.get("/api/v2/calls/" + callId, token);
-    if (r.status() != 200) {
-      throw new AssertionError("GET call " + callId + ": " + r.status() + " " + r.body());
-    }
-    return r.json();
+    return Calls.get(api, token, callId);
   }
 
   /** Polls until the call is no longer active; fails after {@code timeout}. */
-  public JsonObject awaitFinal(String callId, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    JsonObject call;
-    do {
-      call = call(callId);
-      if (!call.getBoolean("is_active")) {
-        return call;
-      }
-      Thread.sleep(100);
-    } while (System.nanoTime() < deadline);
-    throw new AssertionError("call " + callId + " still " + call.getString("status") + " after " + timeout);
+  public JsonObject awaitFinal(String callId, Duration timeout) {
+    return Calls.awaitFinal(api, token, callId, timeout);
   }
 
   /** Polls until the call reaches {@code status} (or ends otherwise); returns the call. */
-  public JsonObject awaitStatus(String callId, String status, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    JsonObject call;
-    do {
-      call = call(callId);
-      if (status.equals(call.getString("status")) || !call.getBoolean("is_active")) {
-        return call;
-      }
-      Thread.sleep(50);
-    } while (System.nanoTime() < deadline);
-    throw new AssertionError("call " + callId + " still " + call.getString("status") + " after " + timeout);
+  public JsonObject awaitStatus(String callId, String status, Duration timeout) {
+    return Calls.await(api, token, callId, timeout,
+        call -> status.equals(call.getString("status")) || Calls.FINAL.contains(call.getString("status")), status);
   }
 
   /** The statuses of the call's timeline in order, e.g. [dialing, ringing, answered, completed]. */
   public List<String> timeline(String callId) {
-    JsonArray events = api.get("/api/v2/calls/" + callId + "/events", token).json().getJsonArray("events");
-    List<String> statuses = new ArrayList<>();
-    for (int i = 0; i < events.size(); i++) {
-      statuses.add(events.getJsonObject(i).getString("to_status"));
-    }
-    return statuses;
+    return Calls.timeline(api, token, callId).stream().map(step -> step.substring(step.indexOf('→') + 1)).toList();
   }
 
   /** Places a call through POST /api/v2/calls and returns its id (fails on anything but 201). */
   public String place(String number, JsonObject options) {
-    JsonObject body = (options == null ? new JsonObject() : options.copy()).put("phone_number", number);
-    ApiClient.Response r = api.post("/api/v2/calls", token, body);
-    if (r.status() != 201) {
-      throw new AssertionError("POST /api/v2/calls " + number + ": " + r.status() + " " + r.body());
-    }
-    return r.json().getString("call_id");
+    return Calls.place(api, token, (options == null ? new JsonObject() : options.copy()).put("phone_number", number));
   }
 }
