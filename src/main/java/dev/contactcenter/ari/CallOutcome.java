@@ -1,6 +1,14 @@
 package dev.contactcenter.ari;
 
+import static dev.contactcenter.calls.HangupCauses.CONGESTION;
+import static dev.contactcenter.calls.HangupCauses.NO_ANSWER;
+import static dev.contactcenter.calls.HangupCauses.NO_USER_RESPONSE;
+import static dev.contactcenter.calls.HangupCauses.NORMAL_CLEARING;
+import static dev.contactcenter.calls.HangupCauses.UNKNOWN;
+import static dev.contactcenter.calls.HangupCauses.USER_BUSY;
+
 import dev.contactcenter.calls.CallState;
+import dev.contactcenter.calls.HangupCauses;
 
 /**
  * The final state of a call when its channel is destroyed. Neither the Dial status nor the hang-up cause alone
@@ -21,27 +29,33 @@ record CallOutcome(CallState state, String failureReason, Integer hangupCause, S
     if (hangupRequested) {
       return new CallOutcome(CallState.CANCELED, null, cause, causeText);
     }
-    if ("BUSY".equals(dial) || cause == 17) {
-      return new CallOutcome(CallState.BUSY, null, cause == 0 ? 17 : cause, cause == 0 ? "User busy" : causeText);
+    if ("BUSY".equals(dial) || cause == USER_BUSY) {
+      return withCause(CallState.BUSY, null, cause, USER_BUSY, causeText);
     }
-    if (cause == 18 || cause == 19 || "NOANSWER".equals(dial) && (cause == 16 || cause == 0)) {
-      return new CallOutcome(CallState.NO_ANSWER, null, cause == 0 ? 19 : cause,
-          cause == 0 ? "User alerting, no answer" : causeText);
+    if (cause == NO_USER_RESPONSE || cause == NO_ANSWER
+        || "NOANSWER".equals(dial) && (cause == NORMAL_CLEARING || cause == UNKNOWN)) {
+      return withCause(CallState.NO_ANSWER, null, cause, NO_ANSWER, causeText);
     }
-    if ("CONGESTION".equals(dial) || cause == 34) {
-      return new CallOutcome(CallState.FAILED, "congestion: the network could not route the call"
-          + (dial.isEmpty() ? "" : " (Dial status " + dial + ")"), cause == 0 ? 34 : cause,
-          cause == 0 ? "Circuit/channel congestion" : causeText);
+    if ("CONGESTION".equals(dial) || cause == CONGESTION) {
+      return withCause(CallState.FAILED, "congestion: the network could not route the call"
+          + (dial.isEmpty() ? "" : " (Dial status " + dial + ")"), cause, CONGESTION, causeText);
     }
     if ("CHANUNAVAIL".equals(dial)) {
       return new CallOutcome(CallState.FAILED, "channel unavailable (Dial status CHANUNAVAIL)"
           + (cause == 0 ? "" : ": " + causeText), cause, causeText);
     }
-    if (cause == 0 && dial.isEmpty()) {
+    if (cause == UNKNOWN && dial.isEmpty()) {
       return new CallOutcome(CallState.FAILED,
           "the call ended before it was dialled: check ARI_ENDPOINT_TEMPLATE and the dialplan context", cause, causeText);
     }
     return new CallOutcome(CallState.FAILED, "the network refused the call: " + causeText + " (Q.850 cause " + cause + ")"
         + (dial.isEmpty() ? "" : ", Dial status " + dial), cause, causeText);
+  }
+
+  /** Asterisk reports cause 0 "Unknown" when only the Dial status tells what happened: name the cause it means. */
+  private static CallOutcome withCause(CallState state, String reason, int cause, int impliedCause, String causeText) {
+    return cause == UNKNOWN
+        ? new CallOutcome(state, reason, impliedCause, HangupCauses.text(impliedCause))
+        : new CallOutcome(state, reason, cause, causeText);
   }
 }

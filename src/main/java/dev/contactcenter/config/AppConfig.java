@@ -59,13 +59,4 @@ public record AppConfig(
         defaultCallerId, metricsEnabled, metricsToken,
         sandboxTimeScale);
   }
-
-  public AppConfig withDatabaseUrl(String url) {
-    return new AppConfig(httpHost, httpPort, httpInstances, maxBodyBytes, corsAllowedOrigins, trustProxyHeaders,
-        Optional.of(url), databasePoolSize, dataDir, secretKey, jwtIssuer, jwtAudience, accessTokenTtlSeconds,
-        adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
-        ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
-        defaultCallerId, metricsEnabled, metricsToken,
-        sandboxTimeScale);
-  }
 }

@@ -51,10 +51,6 @@ public final class ServiceMetrics {
     return new ServiceMetrics(null);
   }
 
-  public boolean enabled() {
-    return prometheus != null;
-  }
-
   /** The registry {@code /metrics} renders, when metrics are enabled. */
   public Optional<PrometheusMeterRegistry> prometheus() {
     return Optional.ofNullable(prometheus);

@@ -46,8 +46,8 @@ record DialTarget(String tech, String resource, String number) {
     return "Local".equalsIgnoreCase(tech);
   }
 
-  CallOutcome outcome() {
-    return CallOutcome.forNumber(number);
+  CalleeScript outcome() {
+    return CalleeScript.forNumber(number);
   }
 
   /** Dialplan context the originated channel reports before it is answered. */

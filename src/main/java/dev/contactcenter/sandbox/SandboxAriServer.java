@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * without a PBX: {@code GET /ari/asterisk/info}, originate, get, list, hang up and continue channels,
  * application subscriptions, and the {@code /ari/events} WebSocket, all behind the ARI user's
  * credentials. Calls are simulated: the last digit of the dialled number picks what the callee does
- * (see {@link CallOutcome}), and {@link SandboxTiming} says how long each step takes.
+ * (see {@link CalleeScript}), and {@link SandboxTiming} says how long each step takes.
  *
  * <p>Clients talk to it over real HTTP and WebSocket exactly as to Asterisk. It listens on
  * 127.0.0.1, on the port in the deployment config key {@value #CONFIG_PORT} (default 0, any free

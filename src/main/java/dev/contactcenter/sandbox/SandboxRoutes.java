@@ -1,5 +1,6 @@
 package dev.contactcenter.sandbox;
 
+import dev.contactcenter.calls.HangupCauses;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;

@@ -1,5 +1,6 @@
 package dev.contactcenter.sandbox;
 
+import dev.contactcenter.calls.HangupCauses;
 import static dev.contactcenter.sandbox.CallSimulator.NO_TIMER;
 
 import io.vertx.core.json.JsonArray;
@@ -32,7 +33,7 @@ final class SimulatedCall {
   private final String app;
   private final List<String> args;
   private final String dialstring;
-  private final CallOutcome outcome;
+  private final CalleeScript outcome;
   private final long dialTimeoutMs;
   private Phase phase = Phase.DIALING;
   private boolean subscribed;
@@ -180,7 +181,7 @@ final class SimulatedCall {
     String stasisData = args.isEmpty() ? app : app + "," + String.join(",", args);
     channel.at(channel.context(), channel.exten(), channel.priority(), "Stasis", stasisData);
     emit(events.stasisStart(at, app, channel, new JsonArray(args)));
-    long calleeLeavesMs = outcome == CallOutcome.CALLEE_HANGS_UP
+    long calleeLeavesMs = outcome == CalleeScript.CALLEE_HANGS_UP
         ? sim.timing().calleeHangupMs() : sim.timing().calleeStayMs();
     deadlineTimer = sim.schedule(calleeLeavesMs, this::calleeHangsUp);
   }

@@ -17,7 +17,7 @@ class DialTargetTest {
     assertThat(target.isLocal()).isTrue();
     assertThat(target.isKnownTech()).isTrue();
     assertThat(target.number()).isEqualTo("15550000004");
-    assertThat(target.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(target.outcome()).isEqualTo(CalleeScript.REJECTED);
     assertThat(target.context()).isEqualTo("callee");
     assertThat(target.exten()).isEqualTo("15550000004");
     assertThat(target.resource()).isEqualTo("15550000004@callee/n");
@@ -33,7 +33,7 @@ class DialTargetTest {
     assertThat(target.isLocal()).isFalse();
     assertThat(target.isKnownTech()).isTrue();
     assertThat(target.number()).isEqualTo("15550000003");
-    assertThat(target.outcome()).isEqualTo(CallOutcome.CONGESTION);
+    assertThat(target.outcome()).isEqualTo(CalleeScript.CONGESTION);
     assertThat(target.channelName(1, 1)).isEqualTo("PJSIP/trunk-00000001");
   }
 
@@ -50,18 +50,18 @@ class DialTargetTest {
   @Test
   @DisplayName("The last digit picks the outcome of the test dialplan; no digit at all is unallocated")
   void outcomeByLastDigit() {
-    assertThat(CallOutcome.forNumber("10")).isEqualTo(CallOutcome.ANSWERED);
-    assertThat(CallOutcome.forNumber("11")).isEqualTo(CallOutcome.BUSY);
-    assertThat(CallOutcome.forNumber("12")).isEqualTo(CallOutcome.NO_ANSWER);
-    assertThat(CallOutcome.forNumber("13")).isEqualTo(CallOutcome.CONGESTION);
-    assertThat(CallOutcome.forNumber("14")).isEqualTo(CallOutcome.REJECTED);
-    assertThat(CallOutcome.forNumber("15")).isEqualTo(CallOutcome.CALLEE_HANGS_UP);
-    assertThat(CallOutcome.forNumber("16")).isEqualTo(CallOutcome.UNALLOCATED);
-    assertThat(CallOutcome.forNumber("17")).isEqualTo(CallOutcome.ANSWERED);
-    assertThat(CallOutcome.forNumber("18")).isEqualTo(CallOutcome.ANSWERED);
-    assertThat(CallOutcome.forNumber("19")).isEqualTo(CallOutcome.ANSWERED);
-    assertThat(CallOutcome.forNumber("")).isEqualTo(CallOutcome.UNALLOCATED);
-    assertThat(DialTarget.parse("PJSIP/trunk").outcome()).isEqualTo(CallOutcome.UNALLOCATED);
+    assertThat(CalleeScript.forNumber("10")).isEqualTo(CalleeScript.ANSWERED);
+    assertThat(CalleeScript.forNumber("11")).isEqualTo(CalleeScript.BUSY);
+    assertThat(CalleeScript.forNumber("12")).isEqualTo(CalleeScript.NO_ANSWER);
+    assertThat(CalleeScript.forNumber("13")).isEqualTo(CalleeScript.CONGESTION);
+    assertThat(CalleeScript.forNumber("14")).isEqualTo(CalleeScript.REJECTED);
+    assertThat(CalleeScript.forNumber("15")).isEqualTo(CalleeScript.CALLEE_HANGS_UP);
+    assertThat(CalleeScript.forNumber("16")).isEqualTo(CalleeScript.UNALLOCATED);
+    assertThat(CalleeScript.forNumber("17")).isEqualTo(CalleeScript.ANSWERED);
+    assertThat(CalleeScript.forNumber("18")).isEqualTo(CalleeScript.ANSWERED);
+    assertThat(CalleeScript.forNumber("19")).isEqualTo(CalleeScript.ANSWERED);
+    assertThat(CalleeScript.forNumber("")).isEqualTo(CalleeScript.UNALLOCATED);
+    assertThat(DialTarget.parse("PJSIP/trunk").outcome()).isEqualTo(CalleeScript.UNALLOCATED);
   }
 
   @Test

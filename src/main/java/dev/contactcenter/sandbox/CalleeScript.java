@@ -1,13 +1,15 @@
 package dev.contactcenter.sandbox;
 
 /**
- * What the simulated callee does, chosen by the last digit of the dialled number.
+ * What the simulated callee does, chosen by the last digit of the dialled number. The resulting call state is not
+ * decided here: the ARI side classifies the events this produces ({@code ari.CallOutcome}), with the Q.850 causes of
+ * {@link dev.contactcenter.calls.HangupCauses}, exactly as it does for a real Asterisk.
  *
  * <p>The table is the one of the project's Asterisk test dialplan ({@code [callee]} context), so a
  * test written against the sandbox dials the same numbers against a real Asterisk. Each outcome also
  * names the dialplan application the callee half ({@code ;2}) of a Local channel runs.
  */
-public enum CallOutcome {
+public enum CalleeScript {
   /** Digits 0, 7, 8, 9: rings, answers, stays on the line until the IVR hangs up. */
   ANSWERED("Ringing", ""),
   /** Digit 1: busy at once; only the {@code Dial} event says BUSY. */
@@ -26,13 +28,13 @@ public enum CallOutcome {
   private final String calleeApp;
   private final String calleeAppData;
 
-  CallOutcome(String calleeApp, String calleeAppData) {
+  CalleeScript(String calleeApp, String calleeAppData) {
     this.calleeApp = calleeApp;
     this.calleeAppData = calleeAppData;
   }
 
   /** The outcome for a dialled number; a number without digits cannot be routed, so it is unallocated. */
-  public static CallOutcome forNumber(String digits) {
+  public static CalleeScript forNumber(String digits) {
     if (digits == null || digits.isEmpty()) {
       return UNALLOCATED;
     }

@@ -1,36 +1,39 @@
-package dev.contactcenter.sandbox;
+package dev.contactcenter.calls;
 
 import java.util.OptionalInt;
 
-/** Q.850 hang-up causes with Asterisk's texts, and the {@code reason} names of {@code DELETE /channels}. */
-final class HangupCauses {
+/**
+ * Q.850 hang-up causes with Asterisk's texts, and the {@code reason} names of {@code DELETE /channels}: the one table
+ * both the call outcome classification and the built-in sandbox read.
+ */
+public final class HangupCauses {
 
-  static final int UNKNOWN = 0;
-  static final int UNALLOCATED = 1;
-  static final int NORMAL_CLEARING = 16;
-  static final int USER_BUSY = 17;
-  static final int NO_USER_RESPONSE = 18;
-  static final int NO_ANSWER = 19;
-  static final int CALL_REJECTED = 21;
-  static final int ANSWERED_ELSEWHERE = 26;
-  static final int INVALID_NUMBER_FORMAT = 28;
-  static final int NORMAL_UNSPECIFIED = 31;
-  static final int CONGESTION = 34;
-  static final int FAILURE = 38;
-  static final int BEARER_CAPABILITY_NOT_AVAILABLE = 58;
-  static final int INTERWORKING = 127;
+  public static final int UNKNOWN = 0;
+  public static final int UNALLOCATED = 1;
+  public static final int NORMAL_CLEARING = 16;
+  public static final int USER_BUSY = 17;
+  public static final int NO_USER_RESPONSE = 18;
+  public static final int NO_ANSWER = 19;
+  public static final int CALL_REJECTED = 21;
+  public static final int ANSWERED_ELSEWHERE = 26;
+  public static final int INVALID_NUMBER_FORMAT = 28;
+  public static final int NORMAL_UNSPECIFIED = 31;
+  public static final int CONGESTION = 34;
+  public static final int FAILURE = 38;
+  public static final int BEARER_CAPABILITY_NOT_AVAILABLE = 58;
+  public static final int INTERWORKING = 127;
 
   /**
    * Not a Q.850 cause: Asterisk's {@code AST_SOFTHANGUP_EXPLICIT} flag. A hang-up requested through
    * ARI publishes {@code ChannelHangupRequest} with this value as its {@code cause} (the trace shows 32).
    */
-  static final int SOFTHANGUP_EXPLICIT = 0x20;
+  public static final int SOFTHANGUP_EXPLICIT = 0x20;
 
   private HangupCauses() {
   }
 
   /** The {@code cause_txt} Asterisk writes in {@code ChannelDestroyed}; "Unknown" for anything else. */
-  static String text(int cause) {
+  public static String text(int cause) {
     return switch (cause) {
       case UNALLOCATED -> "Unallocated (unassigned) number";
       case NORMAL_CLEARING -> "Normal Clearing";
@@ -50,7 +53,7 @@ final class HangupCauses {
   }
 
   /** The cause for a {@code reason} of {@code DELETE /channels/{id}}; empty for a name ARI rejects. */
-  static OptionalInt forReason(String reason) {
+  public static OptionalInt forReason(String reason) {
     return switch (reason) {
       case "normal" -> OptionalInt.of(NORMAL_CLEARING);
       case "busy" -> OptionalInt.of(USER_BUSY);
