@@ -21,7 +21,7 @@ class ContractCheckTest {
        "channel":"7d0f8a56-3c2e-4b8f-9a51-2f6c1d9e4b10","context":"outbound-ivr","extension":"s","priority":1,
        "timeout":30000,"caller_id":null,"owner":"admin","created_at":"2026-11-24T10:00:00Z",
        "dialed_at":"2026-11-24T10:00:00Z","ringing_at":"2026-11-24T10:00:01Z","answered_at":"2026-11-24T10:00:02Z",
-       "ended_at":"2026-11-24T10:00:04Z","duration":2,"failure_reason":null,"hangup_cause":16,
+       "ended_at":"2026-11-24T10:00:04Z","end_time_approximate":false,"duration":2,"failure_reason":null,"hangup_cause":16,
        "hangup_cause_text":"Normal Clearing","attempt_number":1,"is_active":false,"is_completed":true,
        "updated_at":"2026-11-24T10:00:04Z"}""";
   private static final String PROBLEM = """

@@ -76,6 +76,11 @@ public final class AriClient {
         .addQueryParam("priority", Integer.toString(priority)).send().compose(AriClient::noContent);
   }
 
+  /** Lets a channel that entered the app from the dialplan go on with the priority after its {@code Stasis()}. */
+  public Future<Void> continueToNextPriority(String channelId) {
+    return request(HttpMethod.POST, "/channels/" + channelId + "/continue").send().compose(AriClient::noContent);
+  }
+
   public Future<Void> hangup(String channelId) {
     return request(HttpMethod.DELETE, "/channels/" + channelId).addQueryParam("reason", "normal")
         .send().compose(AriClient::noContent);
@@ -98,10 +103,6 @@ public final class AriClient {
 
   public Future<JsonObject> channel(String channelId) {
     return request(HttpMethod.GET, "/channels/" + channelId).send().compose(AriClient::jsonObject);
-  }
-
-  public Future<JsonObject> info() {
-    return request(HttpMethod.GET, "/asterisk/info").send().compose(AriClient::jsonObject);
   }
 
   public void close() {

@@ -1,5 +1,6 @@
 package dev.contactcenter.ari;
 
+import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.config.AppConfig;
 
 /** How to reach Asterisk's ARI and what to dial: the slice of the configuration the ARI verticle needs. */
@@ -16,6 +17,11 @@ public record AriSettings(String httpUrl, String username, String password, Stri
   public static AriSettings sandbox(AppConfig config, String url, String username, String password) {
     return new AriSettings(url, username, password, config.ariApp(), config.ariEndpointTemplate(),
         config.ariRequestTimeoutMs(), true);
+  }
+
+  /** Every timeout of a call's path, derived from the ARI request timeout. */
+  public CallTimeouts timeouts() {
+    return new CallTimeouts(requestTimeoutMs);
   }
 
   /** The dial string for a number: {@code {number}} is E.164 with '+', {@code {digits}} without it. */

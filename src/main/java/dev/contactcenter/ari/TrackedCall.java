@@ -1,12 +1,11 @@
 package dev.contactcenter.ari;
 
 import dev.contactcenter.calls.CallState;
-import io.vertx.core.Future;
-import java.util.function.Supplier;
+import java.time.Instant;
 
 /**
  * What the ARI verticle remembers about a call in progress. Confined to the verticle's event loop (no locks).
- * Its database updates run one after another in event order, while the socket keeps reading.
+ * Its transitions are stored one after another in event order by the {@link TransitionRecorder}.
  */
 final class TrackedCall {
 
@@ -15,30 +14,35 @@ final class TrackedCall {
   final String extension;
   final int priority;
   final long trackedAtMillis = System.currentTimeMillis();
-  boolean answered;
+  /** When the callee answered (from the event), null before: every final transition carries it. */
+  Instant answeredAt;
   boolean hangupRequested;
+  /** Sent on to its IVR: a later StasisStart is the dialplan's own {@code Stasis()} bringing it back. */
   boolean continued;
   /** Its ChannelDestroyed was seen: the final transition is queued. */
   boolean ended;
-  /** True while the originate request is in flight (events that arrive meanwhile queue behind it). */
+  /** True while the originate request is in flight. */
   boolean placing;
   String dialStatus = "";
   /** The furthest state already queued, so repeated signals of the same state cost no database round trip. */
   private CallState queued;
-  private Future<?> chain;
 
-  TrackedCall(String callId, String context, String extension, int priority, CallState current, Future<?> first) {
+  TrackedCall(String callId, String context, String extension, int priority, CallState current) {
     this.callId = callId;
     this.context = context;
     this.extension = extension;
     this.priority = priority;
     this.queued = current;
-    this.chain = first;
   }
 
-  /** Notes a state recorded outside the chain (the originate step records dialing itself). */
-  void markQueued(CallState state) {
-    queued = state;
+  boolean answered() {
+    return answeredAt != null;
+  }
+
+  void answeredAt(Instant at) {
+    if (answeredAt == null) {
+      answeredAt = at;
+    }
   }
 
   /** Whether moving to {@code next} is progress over what is already queued. */
@@ -49,19 +53,7 @@ final class TrackedCall {
     return next.isTerminal() || next.ordinal() > queued.ordinal();
   }
 
-  /** Runs {@code step} after every step queued before it, whatever their outcome. */
-  void then(CallState state, Supplier<Future<?>> step) {
+  void queued(CallState state) {
     queued = state;
-    chain = chain.transform(previous -> {
-      try {
-        return step.get();
-      } catch (RuntimeException e) {
-        return Future.failedFuture(e);
-      }
-    });
-  }
-
-  Future<?> settled() {
-    return chain;
   }
 }

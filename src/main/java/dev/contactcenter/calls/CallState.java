@@ -49,8 +49,10 @@ public enum CallState {
   }
 
   /**
-   * States this one may be entered from: any earlier, non-terminal state. {@code completed} needs an answer
-   * first; {@code canceled} is only possible before the answer (after it, ending a call is {@code completed}).
+   * States this one may be entered from: any earlier, non-terminal state. A terminal state is accepted from any
+   * non-terminal one, so a final transition applies even if an intermediate one was never stored; {@code completed}
+   * still needs an answer, which the database checks (the answer is stored, or the transition carries its time).
+   * {@code canceled}, {@code busy} and {@code no_answer} are only possible before the answer.
    */
   public Set<CallState> allowedPredecessors() {
     Set<CallState> from = EnumSet.noneOf(CallState.class);
@@ -58,9 +60,6 @@ public enum CallState {
       if (!candidate.terminal && candidate.rank < rank) {
         from.add(candidate);
       }
-    }
-    if (this == COMPLETED) {
-      from.retainAll(EnumSet.of(ANSWERED));
     }
     if (this == CANCELED || this == BUSY || this == NO_ANSWER) {
       from.remove(ANSWERED);
@@ -72,7 +71,19 @@ public enum CallState {
     return allowedPredecessors().stream().map(CallState::value).toArray(String[]::new);
   }
 
-  public static Set<CallState> active() {
-    return EnumSet.of(PENDING, DIALING, RINGING, ANSWERED);
+  /** A call in progress: every non-terminal state. The SQL that selects active calls is built from this. */
+  public boolean isActive() {
+    return !terminal;
+  }
+
+  /** The active states as an SQL list literal, e.g. {@code ('pending', 'dialing', …)}: the only source of it. */
+  public static String activeSqlList() {
+    StringBuilder list = new StringBuilder("(");
+    for (CallState state : values()) {
+      if (state.isActive()) {
+        list.append(list.length() > 1 ? ", " : "").append('\'').append(state.value).append('\'');
+      }
+    }
+    return list.append(')').toString();
   }
 }

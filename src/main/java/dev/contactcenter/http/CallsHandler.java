@@ -6,13 +6,11 @@ import static dev.contactcenter.bus.EventBusAddresses.CALLS_CREATE;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_EVENTS;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_LIST;
-import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
 
 import dev.contactcenter.bus.BusError;
 import dev.contactcenter.bus.OriginateCommand;
-import dev.contactcenter.bus.TransitionCommand;
 import dev.contactcenter.calls.CallRequest;
-import dev.contactcenter.calls.CallState;
+import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.calls.InvalidCallRequest;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -22,7 +20,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
-import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -38,12 +35,12 @@ final class CallsHandler {
   private final boolean simulated;
   private final DeliveryOptions ariDelivery;
 
-  CallsHandler(EventBus bus, CallRequest.Defaults defaults, boolean simulated, int ariRequestTimeoutMs) {
+  CallsHandler(EventBus bus, CallRequest.Defaults defaults, boolean simulated, CallTimeouts timeouts) {
     this.bus = bus;
     this.defaults = defaults;
     this.simulated = simulated;
-    // The ARI verticle always answers before this (its own HTTP timeout is shorter), so a call is never left pending.
-    this.ariDelivery = new DeliveryOptions().setSendTimeout(ariRequestTimeoutMs * 2L + 2000);
+    // The ARI verticle answers after one ARI request, before this; it alone records what became of the call.
+    this.ariDelivery = new DeliveryOptions().setSendTimeout(timeouts.originateReplyMs());
   }
 
   /** {@code POST /api/v2/interaction/{number}}: the seed's endpoint, answers 200. */
@@ -95,7 +92,7 @@ final class CallsHandler {
           call.priority(), call.timeoutMs(), call.callerId(), call.variablesJson());
       bus.<JsonObject>request(ARI_ORIGINATE, command.toJson(), ariDelivery).map(Message::body)
           .onSuccess(outcome -> {
-            JsonObject current = outcome.getJsonObject("call", stored);
+            JsonObject current = stored.copy().mergeIn(outcome.getJsonObject("call", new JsonObject()));
             if ("failed".equals(outcome.getString("status"))) {
               int status = outcome.getInteger("http_status", 502);
               Problems.send(rc, status, outcome.getString("reason"), new JsonObject().put("call_id", callId));
@@ -108,13 +105,14 @@ final class CallsHandler {
     }).onFailure(rc::fail);
   }
 
-  /** The ARI component did not answer at all: record the call as failed so it never stays pending. */
+  /**
+   * The ARI component did not answer. It alone decides the call's fate (it may have placed it): this side records
+   * nothing, and reconciliation fails a call that stays pending with no channel.
+   */
   private void failUnreachable(RoutingContext rc, String callId, Throwable failure) {
-    String reason = "ARI component unavailable: " + failure.getMessage();
     RequestIds.error(rc, LOG, "Originate of call {} got no answer: {}", callId, failure.toString());
-    TransitionCommand failed = TransitionCommand.of(callId, CallState.FAILED, Instant.now(), "api").withFailure(reason);
-    bus.request(CALLS_TRANSITION, failed.toJson()).onComplete(done ->
-        Problems.send(rc, 503, "Asterisk is unavailable; the call was not placed", new JsonObject().put("call_id", callId)));
+    Problems.send(rc, 503, "the Asterisk component did not answer; GET the call for its outcome",
+        new JsonObject().put("call_id", callId));
   }
 
   private void respondCreated(RoutingContext rc, JsonObject call, int status, String message) {

@@ -55,6 +55,9 @@ final class HealthHandler {
         .put("version", version)
         .put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000)
         .put("checks", checks);
+    if (!up) {
+      rc.response().putHeader("Retry-After", Problems.UNAVAILABLE_RETRY_AFTER_SECONDS);
+    }
     rc.response().setStatusCode(up ? 200 : 503).putHeader("Cache-Control", "no-store")
         .putHeader("Content-Type", "application/json").end(body.encode());
   }

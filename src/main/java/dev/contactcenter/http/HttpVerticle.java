@@ -2,6 +2,7 @@ package dev.contactcenter.http;
 
 import dev.contactcenter.auth.VerifiedTokenCache;
 import dev.contactcenter.calls.CallRequest;
+import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.metrics.MetricsEndpoint;
 import io.vertx.core.Future;
@@ -101,7 +102,8 @@ public final class HttpVerticle extends VerticleBase {
 
     CallsHandler calls = new CallsHandler(vertx.eventBus(), new CallRequest.Defaults(config.defaultContext(),
         config.defaultExtension(), config.defaultPriority(), config.defaultTimeoutMs(),
-        config.defaultCallerId().orElse(null)), config.sandboxMode(), config.ariRequestTimeoutMs());
+        config.defaultCallerId().orElse(null)), config.sandboxMode(),
+        new CallTimeouts(config.ariRequestTimeoutMs()));
     bindProtected(builder, validator, users, false, "createInteraction", calls::createInteraction);
     bindProtected(builder, validator, users, false, "createCall", calls::createCall);
     bindProtected(builder, validator, users, false, "listCalls", calls::listCalls);

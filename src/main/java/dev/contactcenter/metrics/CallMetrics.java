@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  *       accepted transitions published on {@code calls.status.all}, so exactly once per call whatever settled it;</li>
  *   <li>ARI events received, by type [{@code contact_center_ari_events_total{type}}];</li>
  *   <li>whether the ARI events WebSocket is connected [{@code contact_center_ari_connected}, 1 or 0];</li>
+ *   <li>times Asterisk gave our app's events to another client [{@code contact_center_ari_application_replaced_total}];</li>
  *   <li>how long Asterisk took to accept or refuse an originate [{@code contact_center_origination_seconds}].</li>
  * </ul>
  */
@@ -39,6 +40,7 @@ public final class CallMetrics {
         .description("1 while the ARI events WebSocket is connected, else 0")
         .register(registry);
     // Every series exists from the start, so rates and alerts work before the first call.
+    applicationReplacedCounter();
     for (String result : new String[] {"accepted", "refused", "unavailable"}) {
       originatedCounter(result);
     }
@@ -65,6 +67,16 @@ public final class CallMetrics {
     String tag = type != null && EVENT_TYPE.matcher(type).matches() ? type : "other";
     Counter.builder("contact_center.ari.events").description("ARI events received on the events WebSocket")
         .tag("type", tag).register(registry).increment();
+  }
+
+  /** Asterisk sent ApplicationReplaced: another client now receives our app's events. */
+  public void ariApplicationReplaced() {
+    applicationReplacedCounter().increment();
+  }
+
+  private Counter applicationReplacedCounter() {
+    return Counter.builder("contact_center.ari.application.replaced")
+        .description("ApplicationReplaced events: another client registered our ARI application").register(registry);
   }
 
   public void ariConnected(boolean connected) {

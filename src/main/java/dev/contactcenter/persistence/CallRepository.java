@@ -1,5 +1,6 @@
 package dev.contactcenter.persistence;
 
+import dev.contactcenter.calls.CallState;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,24 +32,30 @@ final class CallRepository {
   /**
    * Applies a transition only if the row is in one of the allowed predecessor states ($5), locking the row so
    * concurrent events serialise; records the timeline entry in the same statement. Timestamps come from the event.
+   * {@code completed} also needs an answer: stored already, or carried by the transition ($11), so a final
+   * transition applies even when the {@code answered} one before it was lost.
    * $1 id, $2 new status, $3 at, $4 terminal?, $5 allowed predecessors, $6 failure reason, $7 hangup cause,
-   * $8 hangup cause text, $9 channel id, $10 source.
+   * $8 hangup cause text, $9 channel id, $10 source, $11 answered at (if known), $12 end time approximate?
    */
   private static final String TRANSITION = "WITH previous AS ("
-      + "   SELECT id, status FROM calls WHERE id = $1 FOR UPDATE"
+      + "   SELECT id, status, answered_at FROM calls WHERE id = $1 FOR UPDATE"
       + " ), updated AS ("
       + "   UPDATE calls c SET status = $2, updated_at = now(),"
       + "     channel_id = COALESCE($9, c.channel_id),"
       + "     dialed_at = CASE WHEN $2 = 'dialing' THEN COALESCE(c.dialed_at, $3) ELSE c.dialed_at END,"
       + "     ringing_at = CASE WHEN $2 = 'ringing' THEN COALESCE(c.ringing_at, $3) ELSE c.ringing_at END,"
-      + "     answered_at = CASE WHEN $2 = 'answered' THEN COALESCE(c.answered_at, $3) ELSE c.answered_at END,"
+      + "     answered_at = CASE WHEN $2 = 'answered' THEN COALESCE(c.answered_at, $3)"
+      + "       ELSE COALESCE(c.answered_at, $11) END,"
       + "     ended_at = CASE WHEN $4 THEN $3 ELSE c.ended_at END,"
-      + "     duration_seconds = CASE WHEN $4 AND c.answered_at IS NOT NULL"
-      + "       THEN GREATEST(0, floor(extract(epoch FROM ($3 - c.answered_at))))::int ELSE c.duration_seconds END,"
+      + "     end_time_approximate = CASE WHEN $4 THEN $12 ELSE c.end_time_approximate END,"
+      + "     duration_seconds = CASE WHEN $4 AND COALESCE(c.answered_at, $11) IS NOT NULL"
+      + "       THEN GREATEST(0, floor(extract(epoch FROM ($3 - COALESCE(c.answered_at, $11)))))::int"
+      + "       ELSE c.duration_seconds END,"
       + "     failure_reason = COALESCE($6, c.failure_reason),"
       + "     hangup_cause = COALESCE($7, c.hangup_cause),"
       + "     hangup_cause_text = COALESCE($8, c.hangup_cause_text)"
       + "   FROM previous p WHERE c.id = p.id AND p.status = ANY($5)"
+      + "     AND ($2 <> 'completed' OR p.answered_at IS NOT NULL OR $11::timestamptz IS NOT NULL)"
       + "   RETURNING c.*, p.status AS previous_status"
       + " ), logged AS ("
       + "   INSERT INTO call_events (call_id, from_status, to_status, source, at)"
@@ -70,9 +77,9 @@ final class CallRepository {
   private static final String EVENTS = "SELECT c.owner, e.from_status, e.to_status, e.source, e.at"
       + " FROM calls c LEFT JOIN call_events e ON e.call_id = c.id WHERE c.id = $1 ORDER BY e.id";
 
-  private static final String ACTIVE = "SELECT id, owner, status, channel_id, context, extension, priority, answered_at,"
-      + " timeout_ms, created_at"
-      + " FROM calls WHERE status IN ('pending', 'dialing', 'ringing', 'answered')";
+  /** Calls in progress; the list of states comes from {@link CallState}, and the V1 partial index matches it. */
+  static final String ACTIVE = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE status IN "
+      + CallState.activeSqlList();
 
   private final Pool pool;
 
@@ -113,11 +120,13 @@ final class CallRepository {
   }
 
   /** The updated call plus {@code previous_status}, or empty when the guard refused the transition. */
-  Future<Optional<JsonObject>> transition(UUID id, String to, OffsetDateTime at, boolean terminal, String[] allowedFrom,
-      String failureReason, Integer hangupCause, String hangupCauseText, String channelId, String source) {
-    Tuple params = Tuple.tuple().addUUID(id).addString(to).addOffsetDateTime(at).addBoolean(terminal)
-        .addArrayOfString(allowedFrom).addString(failureReason).addInteger(hangupCause).addString(hangupCauseText)
-        .addString(channelId).addString(source);
+  Future<Optional<JsonObject>> transition(UUID id, CallState to, OffsetDateTime at, String failureReason,
+      Integer hangupCause, String hangupCauseText, String channelId, String source, OffsetDateTime answeredAt,
+      boolean endTimeApproximate) {
+    Tuple params = Tuple.tuple().addUUID(id).addString(to.value()).addOffsetDateTime(at).addBoolean(to.isTerminal())
+        .addArrayOfString(to.allowedPredecessorValues()).addString(failureReason).addInteger(hangupCause)
+        .addString(hangupCauseText).addString(channelId).addString(source).addOffsetDateTime(answeredAt)
+        .addBoolean(endTimeApproximate);
     return pool.preparedQuery(TRANSITION).execute(params).map(rows -> {
       if (rows.size() == 0) {
         return Optional.empty();
@@ -165,17 +174,7 @@ final class CallRepository {
   Future<JsonArray> active() {
     return pool.preparedQuery(ACTIVE).execute().map(rows -> {
       JsonArray calls = new JsonArray();
-      rows.forEach(row -> calls.add(new JsonObject()
-          .put("call_id", row.getUUID("id").toString())
-          .put("owner", row.getString("owner"))
-          .put("status", row.getString("status"))
-          .put("channel", row.getString("channel_id"))
-          .put("context", row.getString("context"))
-          .put("extension", row.getString("extension"))
-          .put("priority", row.getInteger("priority"))
-          .put("answered_at", Rows.time(row.getOffsetDateTime("answered_at")))
-          .put("timeout", row.getInteger("timeout_ms"))
-          .put("created_at", Rows.time(row.getOffsetDateTime("created_at")))));
+      rows.forEach(row -> calls.add(Rows.call(row)));
       return calls;
     });
   }

@@ -214,10 +214,11 @@ public final class PersistenceVerticle extends VerticleBase {
     JsonObject t = msg.body();
     CallState to = CallState.of(t.getString("status"));
     OffsetDateTime at = OffsetDateTime.parse(t.getString("at"));
-    Future<JsonObject> applied = parseUuid(t.getString("call_id")).compose(id -> calls.transition(id, to.value(), at,
-            to.isTerminal(), to.allowedPredecessorValues(), t.getString("failure_reason"),
-            t.getInteger("hangup_cause"), t.getString("hangup_cause_text"), t.getString("channel"),
-            t.getString("source", "api")))
+    OffsetDateTime answeredAt = time(t.getString("answered_at"));
+    Future<JsonObject> applied = parseUuid(t.getString("call_id")).compose(id -> calls.transition(id, to, at,
+            t.getString("failure_reason"), t.getInteger("hangup_cause"), t.getString("hangup_cause_text"),
+            t.getString("channel"), t.getString("source", "api"), answeredAt,
+            t.getBoolean("end_time_approximate", false)))
         .map(updated -> {
           if (updated.isEmpty()) {
             return new JsonObject().put("applied", false);

@@ -1,5 +1,6 @@
 package dev.contactcenter.persistence;
 
+import dev.contactcenter.calls.CallState;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.OffsetDateTime;
@@ -12,7 +13,7 @@ final class Rows {
   /** Columns selected for a call wherever the API shows one. */
   static final String CALL_COLUMNS = "id, owner, phone_number, status, context, extension, priority, timeout_ms,"
       + " caller_id, channel_id, created_at, dialed_at, ringing_at, answered_at, ended_at, duration_seconds,"
-      + " failure_reason, hangup_cause, hangup_cause_text, attempt_number, updated_at";
+      + " failure_reason, hangup_cause, hangup_cause_text, attempt_number, updated_at, end_time_approximate";
 
   private static final DateTimeFormatter ISO_UTC = DateTimeFormatter.ISO_INSTANT;
 
@@ -26,10 +27,7 @@ final class Rows {
   /** A call as the API's CallStatus schema shows it. */
   static JsonObject call(Row row) {
     String status = row.getString("status");
-    boolean active = switch (status) {
-      case "pending", "dialing", "ringing", "answered" -> true;
-      default -> false;
-    };
+    boolean active = CallState.of(status).isActive();
     return new JsonObject()
         .put("call_id", row.getUUID("id").toString())
         .put("phone_number", row.getString("phone_number"))
@@ -46,6 +44,7 @@ final class Rows {
         .put("ringing_at", time(row.getOffsetDateTime("ringing_at")))
         .put("answered_at", time(row.getOffsetDateTime("answered_at")))
         .put("ended_at", time(row.getOffsetDateTime("ended_at")))
+        .put("end_time_approximate", row.getBoolean("end_time_approximate"))
         .put("duration", row.getInteger("duration_seconds"))
         .put("failure_reason", row.getString("failure_reason"))
         .put("hangup_cause", row.getInteger("hangup_cause"))

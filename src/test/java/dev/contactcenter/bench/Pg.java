@@ -18,7 +18,7 @@ import java.util.Map;
  */
 final class Pg implements AutoCloseable {
 
-  static final String ACTIVE = "('pending', 'dialing', 'ringing', 'answered')";
+  static final String ACTIVE = dev.contactcenter.calls.CallState.activeSqlList();
 
   private final EmbeddedDatabase server;
   private final Path dir;

@@ -1,0 +1,143 @@
+package dev.contactcenter.ari;
+
+import dev.contactcenter.bus.BusError;
+import dev.contactcenter.bus.OriginateCommand;
+import dev.contactcenter.bus.TransitionCommand;
+import dev.contactcenter.calls.CallState;
+import dev.contactcenter.calls.CallTimeouts;
+import dev.contactcenter.metrics.CallMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Places calls and hangs them up on request. The only component that decides whether a call was placed: it answers
+ * the API once Asterisk accepted or refused the originate and the outcome is stored, or after a short bound when
+ * the database is slow (always within {@link CallTimeouts#originateReplyMs()}); the recorder never drops the outcome,
+ * whether the database is up or not.
+ */
+final class CallOriginator {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CallOriginator.class);
+  static final String SOURCE = "ari";
+
+  private final Vertx vertx;
+  private final CallTimeouts timeouts;
+  private final AriClient ari;
+  private final AriSettings settings;
+  private final Map<String, TrackedCall> calls;
+  private final TransitionRecorder recorder;
+  private final CallMetrics metrics;
+  private final BooleanSupplier connected;
+  private final Supplier<String> lastError;
+
+  CallOriginator(Vertx vertx, AriClient ari, AriSettings settings, Map<String, TrackedCall> calls,
+      TransitionRecorder recorder, CallMetrics metrics, BooleanSupplier connected, Supplier<String> lastError) {
+    this.vertx = vertx;
+    this.timeouts = settings.timeouts();
+    this.ari = ari;
+    this.settings = settings;
+    this.calls = calls;
+    this.recorder = recorder;
+    this.metrics = metrics;
+    this.connected = connected;
+    this.lastError = lastError;
+  }
+
+  void originate(Message<JsonObject> msg) {
+    OriginateCommand command = OriginateCommand.fromJson(msg.body());
+    String callId = command.callId();
+    if (!connected.getAsBoolean()) {
+      // Never dial a call whose events we could not follow.
+      metrics.notOriginated();
+      Promise<TransitionCommand> notPlaced = Promise.promise();
+      fail(msg, notPlaced, recorder.record(callId, notPlaced.future()), callId, 503, "Asterisk is not reachable (" + lastError.get() + "); the call was not placed");
+      return;
+    }
+    TrackedCall call = new TrackedCall(callId, command.context(), command.extension(), command.priority(),
+        CallState.PENDING);
+    call.placing = true;
+    calls.put(callId, call);
+    call.queued(CallState.DIALING);
+    Promise<TransitionCommand> placed = Promise.promise();
+    Future<JsonObject> stored = recorder.record(callId, placed.future());
+    long originateStart = System.nanoTime();
+    ari.originate(command, settings.endpointFor(command.phoneNumber()))
+        .onComplete(answered -> metrics.originated(answered.succeeded() ? "accepted"
+            : answered.cause() instanceof AriException ? "refused" : "unavailable", System.nanoTime() - originateStart))
+        .onSuccess(channel -> {
+          call.placing = false;
+          Instant at = channel.getString("creationtime") == null ? Instant.now()
+              : AriEvent.parseTime(channel.getString("creationtime"));
+          placed.complete(TransitionCommand.of(callId, CallState.DIALING, at, SOURCE).withChannel(callId));
+          JsonObject dialing = new JsonObject().put("status", "dialing").put("channel", callId);
+          replyOnceStored(stored, () -> msg.reply(dialing.copy().put("call", dialing)));
+        })
+        .onFailure(failure -> {
+          calls.remove(callId, call);
+          if (failure instanceof AriException refused) {
+            fail(msg, placed, stored, callId, 502, "Asterisk refused the call: " + refused.getMessage());
+          } else {
+            // The request may have reached Asterisk even though no answer came back: make sure nobody is
+            // dialled for a call recorded as failed.
+            ari.hangup(callId).onFailure(ignored -> { });
+            fail(msg, placed, stored, callId, 503,
+                "Asterisk did not answer the originate request: " + failure.getMessage());
+          }
+        });
+  }
+
+  /**
+   * Settles the call's queued outcome as failed with the reason and replies at once, so the API can answer 502/503
+   * with the id.
+   */
+  private void fail(Message<JsonObject> msg, Promise<TransitionCommand> outcome, Future<JsonObject> stored,
+      String callId, int httpStatus, String reason) {
+    LOG.warn("Call {} failed to originate: {}", callId, reason);
+    outcome.complete(TransitionCommand.of(callId, CallState.FAILED, Instant.now(), SOURCE).withFailure(reason));
+    replyOnceStored(stored, () -> msg.reply(new JsonObject().put("status", "failed").put("http_status", httpStatus)
+        .put("reason", reason).put("call", new JsonObject().put("status", "failed").put("failure_reason", reason))));
+  }
+
+  /**
+   * Answers once the new state is stored, so the API's next read shows it, or after a short bound while the
+   * database is slow or down (the write goes on): the API never waits on the database to learn what Asterisk said.
+   */
+  private void replyOnceStored(Future<JsonObject> stored, Runnable reply) {
+    Promise<Void> once = Promise.promise();
+    once.future().onSuccess(v -> reply.run());
+    long timer = vertx.setTimer(timeouts.storeBeforeReplyMs(), id -> once.tryComplete());
+    stored.onComplete(done -> {
+      vertx.cancelTimer(timer);
+      once.tryComplete();
+    });
+  }
+
+  void hangup(Message<JsonObject> msg) {
+    String callId = msg.body().getString("call_id");
+    TrackedCall call = calls.get(callId);
+    if (call != null && !call.answered()) {
+      call.hangupRequested = true;
+    }
+    ari.hangup(callId).onSuccess(v -> msg.reply(new JsonObject().put("call_id", callId))).onFailure(failure -> {
+      if (call != null && !call.answered()) {
+        call.hangupRequested = false;
+      }
+      if (failure instanceof AriException e && e.status() == 404) {
+        BusError.CONFLICT.reply(msg, "call " + callId + " has no live channel: it already ended");
+      } else if (failure instanceof AriException e) {
+        BusError.UPSTREAM_REFUSED.reply(msg, "Asterisk refused the hang-up: " + e.getMessage());
+      } else {
+        BusError.UNAVAILABLE.reply(msg, "Asterisk is not reachable: " + failure.getMessage());
+      }
+    });
+  }
+}

@@ -1,0 +1,40 @@
+package dev.contactcenter.ari;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends answered calls on into their IVR, and hands back at once every channel that enters our app from the
+ * dialplan. A seed-style IVR answers, then runs {@code Stasis(<app>)}, then plays its prompt: after our hand-off that
+ * {@code Stasis()} brings the channel back into the app, and it must continue to the next priority straight away or
+ * the callee sits in silence until they hang up.
+ */
+final class IvrHandoff {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IvrHandoff.class);
+
+  private final AriClient ari;
+
+  IvrHandoff(AriClient ari) {
+    this.ari = ari;
+  }
+
+  /** Keeps following the answered call after it leaves our app, and sends it to its IVR (once). */
+  void sendToIvr(TrackedCall call) {
+    if (call.continued) {
+      return;
+    }
+    call.continued = true;
+    ari.subscribe(call.callId)
+        .compose(v -> ari.continueInDialplan(call.callId, call.context, call.extension, call.priority))
+        .onFailure(e -> LOG.warn("Call {}: could not send the channel to {},{},{}: {}", call.callId, call.context,
+            call.extension, call.priority, e.getMessage()));
+  }
+
+  /** A channel the dialplan sent into our app: back to the dialplan, at the priority after its {@code Stasis()}. */
+  void handBack(String channelId) {
+    ari.continueToNextPriority(channelId)
+        .onFailure(e -> LOG.warn("Channel {} entered the app from the dialplan and could not be handed back: {}",
+            channelId, e.getMessage()));
+  }
+}

@@ -1,0 +1,267 @@
+package dev.contactcenter.ari;
+
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_ACTIVE;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
+
+import dev.contactcenter.bus.BusError;
+import dev.contactcenter.bus.TransitionCommand;
+import dev.contactcenter.calls.CallState;
+import dev.contactcenter.calls.CallTimeouts;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Settles every call the database holds as active against the channels Asterisk has: live ones are followed again
+ * (re-subscribed, state caught up, sent to the IVR if they wait in our app); gone ones are ended with the best bound
+ * of their end (the last moment they were known alive), marked approximate. Runs after every (re)connect of the
+ * event stream, as soon as the database is back, and every minute; a run requested while one is in progress runs
+ * right after it, never dropped.
+ */
+final class Reconciler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+  static final String SOURCE = "reconciler";
+
+  private final Vertx vertx;
+  private final AriClient ari;
+  private final Map<String, TrackedCall> calls;
+  private final TransitionRecorder recorder;
+  private final IvrHandoff ivr;
+  private final CallTimeouts timeouts;
+  private final long startedAtMillis = System.currentTimeMillis();
+  private boolean running;
+  private boolean requestedAgain;
+  private long retryTimer = -1;
+  /** When the event stream was lost: calls that ended unobserved were known alive until then. */
+  private Instant streamLostAt;
+
+  Reconciler(Vertx vertx, AriClient ari, Map<String, TrackedCall> calls, TransitionRecorder recorder, IvrHandoff ivr,
+      CallTimeouts timeouts) {
+    this.vertx = vertx;
+    this.ari = ari;
+    this.calls = calls;
+    this.recorder = recorder;
+    this.ivr = ivr;
+    this.timeouts = timeouts;
+  }
+
+  void streamLost() {
+    if (streamLostAt == null) {
+      streamLostAt = Instant.now();
+    }
+  }
+
+  /** Runs now, or right after the run in progress. */
+  void request() {
+    if (running) {
+      requestedAgain = true;
+      return;
+    }
+    vertx.cancelTimer(retryTimer);
+    run();
+  }
+
+  void stop() {
+    vertx.cancelTimer(retryTimer);
+  }
+
+  private void run() {
+    running = true;
+    requestedAgain = false;
+    long startedAt = System.currentTimeMillis();
+    Instant lostAt = streamLostAt;
+    Future<JsonArray> active = vertx.eventBus().<JsonObject>request(CALLS_ACTIVE, new JsonObject())
+        .map(reply -> reply.body().getJsonArray("items"));
+    Future<Set<String>> live = ari.channelIds();
+    Future.all(active, live).onComplete(done -> {
+      running = false;
+      if (done.failed()) {
+        LOG.warn("Reconciliation postponed: {}", done.cause().getMessage());
+        // Retried soon, so calls are settled as soon as the database and Asterisk answer again.
+        retryTimer = vertx.setTimer(timeouts.maxRetryMs(), id -> request());
+      } else {
+        settle(active.result(), live.result(), startedAt, lostAt);
+        if (streamLostAt == lostAt) {
+          streamLostAt = null;
+        }
+      }
+      if (requestedAgain) {
+        request();
+      }
+    });
+  }
+
+  private void settle(JsonArray active, Set<String> live, long startedAt, Instant lostAt) {
+    int followed = 0;
+    int settled = 0;
+    for (Object item : active) {
+      JsonObject row = (JsonObject) item;
+      String callId = row.getString("call_id");
+      TrackedCall tracked = calls.get(callId);
+      if (tracked != null && (tracked.placing || tracked.trackedAtMillis >= startedAt)) {
+        continue;
+      }
+      if (tracked == null && "pending".equals(row.getString("status")) && isRecent(row, startedAt)) {
+        // Stored by the API a moment ago; its originate request is on its way here.
+        continue;
+      }
+      if (live.contains(callId)) {
+        follow(row, tracked, false);
+        followed++;
+      } else if (tracked == null) {
+        settleNow(row, null, lastKnownAlive(row, null, lostAt));
+        settled++;
+      } else {
+        settleUnlessEnded(row, tracked, lostAt);
+        settled++;
+      }
+    }
+    if (followed + settled > 0) {
+      LOG.info("Reconciled {} active call(s): {} still live, {} ended while unobserved", followed + settled,
+          followed, settled);
+    }
+  }
+
+  /**
+   * A channel entered our app that this instance does not follow (answered while the service restarted, before
+   * reconciliation ran): follow it if the database has it as an active call, otherwise hang it up rather than leave
+   * a callee waiting in an application that will never serve them.
+   */
+  void adoptOrHangUp(String channelId) {
+    findActive(channelId, false).onFailure(e -> {
+      if (e instanceof ReplyException reply && reply.failureCode() == BusError.NOT_FOUND.code()) {
+        LOG.warn("Channel {} entered the app but is no call of ours: hanging it up", channelId);
+        ari.hangup(channelId);
+      }
+    });
+  }
+
+  /** A channel the dialplan sent into our app (and we handed back): if it is one of our calls, keep following it. */
+  void adoptFromDialplan(String channelId) {
+    findActive(channelId, true);
+  }
+
+  private Future<JsonObject> findActive(String channelId, boolean fromDialplan) {
+    return vertx.eventBus().<JsonObject>request(CALLS_GET, new JsonObject().put("call_id", channelId).put("admin", true))
+        .map(Message::body)
+        .onSuccess(row -> {
+          boolean active = row.getBoolean("is_active", false);
+          if (active && !calls.containsKey(channelId)) {
+            follow(row, null, fromDialplan);
+          } else if (!active && !fromDialplan) {
+            ari.hangup(channelId);
+          }
+        });
+  }
+
+  private void follow(JsonObject row, TrackedCall known, boolean inDialplan) {
+    String callId = row.getString("call_id");
+    CallState status = CallState.of(row.getString("status"));
+    TrackedCall call = known;
+    if (call == null) {
+      call = new TrackedCall(callId, row.getString("context"), row.getString("extension"),
+          row.getInteger("priority", 1), status);
+      String answeredAt = row.getString("answered_at");
+      if (answeredAt != null) {
+        call.answeredAt(Instant.parse(answeredAt));
+      }
+      call.continued = call.answered() || inDialplan;
+      calls.put(callId, call);
+    }
+    TrackedCall followed = call;
+    if (status == CallState.PENDING && followed.advances(CallState.DIALING)) {
+      followed.queued(CallState.DIALING);
+      recorder.record(TransitionCommand.of(callId, CallState.DIALING, Instant.now(), SOURCE).withChannel(callId));
+    }
+    ari.subscribe(callId).compose(v -> ari.channel(callId)).onSuccess(channel -> {
+      String state = channel.getString("state", "");
+      Instant now = Instant.now();
+      if ("Up".equals(state)) {
+        followed.answeredAt(now);
+        if (followed.advances(CallState.ANSWERED)) {
+          followed.queued(CallState.ANSWERED);
+          recorder.record(TransitionCommand.of(callId, CallState.ANSWERED, now, SOURCE));
+        }
+        JsonObject dialplan = channel.getJsonObject("dialplan", new JsonObject());
+        if (!inDialplan && "Stasis".equalsIgnoreCase(dialplan.getString("app_name", ""))) {
+          followed.continued = false;
+          ivr.sendToIvr(followed);
+        }
+      } else if ("Ringing".equals(state) && followed.advances(CallState.RINGING)) {
+        followed.queued(CallState.RINGING);
+        recorder.record(TransitionCommand.of(callId, CallState.RINGING, now, SOURCE));
+      }
+    }).onFailure(e -> LOG.debug("Call {}: channel vanished while reconciling: {}", callId, e.getMessage()));
+  }
+
+  /**
+   * A pending call stored by this process within the originate window may still be on its way to us; one stored
+   * before this verticle started never will be.
+   */
+  private boolean isRecent(JsonObject row, long now) {
+    String created = row.getString("created_at");
+    return created != null
+        && Instant.parse(created).toEpochMilli() > Math.max(startedAtMillis, now - timeouts.pendingWindowMs());
+  }
+
+  /**
+   * A call we follow whose channel Asterisk no longer lists. Its ChannelDestroyed may still be on its way: Asterisk
+   * answers the channel list ahead of the events it has queued on our socket (seen under load: a call that had just
+   * answered and ended was settled as failed before its answer and end were read). Settle it only if no end has been
+   * seen within the grace period, as after a dropped connection that lost the events.
+   */
+  private void settleUnlessEnded(JsonObject row, TrackedCall call, Instant lostAt) {
+    Instant aliveUntil = lastKnownAlive(row, call, lostAt);
+    vertx.setTimer(timeouts.settleGraceMs(), id -> {
+      if (!call.ended && calls.get(call.callId) == call) {
+        settleNow(row, call, aliveUntil);
+      }
+    });
+  }
+
+  /**
+   * The last moment the call is known to have been alive: when the event stream was lost (nothing said it ended
+   * before), else the last time its state was stored. Never before its answer.
+   */
+  private static Instant lastKnownAlive(JsonObject row, TrackedCall known, Instant lostAt) {
+    Instant bound = lostAt != null && known != null ? lostAt : Instant.parse(row.getString("updated_at"));
+    String answered = row.getString("answered_at");
+    Instant answeredAt = known != null && known.answeredAt != null ? known.answeredAt
+        : answered == null ? null : Instant.parse(answered);
+    return answeredAt != null && answeredAt.isAfter(bound) ? answeredAt : bound;
+  }
+
+  /** The channel is gone and its end was not observed: end the call with what is known, its end time a bound. */
+  private void settleNow(JsonObject row, TrackedCall known, Instant aliveUntil) {
+    String callId = row.getString("call_id");
+    CallState status = CallState.of(row.getString("status"));
+    String storedAnswer = row.getString("answered_at");
+    Instant answeredAt = known != null && known.answeredAt != null ? known.answeredAt
+        : storedAnswer == null ? null : Instant.parse(storedAnswer);
+    TransitionCommand end = answeredAt != null
+        ? TransitionCommand.of(callId, CallState.COMPLETED, aliveUntil, SOURCE).withAnsweredAt(answeredAt)
+            .withFailure("end time approximate: the call ended while the service was not receiving Asterisk events")
+        : TransitionCommand.of(callId, CallState.FAILED, aliveUntil, SOURCE).withFailure(status == CallState.PENDING
+            ? "the service stopped before the call was placed"
+            : "outcome unknown: the call ended while the service was not receiving Asterisk events");
+    end = end.approximateEnd();
+    if (known != null) {
+      known.queued(end.status());
+      known.ended = true;
+    }
+    recorder.record(end).onComplete(done -> {
+      if (known != null) {
+        calls.remove(callId, known);
+      }
+    });
+  }
+}

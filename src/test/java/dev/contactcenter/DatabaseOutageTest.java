@@ -1,0 +1,119 @@
+package dev.contactcenter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.contactcenter.calls.CallState;
+import dev.contactcenter.sandbox.SandboxAriServer;
+import dev.contactcenter.sandbox.SandboxTiming;
+import dev.contactcenter.support.ApiClient;
+import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.StoppablePostgres;
+import dev.contactcenter.support.TestApp;
+import dev.contactcenter.support.TestDatabase;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The database goes away for 10 s while 30 calls ring, are answered and end: no transition is lost. The "Asterisk"
+ * is an ARI sandbox of the test's own (ringing 3 s, IVR 2 s), the database a real PostgreSQL the test stops with
+ * {@code pg_ctl stop -m fast} and starts again. The real-Asterisk version is {@code DatabaseOutageIT}.
+ */
+@DisplayName("Call transitions survive a database outage")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DatabaseOutageTest {
+
+  static final int CALLS = 30;
+  static final Duration OUTAGE = Duration.ofSeconds(10);
+  private static final SandboxTiming TIMING = new SandboxTiming(3_000, 2_000, 120_000, 1_000, 30_000, 1.0);
+
+  private Vertx ariVertx;
+  private StoppablePostgres pg;
+  private TestApp app;
+
+  @BeforeEach
+  void start() throws Exception {
+    pg = StoppablePostgres.start();
+    ariVertx = Vertx.vertx();
+    SandboxAriServer sandbox = new SandboxAriServer("asterisk", "outage-secret", TIMING);
+    ariVertx.deployVerticle(sandbox, new DeploymentOptions().setConfig(new JsonObject())).await();
+    Map<String, String> env = TestApp.defaultEnv();
+    env.put("DATABASE_URL", pg.url());
+    env.put("ARI_HTTP_URL", "http://127.0.0.1:" + sandbox.actualPort());
+    env.put("ARI_USERNAME", "asterisk");
+    env.put("ARI_PASSWORD", "outage-secret");
+    env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@callee/n");
+    app = TestApp.start(env);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (app != null) {
+      app.close();
+    }
+    ariVertx.close().await();
+    pg.close();
+  }
+
+  @Test
+  @DisplayName("30 calls answered and ended during a 10 s outage end completed with their true times; API 503s meanwhile")
+  void outageWhileCallsRing() throws Exception {
+    ApiClient api = app.client();
+    Calls.eventually(Duration.ofSeconds(10), () -> assertThat(api.get("/health", null).status()).isEqualTo(200));
+    String token = api.login("admin", TestApp.ADMIN_PASSWORD);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < CALLS; i++) {
+      ids.add(Calls.place(api, token, new JsonObject().put("phone_number", String.format("+1555%05d0", i))));
+    }
+
+    Instant down = Instant.now();
+    pg.stop();
+    Calls.eventually(Duration.ofSeconds(5), () -> {
+      ApiClient.Response read = api.get("/api/v2/calls/" + ids.get(0), token);
+      assertThat(read.status()).as(read.body()).isEqualTo(503);
+      assertThat(read.header("Retry-After")).isNotBlank();
+      ApiClient.Response health = api.get("/health", null);
+      assertThat(health.status()).isEqualTo(503);
+      assertThat(health.header("Retry-After")).isNotBlank();
+    });
+    Thread.sleep(Math.max(0, OUTAGE.toMillis() - Duration.between(down, Instant.now()).toMillis()));
+    Instant up = Instant.now();
+    pg.startAgain();
+
+    int wrong = 0;
+    List<String> problems = new ArrayList<>();
+    for (String id : ids) {
+      JsonObject call = Calls.awaitFinal(api, token, id, Duration.ofSeconds(30));
+      List<String> timeline = Calls.timeline(api, token, id);
+      long talkMs = Duration.between(Instant.parse(call.getString("answered_at")),
+          Instant.parse(call.getString("ended_at"))).toMillis();
+      boolean right = "completed".equals(call.getString("status"))
+          && timeline.equals(List.of("pending→dialing", "dialing→ringing", "ringing→answered", "answered→completed"))
+          && Boolean.FALSE.equals(call.getBoolean("end_time_approximate"))
+          && call.getInteger("hangup_cause") == 16
+          && talkMs >= 1_900 && talkMs <= 3_000  // the IVR's 2 s plus the hand-off round trips
+          && call.getInteger("duration") == talkMs / 1000
+          && Instant.parse(call.getString("ended_at")).isAfter(down)
+          && Instant.parse(call.getString("ended_at")).isBefore(up);
+      if (!right) {
+        wrong++;
+        problems.add(call.encode() + " " + timeline);
+      }
+    }
+    assertThat(problems).as("calls stored wrong after the outage").isEmpty();
+    assertThat(wrong).isZero();
+    assertThat(TestDatabase.queryLong(pg.url(), "SELECT count(*) FROM calls WHERE status IN "
+        + CallState.activeSqlList())).as("calls stuck active").isZero();
+  }
+}
