@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * Which WebSocket receives the events of which Stasis application.
  *
  * <p>Like Asterisk, an application has one event stream: the socket that connected last takes it,
- * and an earlier socket for the same application stays open but receives nothing more. An
- * application with no socket is not registered, and its events are dropped.
+ * and an earlier socket for the same application gets one {@code ApplicationReplaced} event, stays open
+ * but receives nothing more. An application with no socket is not registered, and its events are dropped.
  */
 final class EventStreams {
 
@@ -23,8 +23,11 @@ final class EventStreams {
 
   void attach(List<String> apps, ServerWebSocket socket) {
     for (String app : apps) {
-      if (sockets.put(app, socket) != null) {
+      ServerWebSocket previous = sockets.put(app, socket);
+      if (previous != null && previous != socket) {
         LOG.debug("A newer WebSocket takes the event stream of application {}", app);
+        previous.writeTextMessage(new JsonObject().put("type", "ApplicationReplaced").put("application", app)
+            .put("timestamp", AriClock.format(System.currentTimeMillis())).encode());
       }
     }
     LOG.debug("WebSocket from {} registered applications {}", socket.remoteAddress(), apps);

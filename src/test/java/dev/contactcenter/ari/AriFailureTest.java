@@ -140,4 +140,39 @@ class AriFailureTest {
     JsonObject call = assertCallRefused(api, admin, 502);
     assertThat(call.getString("failure_reason")).contains("Allocation failed");
   }
+
+  @Test
+  @DisplayName("another client taking our ARI application: health 503 naming ApplicationReplaced, a metric, no new calls")
+  void applicationReplaced() throws Exception {
+    String url = ownSandbox("asterisk", "secret");
+    ApiClient api = startAgainst(url, "asterisk", "secret", Map.of("ARI_APP", "cc-replaced",
+        "METRICS_ENABLED", "true", "METRICS_TOKEN", METRICS_TOKEN)).client();
+    String admin = api.login("admin", TestApp.ADMIN_PASSWORD);
+    Calls.eventually(Duration.ofSeconds(10), () -> assertThat(api.get("/health", null).status()).isEqualTo(200));
+
+    // A second instance (or a configuration named alike) registers the same application.
+    String credentials = java.util.Base64.getEncoder().encodeToString("asterisk:secret".getBytes());
+    java.net.http.WebSocket thief = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+        .header("Authorization", "Basic " + credentials)
+        .buildAsync(java.net.URI.create(url.replace("http:", "ws:") + "/ari/events?app=cc-replaced"),
+            new java.net.http.WebSocket.Listener() { })
+        .get(5, TimeUnit.SECONDS);
+    try {
+      Calls.eventually(Duration.ofSeconds(5), () -> {
+        ApiClient.Response health = api.get("/health", null);
+        assertThat(health.status()).as(health.body()).isEqualTo(503);
+        assertThat(health.header("Retry-After")).isNotBlank();
+        assertThat(health.json().getJsonObject("checks").getJsonObject("asterisk").getString("detail"))
+            .contains("ApplicationReplaced").contains("cc-replaced");
+      });
+      ApiClient.Response scrape = api.get("/metrics", METRICS_TOKEN);
+      assertThat(scrape.body()).contains("contact_center_ari_application_replaced_total 1.0");
+      // Its events go elsewhere: a call placed now could not be followed, so it is refused.
+      assertCallRefused(api, admin, 503);
+    } finally {
+      thief.abort();
+    }
+  }
+
+  private static final String METRICS_TOKEN = "metrics-token-for-tests-0123456789";
 }
