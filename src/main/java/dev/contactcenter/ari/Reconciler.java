@@ -193,8 +193,13 @@ final class Reconciler {
         }
         JsonObject dialplan = channel.getJsonObject("dialplan", new JsonObject());
         if (!inDialplan && "Stasis".equalsIgnoreCase(dialplan.getString("app_name", ""))) {
-          followed.continued = false;
-          ivr.sendToIvr(followed);
+          if (followed.continued && followed.context.equals(dialplan.getString("context"))) {
+            // In our app from its own IVR (a Stasis() there): back to the IVR's next step, not its start.
+            ivr.handBack(callId);
+          } else {
+            followed.continued = false;
+            ivr.sendToIvr(followed);
+          }
         }
       } else if ("Ringing".equals(state) && followed.advances(CallState.RINGING)) {
         followed.queued(CallState.RINGING);

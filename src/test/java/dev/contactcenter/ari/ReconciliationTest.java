@@ -20,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -113,7 +114,7 @@ class ReconciliationTest {
 
   private long activeCalls() {
     return TestDatabase.queryLong(app.databaseUrl(),
-        "SELECT count(*) FROM calls WHERE status IN ('pending', 'dialing', 'ringing', 'answered')");
+        "SELECT count(*) FROM calls WHERE status IN " + dev.contactcenter.calls.CallState.activeSqlList());
   }
 
   private static List<String> sources(ApiClient api, String token, String callId) {
@@ -201,6 +202,33 @@ class ReconciliationTest {
 
     assertThat(activeCalls()).as("no call stays active").isZero();
     assertThat(asteriskChannels()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a call that ended unobserved gets an approximate end bounded by when it was last known alive")
+  void honestDurationAfterUnobservedEnd() throws Exception {
+    ApiClient api = startService();
+    String admin = api.login("admin", TestApp.ADMIN_PASSWORD);
+    // Answers after 3.5 s of ringing; the IVR ends it 2 s after the hand-off.
+    String callId = place(api, admin, number("+15550000700"));
+    JsonObject answered = Calls.awaitStatus(api, admin, callId, "answered", WITHIN);
+    app.close();
+    app = null;
+    Calls.eventually(WITHIN, () -> assertThat(asteriskChannels()).doesNotContainKey(callId));
+    // Down well beyond the call's end: an end time taken from when reconciliation ran would be seconds too late.
+    Thread.sleep(6_000);
+
+    api = startService();
+    admin = api.login("admin", TestApp.ADMIN_PASSWORD);
+    JsonObject settled = Calls.awaitFinal(api, admin, callId, WITHIN);
+    assertThat(settled.getString("status")).isEqualTo("completed");
+    assertThat(settled.getBoolean("end_time_approximate")).isTrue();
+    assertThat(settled.getString("answered_at")).isEqualTo(answered.getString("answered_at"));
+    Instant answeredAt = Instant.parse(settled.getString("answered_at"));
+    Instant endedAt = Instant.parse(settled.getString("ended_at"));
+    // The true talk time is about 2 s: the bound may be shorter, never longer.
+    assertThat(Duration.between(answeredAt, endedAt)).isBetween(Duration.ZERO, Duration.ofMillis(2_500));
+    assertThat(settled.getInteger("duration")).isBetween(0, 2);
   }
 
   @Test
