@@ -1,0 +1,91 @@
+package dev.contactcenter.ari;
+
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_ACTIVE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.contactcenter.bus.BusError;
+import dev.contactcenter.sandbox.SandboxAriServer;
+import dev.contactcenter.sandbox.SandboxTiming;
+import dev.contactcenter.support.Calls;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** When reconciliation runs: a run requested while one is in progress is never dropped, a failed run is retried. */
+@DisplayName("Reconciliation runs")
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ReconcilerTest {
+
+  private Vertx vertx;
+  private AriSettings settings;
+  private final AtomicInteger runs = new AtomicInteger();
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    SandboxAriServer sandbox = new SandboxAriServer("asterisk", "secret", SandboxTiming.defaults());
+    vertx.deployVerticle(sandbox).await();
+    settings = new AriSettings("http://127.0.0.1:" + sandbox.actualPort(), "asterisk", "secret", "cc-reconciler",
+        "Local/{digits}@callee/n", 2_000, true);
+  }
+
+  @AfterEach
+  void stop() {
+    vertx.close().await();
+  }
+
+  /** Answers the active-calls query after 300 ms (nothing active); {@code failFirst} fails the first one. */
+  private void activeCalls(int failFirst) {
+    vertx.eventBus().<JsonObject>consumer(CALLS_ACTIVE, msg -> {
+      int run = runs.incrementAndGet();
+      vertx.setTimer(300, id -> {
+        if (run <= failFirst) {
+          BusError.UNAVAILABLE.reply(msg, "database unavailable");
+        } else {
+          msg.reply(new JsonObject().put("items", new JsonArray()));
+        }
+      });
+    }).completion().await();
+  }
+
+  private void onContext(java.util.function.Consumer<Reconciler> action) {
+    vertx.runOnContext(v -> {
+      AriClient ari = new AriClient(vertx, settings);
+      Reconciler reconciler = new Reconciler(vertx, ari, new HashMap<>(),
+          new TransitionRecorder(vertx, settings.timeouts(), () -> { }), new IvrHandoff(ari), settings.timeouts());
+      action.accept(reconciler);
+    });
+  }
+
+  @Test
+  @DisplayName("requests arriving during a run (an event-stream reconnect, say) cause exactly one more run")
+  void requestDuringRunIsNotDropped() throws Exception {
+    activeCalls(0);
+    onContext(reconciler -> {
+      reconciler.request();
+      reconciler.streamLost();
+      reconciler.request();
+      reconciler.request();
+    });
+    Calls.eventually(Duration.ofSeconds(5), () -> assertThat(runs.get()).isEqualTo(2));
+    Thread.sleep(1_000);
+    assertThat(runs.get()).as("coalesced into one rerun").isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("a run the database could not answer is retried within seconds, not a minute later")
+  void failedRunIsRetried() {
+    activeCalls(1);
+    onContext(Reconciler::request);
+    Calls.eventually(Duration.ofSeconds(5), () -> assertThat(runs.get()).isEqualTo(2));
+  }
+}
