@@ -87,6 +87,9 @@ class DatabaseOutageIT {
             wrong.add(call.encode() + " " + timeline);
           }
         }
+        System.out.printf("%s: %d calls, database down %d ms: %d wrong, %d stuck, talk times %s%n", "DatabaseOutageIT",
+            ids.size(), Duration.between(down, up).toMillis(), wrong.size(), stuck,
+            DatabaseOutageTest.talkTimes(pg.url()));
         assertThat(wrong).as("calls stored wrong after the outage").isEmpty();
         assertThat(stuck).as("calls still active 30 s after the outage").isZero();
       }

@@ -104,6 +104,9 @@ class DatabaseOutageTest {
         wrong.add(call.encode() + " " + timeline);
       }
     }
+    System.out.printf("%s: %d calls, database down %d ms: %d wrong, %d stuck, talk times %s%n", "DatabaseOutageTest",
+        ids.size(), Duration.between(down, up).toMillis(), wrong.size(), stuck,
+        DatabaseOutageTest.talkTimes(pg.url()));
     assertThat(wrong).as("calls stored wrong after the outage").isEmpty();
     assertThat(stuck).as("calls still active 30 s after the outage").isZero();
   }
@@ -129,5 +132,12 @@ class DatabaseOutageTest {
         && talkMs >= 1_900 && talkMs <= 3_000
         && call.getInteger("duration") == talkMs / 1000
         && endedAt.isAfter(down) && endedAt.isBefore(up);
+  }
+
+  /** Shortest and longest answer-to-end time stored, in ms, for the report line. */
+  static String talkTimes(String databaseUrl) {
+    String talk = "(extract(epoch FROM (ended_at - answered_at)) * 1000)::bigint";
+    return TestDatabase.queryLong(databaseUrl, "SELECT min" + "(" + talk + ") FROM calls") + ".."
+        + TestDatabase.queryLong(databaseUrl, "SELECT max" + "(" + talk + ") FROM calls") + " ms";
   }
 }
