@@ -28,8 +28,6 @@ public final class AriVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AriVerticle.class);
   private static final long RECONCILE_EVERY_MS = 60_000;
-  /** How long a stop waits for queued transitions to be stored. */
-  private static final long DRAIN_MS = 10_000;
 
   private final AriSettings settings;
   private final CallMetrics metrics;
@@ -97,7 +95,7 @@ public final class AriVerticle extends VerticleBase {
     metrics.ariConnected(false);
     vertx.cancelTimer(reconcileTimer);
     reconciler.stop();
-    return socket.close().eventually(() -> recorder.drain(DRAIN_MS)).onComplete(done -> ari.close());
+    return socket.close().eventually(() -> recorder.drain(timeouts.drainMs())).onComplete(done -> ari.close());
   }
 
   private boolean connected() {

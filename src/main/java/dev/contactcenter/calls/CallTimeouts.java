@@ -51,4 +51,9 @@ public record CallTimeouts(int ariRequestMs) {
   public long maxRetryMs() {
     return 2_000L;
   }
+
+  /** How long stopping the ARI verticle waits for transitions already observed to be stored. */
+  public long drainMs() {
+    return 10_000L;
+  }
 }
