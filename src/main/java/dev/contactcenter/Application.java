@@ -8,11 +8,13 @@ import dev.contactcenter.auth.SecretKeyStore;
 import dev.contactcenter.auth.TokenRateLimiter;
 import dev.contactcenter.auth.TokenService;
 import dev.contactcenter.config.AppConfig;
+import dev.contactcenter.config.StartupProblem;
 import dev.contactcenter.db.DatabaseSupply;
 import dev.contactcenter.db.Migrations;
 import dev.contactcenter.http.ApiContract;
 import dev.contactcenter.http.HttpServices;
 import dev.contactcenter.http.HttpVerticle;
+import dev.contactcenter.http.ListenAddress;
 import dev.contactcenter.metrics.ServiceMetrics;
 import dev.contactcenter.persistence.PersistenceVerticle;
 import dev.contactcenter.sandbox.SandboxAriServer;
@@ -61,6 +63,7 @@ public final class Application {
 
   /** Starts everything; blocks the calling thread (never an event loop) until the service listens. */
   public static Application start(AppConfig initial) throws Exception {
+    ListenAddress.ensureFree(initial.httpHost(), initial.httpPort());
     ServiceMetrics metrics = ServiceMetrics.create(initial.metricsEnabled());
     Vertx vertx = metrics.createVertx(vertxOptions());
     DatabaseSupply database = null;
@@ -80,7 +83,6 @@ public final class Application {
       vertx.deployVerticle(new PersistenceVerticle(database.url(), config.databasePoolSize())).await();
       AppConfig withSecret = config;
       PasswordHasher hasher = vertx.executeBlocking(() -> new PasswordHasher(vertx, withSecret.bcryptCost())).await();
-      Optional<String> adminPassword = AdminBootstrap.ensureAdmin(vertx.eventBus(), hasher, config.adminPassword()).await();
 
       AriSettings ari = config.sandboxMode() ? startSandbox(vertx, config) : AriSettings.from(config);
       metrics.calls().countFinalStatuses(vertx.eventBus()).completion().await();
@@ -95,11 +97,21 @@ public final class Application {
       int instances = config.httpInstances() > 0 ? config.httpInstances() : Runtime.getRuntime().availableProcessors();
       AtomicReference<HttpVerticle> first = new AtomicReference<>();
       AppConfig finalConfig = config;
-      vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(finalConfig, services);
-        first.compareAndSet(null, verticle);
-        return verticle;
-      }, new DeploymentOptions().setInstances(instances)).await();
+      try {
+        vertx.deployVerticle(() -> {
+          HttpVerticle verticle = new HttpVerticle(finalConfig, services);
+          first.compareAndSet(null, verticle);
+          return verticle;
+        }, new DeploymentOptions().setInstances(instances)).await();
+      } catch (Exception e) {
+        if (ListenAddress.explain(e, config.httpHost(), config.httpPort()) instanceof StartupProblem problem) {
+          throw problem;
+        }
+        throw e;
+      }
+      // Only now that the service is up: a start that failed earlier must not leave an admin whose random
+      // password nobody saw.
+      Optional<String> adminPassword = AdminBootstrap.ensureAdmin(vertx.eventBus(), hasher, config.adminPassword()).await();
 
       return new Application(vertx, database, config, first.get().actualPort(), adminPassword, secretGenerated, hasher);
     } catch (Exception | Error e) {

@@ -5,7 +5,9 @@ import dev.contactcenter.cli.MigrateCommand;
 import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.config.ConfigException;
 import dev.contactcenter.config.ConfigLoader;
+import dev.contactcenter.config.StartupProblem;
 import java.util.Arrays;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +44,13 @@ public final class Main {
         System.exit(exit);
       }
     } catch (Exception e) {
+      Optional<StartupProblem> problem = StartupProblem.in(e);
+      if (problem.isPresent()) {
+        // Something for the operator to fix, said in one line: no stack trace to read past.
+        System.err.println(command + " failed: " + problem.get().getMessage());
+        System.exit(1);
+        return;
+      }
       LOG.error("{} failed: {}", command, e.getMessage(), e);
       System.err.println(command + " failed: " + e.getMessage());
       System.exit(1);
