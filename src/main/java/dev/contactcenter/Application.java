@@ -172,12 +172,15 @@ public final class Application {
 
   /** Stops the verticles, then the embedded database. Blocking. */
   public void stop() throws IOException {
+    long started = System.nanoTime();
     try {
       vertx.close().await();
     } finally {
       hasher.close();
       database.close();
     }
-    LOG.info("Stopped");
+    LOG.info("Stopped in {} ms: HTTP server, event-bus bridge and verticles closed{}",
+        (System.nanoTime() - started) / 1_000_000,
+        database.embedded() ? ", embedded PostgreSQL shut down (data kept in " + config.dataDir() + ")" : "");
   }
 }

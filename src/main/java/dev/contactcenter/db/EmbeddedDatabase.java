@@ -95,6 +95,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
   @Override
   public void close() throws IOException {
     postgres.close();
-    LOG.info("Embedded PostgreSQL stopped");
+    LOG.debug("Embedded PostgreSQL stopped");
   }
 }
