@@ -15,6 +15,7 @@ import dev.contactcenter.http.ApiContract;
 import dev.contactcenter.http.HttpServices;
 import dev.contactcenter.http.HttpVerticle;
 import dev.contactcenter.http.ListenAddress;
+import dev.contactcenter.http.StartGate;
 import dev.contactcenter.metrics.ServiceMetrics;
 import dev.contactcenter.persistence.PersistenceVerticle;
 import dev.contactcenter.sandbox.SandboxAriServer;
@@ -90,9 +91,10 @@ public final class Application {
 
       TokenService tokens = new TokenService(vertx, config.secretKey().orElseThrow(), config.jwtIssuer(),
           config.jwtAudience(), config.accessTokenTtlSeconds());
+      StartGate gate = StartGate.closed();
       HttpServices services = new HttpServices(hasher, tokens,
           new TokenRateLimiter(config.tokenRateLimit(), config.tokenRateWindowSeconds()),
-          ApiContract.load(vertx).await(), metrics);
+          ApiContract.load(vertx).await(), metrics, gate);
       vertx.setPeriodic(60_000, id -> services.tokenLimiter().evictIdle(System.currentTimeMillis()));
       int instances = config.httpInstances() > 0 ? config.httpInstances() : Runtime.getRuntime().availableProcessors();
       AtomicReference<HttpVerticle> first = new AtomicReference<>();
@@ -109,9 +111,10 @@ public final class Application {
         }
         throw e;
       }
-      // Only now that the service is up: a start that failed earlier must not leave an admin whose random
-      // password nobody saw.
+      // Only now that the port is ours: a start that failed earlier must not leave an admin whose random
+      // password nobody saw. Until the gate opens, requests get 503 + Retry-After.
       Optional<String> adminPassword = AdminBootstrap.ensureAdmin(vertx.eventBus(), hasher, config.adminPassword()).await();
+      gate.open();
 
       return new Application(vertx, database, config, first.get().actualPort(), adminPassword, secretGenerated, hasher);
     } catch (Exception | Error e) {
