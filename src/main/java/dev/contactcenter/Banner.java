@@ -18,6 +18,8 @@ final class Banner {
     out.append("   API:     ").append(base).append("/api/v2\n");
     out.append("   Docs:    ").append(base).append("/docs   (ReDoc: ").append(base).append("/redoc)\n");
     out.append("   Health:  ").append(base).append("/health\n");
+    out.append("   Dashboard: ").append(base).append("/dashboard").append(app.generatedAdminPassword().isPresent()
+        || config.adminPassword().isPresent() ? "   (sign in as admin)\n" : "\n");
     out.append("   Listens: ").append(config.httpHost()).append(':').append(app.httpPort())
         .append(loopbackOnly(config.httpHost())
             ? " (this machine only; HTTP_HOST=0.0.0.0 opens it to other machines)\n" : "\n");
