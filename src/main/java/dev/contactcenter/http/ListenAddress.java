@@ -47,6 +47,7 @@ public final class ListenAddress {
           + " HTTP_HOST must be an address of this machine, e.g. 127.0.0.1 or 0.0.0.0");
     }
     return new StartupProblem("port " + port + " on " + host + " is already in use (another copy of this service?):"
-        + " stop what listens there, or choose another port with HTTP_PORT, e.g. HTTP_PORT=" + (port < 65535 ? port + 1 : 8001));
+        + " stop what listens there, or choose another port with HTTP_PORT, e.g. HTTP_PORT="
+        + (port < 65535 ? port + 1 : 8001));
   }
 }
