@@ -31,4 +31,30 @@ class PackagedJarIT {
     }
     System.out.printf("packaged jar: %,d bytes%n", Files.size(JAR));
   }
+
+  @Test
+  @DisplayName("on a platform without a PostgreSQL build, the jar stops with one line naming it and DATABASE_URL")
+  void unsupportedPlatformIsOneLine() throws Exception {
+    Path dataDir = Files.createTempDirectory("cc-jar-it");
+    Path err = dataDir.resolve("stderr.txt");
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dos.name=FreeBSD", "-jar", JAR.toAbsolutePath().toString())
+        .directory(dataDir.toFile())
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(err.toFile());
+    builder.environment().put("HTTP_PORT", "0");
+    builder.environment().put("DATA_DIR", dataDir.resolve("data").toString());
+    builder.environment().remove("DATABASE_URL");
+    Process process = builder.start();
+    try {
+      assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("exits by itself").isTrue();
+      assertThat(process.exitValue()).isEqualTo(1);
+      assertThat(Files.readAllLines(err)).singleElement().asString()
+          .startsWith("serve failed: no embedded PostgreSQL for FreeBSD ")
+          .contains("packaged: linux-x86_64, linux-arm_64, darwin-x86_64, darwin-arm_64, windows-x86_64")
+          .endsWith("set DATABASE_URL to use your own PostgreSQL 14+");
+    } finally {
+      process.destroyForcibly();
+    }
+  }
 }
