@@ -52,6 +52,9 @@ after(async () => {
 test('sign in, place a call, and watch ringing → answered → completed arrive live in the table', { timeout: 90_000 },
   async () => {
     await alice.page.goto(`${service.base}/dashboard`);
+    // The sandbox run (as the quick start's) tells a newcomer which account to sign in with.
+    await alice.page.locator('#login-hint').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await alice.page.locator('#login-hint').textContent(), /admin/);
     await screenshot(alice.page, '01-sign-in');
     await signIn(alice.page, service.base, 'alice', PASSWORD);
     await signIn(bob.page, service.base, 'bob', PASSWORD);

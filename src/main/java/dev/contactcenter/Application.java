@@ -8,11 +8,14 @@ import dev.contactcenter.auth.SecretKeyStore;
 import dev.contactcenter.auth.TokenRateLimiter;
 import dev.contactcenter.auth.TokenService;
 import dev.contactcenter.config.AppConfig;
+import dev.contactcenter.config.StartupProblem;
 import dev.contactcenter.db.DatabaseSupply;
 import dev.contactcenter.db.Migrations;
 import dev.contactcenter.http.ApiContract;
 import dev.contactcenter.http.HttpServices;
 import dev.contactcenter.http.HttpVerticle;
+import dev.contactcenter.http.ListenAddress;
+import dev.contactcenter.http.StartGate;
 import dev.contactcenter.metrics.ServiceMetrics;
 import dev.contactcenter.persistence.PersistenceVerticle;
 import dev.contactcenter.sandbox.SandboxAriServer;
@@ -61,6 +64,7 @@ public final class Application {
 
   /** Starts everything; blocks the calling thread (never an event loop) until the service listens. */
   public static Application start(AppConfig initial) throws Exception {
+    ListenAddress.ensureFree(initial.httpHost(), initial.httpPort());
     ServiceMetrics metrics = ServiceMetrics.create(initial.metricsEnabled());
     Vertx vertx = metrics.createVertx(vertxOptions());
     DatabaseSupply database = null;
@@ -80,7 +84,6 @@ public final class Application {
       vertx.deployVerticle(new PersistenceVerticle(database.url(), config.databasePoolSize())).await();
       AppConfig withSecret = config;
       PasswordHasher hasher = vertx.executeBlocking(() -> new PasswordHasher(vertx, withSecret.bcryptCost())).await();
-      Optional<String> adminPassword = AdminBootstrap.ensureAdmin(vertx.eventBus(), hasher, config.adminPassword()).await();
 
       AriSettings ari = config.sandboxMode() ? startSandbox(vertx, config) : AriSettings.from(config);
       metrics.calls().countFinalStatuses(vertx.eventBus()).completion().await();
@@ -88,18 +91,30 @@ public final class Application {
 
       TokenService tokens = new TokenService(vertx, config.secretKey().orElseThrow(), config.jwtIssuer(),
           config.jwtAudience(), config.accessTokenTtlSeconds());
+      StartGate gate = StartGate.closed();
       HttpServices services = new HttpServices(hasher, tokens,
           new TokenRateLimiter(config.tokenRateLimit(), config.tokenRateWindowSeconds()),
-          ApiContract.load(vertx).await(), metrics);
+          ApiContract.load(vertx).await(), metrics, gate);
       vertx.setPeriodic(60_000, id -> services.tokenLimiter().evictIdle(System.currentTimeMillis()));
       int instances = config.httpInstances() > 0 ? config.httpInstances() : Runtime.getRuntime().availableProcessors();
       AtomicReference<HttpVerticle> first = new AtomicReference<>();
       AppConfig finalConfig = config;
-      vertx.deployVerticle(() -> {
-        HttpVerticle verticle = new HttpVerticle(finalConfig, services);
-        first.compareAndSet(null, verticle);
-        return verticle;
-      }, new DeploymentOptions().setInstances(instances)).await();
+      try {
+        vertx.deployVerticle(() -> {
+          HttpVerticle verticle = new HttpVerticle(finalConfig, services);
+          first.compareAndSet(null, verticle);
+          return verticle;
+        }, new DeploymentOptions().setInstances(instances)).await();
+      } catch (Exception e) {
+        if (ListenAddress.explain(e, config.httpHost(), config.httpPort()) instanceof StartupProblem problem) {
+          throw problem;
+        }
+        throw e;
+      }
+      // Only now that the port is ours: a start that failed earlier must not leave an admin whose random
+      // password nobody saw. Until the gate opens, requests get 503 + Retry-After.
+      Optional<String> adminPassword = AdminBootstrap.ensureAdmin(vertx.eventBus(), hasher, config.adminPassword()).await();
+      gate.open();
 
       return new Application(vertx, database, config, first.get().actualPort(), adminPassword, secretGenerated, hasher);
     } catch (Exception | Error e) {
@@ -160,12 +175,15 @@ public final class Application {
 
   /** Stops the verticles, then the embedded database. Blocking. */
   public void stop() throws IOException {
+    long started = System.nanoTime();
     try {
       vertx.close().await();
     } finally {
       hasher.close();
       database.close();
     }
-    LOG.info("Stopped");
+    LOG.info("Stopped in {} ms: HTTP server, event-bus bridge and verticles closed{}",
+        (System.nanoTime() - started) / 1_000_000,
+        database.embedded() ? ", embedded PostgreSQL shut down (data kept in " + config.dataDir() + ")" : "");
   }
 }

@@ -18,6 +18,11 @@ final class Banner {
     out.append("   API:     ").append(base).append("/api/v2\n");
     out.append("   Docs:    ").append(base).append("/docs   (ReDoc: ").append(base).append("/redoc)\n");
     out.append("   Health:  ").append(base).append("/health\n");
+    out.append("   Dashboard: ").append(base).append("/dashboard").append(app.generatedAdminPassword().isPresent()
+        || config.adminPassword().isPresent() ? "   (sign in as admin)\n" : "\n");
+    out.append("   Listens: ").append(config.httpHost()).append(':').append(app.httpPort())
+        .append(loopbackOnly(config.httpHost())
+            ? " (this machine only; HTTP_HOST=0.0.0.0 opens it to other machines)\n" : "\n");
     out.append("   Database: ").append(app.embeddedDatabase()
         ? "embedded PostgreSQL, data in " + config.dataDir().toAbsolutePath().normalize() : "external (DATABASE_URL)").append('\n');
     out.append("   Asterisk: ").append(config.sandboxMode()
@@ -31,9 +36,14 @@ final class Banner {
         .append("\n ************************************************************************\n")
         .append("  Created user 'admin' with a random password (shown only this once):\n")
         .append("      ").append(password).append('\n')
-        .append("  Set ADMIN_PASSWORD before the first start to choose it instead.\n")
+        .append("  Set ADMIN_PASSWORD before the first start to choose it instead. Lost it? Run\n")
+        .append("      java -jar target/contact-center-api.jar reset-password admin\n")
         .append(" ************************************************************************\n"));
     out.append("==============================================================================\n");
     System.out.println(out);
+  }
+
+  static boolean loopbackOnly(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }
 }

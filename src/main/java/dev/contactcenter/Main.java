@@ -5,7 +5,9 @@ import dev.contactcenter.cli.MigrateCommand;
 import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.config.ConfigException;
 import dev.contactcenter.config.ConfigLoader;
+import dev.contactcenter.config.StartupProblem;
 import java.util.Arrays;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +29,7 @@ public final class Main {
       config = ConfigLoader.load();
     } catch (ConfigException e) {
       System.err.println("Configuration error: " + e.getMessage());
-      System.exit(2);
+      exit(2);
       return;
     }
     try {
@@ -39,12 +41,19 @@ public final class Main {
         default -> usage(2);
       };
       if (exit >= 0) {
-        System.exit(exit);
+        exit(exit);
       }
     } catch (Exception e) {
+      Optional<StartupProblem> problem = StartupProblem.in(e);
+      if (problem.isPresent()) {
+        // Something for the operator to fix, said in one line: no stack trace to read past.
+        System.err.println(command + " failed: " + problem.get().getMessage());
+        exit(1);
+        return;
+      }
       LOG.error("{} failed: {}", command, e.getMessage(), e);
       System.err.println(command + " failed: " + e.getMessage());
-      System.exit(1);
+      exit(1);
     }
   }
 
@@ -56,10 +65,27 @@ public final class Main {
         app.stop();
       } catch (Exception e) {
         System.err.println("Stopping failed: " + e.getMessage());
+      } finally {
+        flushLogs();
       }
     }, "shutdown"));
     Banner.print(app);
     return -1;
+  }
+
+  /**
+   * Writes out the asynchronous log queue. Logback's own shutdown hook is not used: it ran beside the service's
+   * and dropped the lines of the shutdown itself.
+   */
+  private static void flushLogs() {
+    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
+      logging.stop();
+    }
+  }
+
+  private static void exit(int status) {
+    flushLogs();
+    System.exit(status);
   }
 
   private static int usage(int exit) {

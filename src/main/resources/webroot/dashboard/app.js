@@ -65,6 +65,18 @@ function showLogin(message) {
   error.hidden = !message;
   error.textContent = message || '';
   $('login-username').focus();
+  showTryingOutHint();
+}
+
+/** In the zero-config run (calls simulated by the sandbox) say which account to use. */
+async function showTryingOutHint() {
+  try {
+    const response = await fetch('/health', { headers: { Accept: 'application/json' } });
+    const health = await response.json();
+    $('login-hint').hidden = health.simulated !== true;
+  } catch (e) {
+    $('login-hint').hidden = true;
+  }
 }
 
 async function onLogin(event) {
@@ -432,8 +444,12 @@ function formatTime(iso, withMillis) {
   const at = new Date(iso);
   const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
   const millis = withMillis ? `.${String(at.getMilliseconds()).padStart(3, '0')}` : '';
-  const today = at.toDateString() === new Date().toDateString();
-  return today ? time + millis : `${at.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${time}${millis}`;
+  const now = new Date();
+  const today = at.toDateString() === now.toDateString();
+  const date = at.getFullYear() === now.getFullYear()
+    ? at.toLocaleDateString([], { month: 'short', day: 'numeric' })
+    : at.toLocaleDateString([], { year: 'numeric', month: 'short', day: 'numeric' });
+  return today ? time + millis : `${date} ${time}${millis}`;
 }
 
 // --------------------------------------------------------------------------------------------------- timeline

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The ARI path against a real Asterisk 22 (scripts/asterisk.sh; test dialplan in conf/asterisk/test): every
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Timeout;
  * the sandbox's conformance with Asterisk.
  */
 @DisplayName("Calls through a real Asterisk 22")
+@ExtendWith(TestAsterisk.Provisioned.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class AsteriskCallsIT {

@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes sure someone can log in: whenever the users table is empty at start, creates {@code admin} (role admin)
@@ -16,6 +18,8 @@ import java.util.Optional;
 public final class AdminBootstrap {
 
   public static final String ADMIN = "admin";
+
+  private static final Logger LOG = LoggerFactory.getLogger(AdminBootstrap.class);
 
   private AdminBootstrap() {
   }
@@ -26,6 +30,10 @@ public final class AdminBootstrap {
     return bus.<JsonObject>request(USERS_BOOTSTRAP_ADMIN, new JsonObject().put("check_only", true))
         .compose(check -> {
           if (!check.body().getBoolean("needed")) {
+            if (configuredPassword.isPresent()) {
+              LOG.warn("ADMIN_PASSWORD is ignored: users already exist (it only sets the password of the first"
+                  + " admin). To change a password: java -jar target/contact-center-api.jar reset-password admin");
+            }
             return Future.succeededFuture(Optional.<String>empty());
           }
           String password = configuredPassword.orElseGet(AdminBootstrap::randomPassword);

@@ -117,7 +117,7 @@ public final class ConfigLoader {
     });
 
     return new AppConfig(
-        v.nonEmpty("HTTP_HOST"),
+        v.optional("HTTP_HOST").orElse(defaultHost(databaseUrl)),
         v.integer("HTTP_PORT", p -> p >= 0 && p <= 65535, "a TCP port 0-65535"),
         v.integer("HTTP_INSTANCES", n -> n >= 0 && n <= 64, "0 (one per core) to 64"),
         v.integer("MAX_BODY_BYTES", n -> n >= 1024 && n <= 10_485_760, "between 1024 and 10485760"),
@@ -153,6 +153,14 @@ public final class ConfigLoader {
         v.bool("METRICS_ENABLED"),
         v.optional("METRICS_TOKEN").map(ConfigLoader::checkMetricsToken),
         v.decimal("SANDBOX_TIME_SCALE", x -> x >= 0 && x <= 1000, "a number from 0 (every simulated step at once) to 1000"));
+  }
+
+  /**
+   * Without DATABASE_URL the service is being tried out, with a well-known admin password from the README: only
+   * this machine may reach it unless HTTP_HOST says otherwise. With DATABASE_URL it is deployed: all interfaces.
+   */
+  static String defaultHost(Optional<String> databaseUrl) {
+    return databaseUrl.isPresent() ? "0.0.0.0" : "127.0.0.1";
   }
 
   /** Sent by Prometheus as a bearer token: long enough not to be guessed, and header-safe. */

@@ -27,6 +27,8 @@ public final class DatabaseSupply implements AutoCloseable {
     try {
       EmbeddedDatabase db = EmbeddedDatabase.start(config.dataDir());
       return new DatabaseSupply(db.url(), db);
+    } catch (PostgresBinaries.MissingBinaries e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw new IOException("cannot start the embedded PostgreSQL in " + config.dataDir().toAbsolutePath()
           + " (is another instance using this DATA_DIR?): " + e.getMessage(), e);

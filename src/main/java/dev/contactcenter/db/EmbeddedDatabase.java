@@ -35,11 +35,17 @@ public final class EmbeddedDatabase implements AutoCloseable {
   public static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
     Path pgData = pgData(dataDir);
     Files.createDirectories(pgData.getParent());
+    ClassLoader loader = EmbeddedDatabase.class.getClassLoader();
+    String binaries = PostgresBinaries.forThisMachine(loader);
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+        .setPgBinaryResolver(PostgresBinaries.resolver(binaries, loader))
         .setDataDirectory(pgData.toFile())
         .setCleanDataDirectory(false)
         .setServerConfig("listen_addresses", "127.0.0.1")
-        .setServerConfig("max_connections", "200");
+        .setServerConfig("max_connections", "200")
+        // ./data must survive a crash or power cut: zonky's test defaults (-F, synchronous_commit=off) do not.
+        .setServerConfig("fsync", "on")
+        .setServerConfig("synchronous_commit", "on");
     if (port > 0) {
       builder.setPort(port);
     }
@@ -89,6 +95,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
   @Override
   public void close() throws IOException {
     postgres.close();
-    LOG.info("Embedded PostgreSQL stopped");
+    LOG.debug("Embedded PostgreSQL stopped");
   }
 }

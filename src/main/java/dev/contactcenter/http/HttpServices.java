@@ -7,7 +7,12 @@ import dev.contactcenter.metrics.ServiceMetrics;
 
 /** What every HTTP verticle instance shares: created once per process, not per request or per instance. */
 public record HttpServices(PasswordHasher hasher, TokenService tokens, TokenRateLimiter tokenLimiter,
-    ApiContract contract, ServiceMetrics metrics) {
+    ApiContract contract, ServiceMetrics metrics, StartGate gate) {
+
+  public HttpServices(PasswordHasher hasher, TokenService tokens, TokenRateLimiter tokenLimiter, ApiContract contract,
+      ServiceMetrics metrics) {
+    this(hasher, tokens, tokenLimiter, contract, metrics, StartGate.opened());
+  }
 
   public HttpServices(PasswordHasher hasher, TokenService tokens, TokenRateLimiter tokenLimiter, ApiContract contract) {
     this(hasher, tokens, tokenLimiter, contract, ServiceMetrics.disabled());

@@ -61,6 +61,7 @@ public final class HttpVerticle extends VerticleBase {
     FailureHandler failures = new FailureHandler();
     root.route().handler(HttpVerticle::encodePlusInPath);
     root.route().handler(RequestIds::assign).handler(AccessLog::attach).handler(HttpVerticle::securityHeaders);
+    root.route().handler(services.gate()::handle);
     // Before CORS and the API's BodyHandler: SockJS answers its own CORS requests and brings its own body handler.
     EventBusBridge.mount(root, vertx, services.tokens(), users);
     if (!config.corsAllowedOrigins().isEmpty()) {

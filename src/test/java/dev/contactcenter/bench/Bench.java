@@ -38,7 +38,7 @@ public final class Bench {
   final Path jar;
   final Path workDir;
   final Path resultsDir;
-  final Report report = new Report();
+  final Report report;
   final String secret;
   Pg pg;
   Asterisk asterisk;
@@ -49,6 +49,7 @@ public final class Bench {
 
   private Bench(boolean smoke, int runs, boolean jfr, Path projectDir, Path workDir) {
     this.smoke = smoke;
+    this.report = new Report(smoke);
     this.runs = runs;
     this.jfr = jfr;
     this.projectDir = projectDir;

@@ -42,7 +42,7 @@ class ConfigLoaderTest {
   void defaultsComeFromConfigJson() {
     AppConfig config = load();
 
-    assertThat(config.httpHost()).isEqualTo("0.0.0.0");
+    assertThat(config.httpHost()).as("zero-config: this machine only").isEqualTo("127.0.0.1");
     assertThat(config.httpPort()).isEqualTo(8000);
     assertThat(config.maxBodyBytes()).isEqualTo(65536);
     assertThat(config.corsAllowedOrigins()).isEmpty();
@@ -76,7 +76,19 @@ class ConfigLoaderTest {
     assertThat(config.corsAllowedOrigins()).containsExactly("https://a.example.com", "http://b.example.com:8080");
     assertThat(config.trustProxyHeaders()).isTrue();
     assertThat(config.accessTokenTtlSeconds()).isEqualTo(900);
-    assertThat(config.httpHost()).isEqualTo("0.0.0.0");
+    assertThat(config.httpHost()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  @DisplayName("HTTP_HOST: loopback without DATABASE_URL, all interfaces with it, and what HTTP_HOST says either way")
+  void bindAddressIsSafeByDefault() {
+    assertThat(load().httpHost()).isEqualTo("127.0.0.1");
+    assertThat(load("HTTP_HOST", "0.0.0.0").httpHost()).isEqualTo("0.0.0.0");
+    assertThat(load("DATABASE_URL", "postgresql://app:pw@db:5432/calls", "SECRET_KEY", GOOD_SECRET).httpHost())
+        .isEqualTo("0.0.0.0");
+    assertThat(load("DATABASE_URL", "postgresql://app:pw@db:5432/calls", "SECRET_KEY", GOOD_SECRET,
+        "HTTP_HOST", "127.0.0.1").httpHost()).isEqualTo("127.0.0.1");
+    assertThat(load("HTTP_HOST", "  ").httpHost()).as("blank is unset").isEqualTo("127.0.0.1");
   }
 
   @Test

@@ -280,5 +280,11 @@ class HttpBehaviourTest {
         .containsExactly("application/x-www-form-urlencoded");
     assertThat(contract.getJsonObject("components").getJsonObject("securitySchemes").fieldNames())
         .contains("bearerAuth", "oauth2Password");
+    assertThat(contract.getJsonArray("servers")).as("relative: Swagger UI calls the server it was opened from")
+        .containsExactly(new JsonObject().put("url", "/")
+            .put("description", "This server (the address this contract was served from)"));
+    assertThat(contract.getJsonObject("info").getString("title")).isNotBlank();
+    assertThat(contract.getJsonArray("tags")).as("the key after servers is kept").isNotEmpty();
+    assertThat(response.body()).doesNotContain("localhost:8000");
   }
 }

@@ -83,7 +83,7 @@ class TokenApiTest {
     JsonObject claims = Jwts.payload(token);
     assertThat(claims.getString("iss")).isEqualTo("test-issuer");
     Object aud = claims.getValue("aud");
-    assertThat(aud instanceof JsonArray array ? array.getList() : List.of(aud)).containsExactly("test-audience");
+    assertThat(aud instanceof JsonArray array ? array.stream().toList() : List.of(aud)).containsExactly("test-audience");
     assertThat(claims.getString("sub")).isEqualTo("alice");
     assertThat(claims.getString("role")).isEqualTo("user");
     assertThat(claims.getLong("iat")).isBetween(before - 1, after + 1);

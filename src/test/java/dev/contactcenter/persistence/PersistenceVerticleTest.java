@@ -141,7 +141,7 @@ class PersistenceVerticleTest {
             assertThat(found.getJsonObject("user").getBoolean("disabled")).isTrue()))
         .compose(v -> request(vertx, USERS_DISABLED_NAMES, new JsonObject()))
         .onSuccess(names -> testContext.verify(() ->
-            assertThat(names.getJsonArray("usernames").getList()).containsExactly("alice")))
+            assertThat(names.getJsonArray("usernames").stream().toList()).containsExactly("alice")))
         .compose(v -> request(vertx, USERS_DISABLE, new JsonObject().put("username", "nobody"))
             .map(ok -> (Throwable) null).recover(Future::succeededFuture))
         .onSuccess(failure -> testContext.verify(() -> {

@@ -379,7 +379,7 @@ class SandboxAriServerTest {
           HttpResponse<Buffer> ok = all.resultAt(0);
           assertThat(ok.statusCode()).isEqualTo(200);
           assertThat(ok.bodyAsJsonObject().getString("name")).isEqualTo(APP);
-          assertThat(ok.bodyAsJsonObject().getJsonArray("channel_ids").getList()).contains("sub");
+          assertThat(ok.bodyAsJsonObject().getJsonArray("channel_ids").stream().toList()).contains("sub");
           HttpResponse<Buffer> missing = all.resultAt(1);
           assertThat(missing.statusCode()).isEqualTo(422);
           assertThat(missing.bodyAsJsonObject().getString("message")).isEqualTo("Event source does not exist");

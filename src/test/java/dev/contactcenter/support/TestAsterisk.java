@@ -9,6 +9,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The real Asterisk 22 of the integration tests, driven through {@code scripts/asterisk.sh} (a Debian sid chroot
@@ -29,9 +32,36 @@ public final class TestAsterisk implements AutoCloseable {
     this.port = port;
   }
 
+  /**
+   * Skips a whole test class, with the reason, when no Asterisk is provisioned and none is required: a skip in
+   * {@code @BeforeAll} would report no test at all, where this reports each as skipped.
+   */
+  public static final class Provisioned implements ExecutionCondition {
+
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      if (Files.isRegularFile(ROOT.resolve(".provisioned")) || required()) {
+        return ConditionEvaluationResult.enabled("Asterisk provisioned at " + ROOT + " or required");
+      }
+      String reason = "no provisioned Asterisk root at " + ROOT + " (run: sudo scripts/asterisk.sh provision)";
+      // Surefire keeps skip reasons out of its console summary, and test output goes to files: say it on the
+      // build's own stderr, as scripts/asterisk.sh does.
+      NATIVE_STDERR.println("Skipping " + context.getDisplayName() + ": " + reason);
+      NATIVE_STDERR.flush();
+      return ConditionEvaluationResult.disabled(reason);
+    }
+
+    private static final java.io.PrintStream NATIVE_STDERR =
+        new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
+  }
+
+  private static boolean required() {
+    return "1".equals(System.getenv("REQUIRE_ASTERISK")) || "true".equals(System.getenv("CI"));
+  }
+
   /** Starts Asterisk on a free loopback port, or skips/fails the calling test as described above. */
   public static TestAsterisk startOrSkip() throws Exception {
-    boolean required = "1".equals(System.getenv("REQUIRE_ASTERISK")) || "true".equals(System.getenv("CI"));
+    boolean required = required();
     boolean provisioned = Files.isRegularFile(ROOT.resolve(".provisioned"));
     if (!provisioned) {
       String reason = "no provisioned Asterisk root at " + ROOT + " (run: sudo scripts/asterisk.sh provision)";
