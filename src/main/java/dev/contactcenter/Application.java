@@ -7,6 +7,10 @@ import dev.contactcenter.auth.PasswordHasher;
 import dev.contactcenter.auth.SecretKeyStore;
 import dev.contactcenter.auth.TokenRateLimiter;
 import dev.contactcenter.auth.TokenService;
+import dev.contactcenter.cluster.ClusterNode;
+import dev.contactcenter.cluster.ClusterSettings;
+import dev.contactcenter.cluster.ClusterStatus;
+import dev.contactcenter.cluster.NodeLogging;
 import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.config.StartupProblem;
 import dev.contactcenter.db.DatabaseSupply;
@@ -65,11 +69,14 @@ public final class Application {
   /** Starts everything; blocks the calling thread (never an event loop) until the service listens. */
   public static Application start(AppConfig initial) throws Exception {
     ListenAddress.ensureFree(initial.httpHost(), initial.httpPort());
+    NodeLogging.apply(initial.cluster());
     ServiceMetrics metrics = ServiceMetrics.create(initial.metricsEnabled());
-    Vertx vertx = metrics.createVertx(vertxOptions());
+    Vertx vertx = startVertx(initial.cluster(), metrics);
     DatabaseSupply database = null;
     try {
       AppConfig config = initial;
+      metrics.describeNode(initial.cluster().nodeName(), initial.cluster().clusterName());
+      ClusterStatus.register(vertx, initial.cluster()).await();
       database = vertx.executeBlocking(() -> DatabaseSupply.forService(initial)).await();
       DatabaseSupply db = database;
       vertx.executeBlocking(() -> Migrations.migrate(db.url())).await();
@@ -124,6 +131,17 @@ public final class Application {
       }
       throw e;
     }
+  }
+
+  /** A plain Vert.x; with CLUSTER_ENABLED, one that has joined the cluster (the only path touching Hazelcast). */
+  private static Vertx startVertx(ClusterSettings cluster, ServiceMetrics metrics) throws Exception {
+    if (!cluster.enabled()) {
+      return metrics.createVertx(vertxOptions());
+    }
+    Vertx vertx = ClusterNode.join(cluster, metrics::builder, vertxOptions()).await();
+    LOG.info("Node {} joined cluster {} on {}:{} (members {})", cluster.nodeName(), cluster.clusterName(),
+        cluster.host(), cluster.port(), String.join(",", cluster.members()));
+    return vertx;
   }
 
   /** The in-process ARI sandbox on loopback, with throw-away credentials; the ARI verticle talks to it over HTTP. */

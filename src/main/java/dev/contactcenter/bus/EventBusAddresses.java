@@ -29,6 +29,9 @@ public final class EventBusAddresses {
   public static final String ARI_HANGUP = "ari.calls.hangup";
   public static final String ARI_STATUS = "ari.status";
 
+  /** This node's name and the cluster members it sees; answered on the local node only. */
+  public static final String CLUSTER_STATUS = "cluster.status";
+
   /** Every accepted call state transition ({@link CallStatusChanged}), for all owners. */
   public static final String CALL_STATUS_ALL = "calls.status.all";
   /** Prefix of the per-owner transition address; see {@link #callStatusOf(String)}. */

@@ -1,5 +1,6 @@
 package dev.contactcenter.config;
 
+import dev.contactcenter.cluster.ClusterSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -39,7 +40,8 @@ public record AppConfig(
     Optional<String> defaultCallerId,
     boolean metricsEnabled,
     Optional<String> metricsToken,
-    double sandboxTimeScale) {
+    double sandboxTimeScale,
+    ClusterSettings cluster) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
@@ -57,6 +59,6 @@ public record AppConfig(
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
         defaultCallerId, metricsEnabled, metricsToken,
-        sandboxTimeScale);
+        sandboxTimeScale, cluster);
   }
 }

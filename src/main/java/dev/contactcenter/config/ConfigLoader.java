@@ -1,5 +1,6 @@
 package dev.contactcenter.config;
 
+import dev.contactcenter.cluster.ClusterSettings;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -152,7 +153,17 @@ public final class ConfigLoader {
         callerId,
         v.bool("METRICS_ENABLED"),
         v.optional("METRICS_TOKEN").map(ConfigLoader::checkMetricsToken),
-        v.decimal("SANDBOX_TIME_SCALE", x -> x >= 0 && x <= 1000, "a number from 0 (every simulated step at once) to 1000"));
+        v.decimal("SANDBOX_TIME_SCALE", x -> x >= 0 && x <= 1000, "a number from 0 (every simulated step at once) to 1000"),
+        cluster(v, databaseUrl));
+  }
+
+  private static ClusterSettings cluster(Values v, Optional<String> databaseUrl) {
+    ClusterSettings cluster = ClusterSettings.from(v::string);
+    if (cluster.enabled() && databaseUrl.isEmpty()) {
+      throw new ConfigException("CLUSTER_ENABLED", "needs DATABASE_URL: all nodes must share one PostgreSQL, "
+          + "and the embedded database would be a separate one on each node");
+    }
+    return cluster;
   }
 
   /**

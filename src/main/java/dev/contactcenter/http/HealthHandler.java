@@ -1,6 +1,7 @@
 package dev.contactcenter.http;
 
 import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
+import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_STATUS;
 import static dev.contactcenter.bus.EventBusAddresses.DB_PING;
 
 import io.vertx.core.Future;
@@ -35,17 +36,22 @@ final class HealthHandler {
   void health(RoutingContext rc) {
     Future<JsonObject> database = database();
     Future<JsonObject> asterisk = asterisk();
-    Future.all(database, asterisk).onComplete(done -> respond(rc, database.result(), asterisk.result(), true));
+    Future<JsonObject> node = node();
+    Future.all(database, asterisk, node).onComplete(done -> respond(rc, database.result(), asterisk.result(),
+        node.result(), true));
   }
 
   /** Same body as {@link #health} (the contract's Health schema needs both checks); only the database decides. */
   void ready(RoutingContext rc) {
     Future<JsonObject> database = database();
     Future<JsonObject> asterisk = asterisk();
-    Future.all(database, asterisk).onComplete(done -> respond(rc, database.result(), asterisk.result(), false));
+    Future<JsonObject> node = node();
+    Future.all(database, asterisk, node).onComplete(done -> respond(rc, database.result(), asterisk.result(),
+        node.result(), false));
   }
 
-  private void respond(RoutingContext rc, JsonObject database, JsonObject asterisk, boolean asteriskCounts) {
+  private void respond(RoutingContext rc, JsonObject database, JsonObject asterisk, JsonObject node,
+      boolean asteriskCounts) {
     boolean up = "up".equals(database.getString("status"))
         && (!asteriskCounts || "up".equals(asterisk.getString("status")));
     JsonObject checks = new JsonObject().put("database", database).put("asterisk", asterisk);
@@ -58,6 +64,9 @@ final class HealthHandler {
     if (!up) {
       rc.response().putHeader("Retry-After", Problems.UNAVAILABLE_RETRY_AFTER_SECONDS);
     }
+    if (node != null) {
+      body.put("node", node);
+    }
     rc.response().setStatusCode(up ? 200 : 503).putHeader("Cache-Control", "no-store")
         .putHeader("Content-Type", "application/json").end(body.encode());
   }
@@ -67,6 +76,12 @@ final class HealthHandler {
     return bus.<JsonObject>request(DB_PING, new JsonObject(), QUICK)
         .map(reply -> new JsonObject().put("status", "up").put("latency_ms", reply.body().getDouble("latency_ms")))
         .otherwise(failure -> new JsonObject().put("status", "down").put("detail", failure.getMessage()));
+  }
+
+  /** This node's name and cluster view; absent (null) if nothing answers, which never fails the check. */
+  private Future<JsonObject> node() {
+    return bus.<JsonObject>request(CLUSTER_STATUS, new JsonObject(), QUICK).map(reply -> reply.body())
+        .otherwise((JsonObject) null);
   }
 
   private Future<JsonObject> asterisk() {

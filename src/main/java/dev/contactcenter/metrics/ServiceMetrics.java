@@ -1,5 +1,6 @@
 package dev.contactcenter.metrics;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -8,6 +9,7 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -62,8 +64,13 @@ public final class ServiceMetrics {
 
   /** A Vert.x instance reporting to this registry (or without metrics when they are disabled). */
   public Vertx createVertx(VertxOptions options) {
+    return builder(options).build();
+  }
+
+  /** What {@link #createVertx} builds from, for a caller that must build differently (clustered). */
+  public VertxBuilder builder(VertxOptions options) {
     if (prometheus == null) {
-      return Vertx.vertx(options);
+      return Vertx.builder().with(options);
     }
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setEnabled(true)
@@ -73,8 +80,15 @@ public final class ServiceMetrics {
             Label.EB_SIDE, Label.POOL_TYPE, Label.POOL_NAME));
     return Vertx.builder()
         .with(new VertxOptions(options).setMetricsOptions(metrics))
-        .withMetrics(new MicrometerMetricsFactory(prometheus))
-        .build();
+        .withMetrics(new MicrometerMetricsFactory(prometheus));
+  }
+
+  /** {@code contact_center_node_info{node, cluster}} = 1: which node a scrape came from, and in which cluster. */
+  public void describeNode(String nodeName, String clusterName) {
+    Gauge.builder("contact_center.node.info", () -> 1)
+        .description("Always 1; the labels name this node (NODE_NAME) and its cluster (CLUSTER_NAME, empty alone)")
+        .tag("node", nodeName).tag("cluster", clusterName)
+        .register(registry);
   }
 
   private static MeterFilter latencyHistograms() {
