@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Puts the node's name on every log line once several nodes write logs that end up side by side: in the text
- * format before the thread name ({@code %node} in logback.xml), in the JSON format as the logger context's name.
+ * format before the thread name ({@code %node} in logback.xml), in the JSON format as the context property
+ * {@code node}.
  * A single process with no {@code NODE_NAME} keeps today's lines.
  */
 public final class NodeLogging {
@@ -33,7 +34,7 @@ public final class NodeLogging {
       return;
     }
     prefix = settings.nodeName() + " ";
-    context.setName(settings.nodeName());
+    context.putProperty("node", settings.nodeName());
     Iterator<Appender<ILoggingEvent>> appenders = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
         .iteratorForAppenders();
     while (appenders.hasNext()) {

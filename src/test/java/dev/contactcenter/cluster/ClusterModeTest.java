@@ -1,0 +1,103 @@
+package dev.contactcenter.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.contactcenter.support.ApiClient;
+import dev.contactcenter.support.TestApp;
+import dev.contactcenter.support.TestDatabase;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@DisplayName("The service in cluster mode and without it")
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ClusterModeTest {
+
+  private static final Pattern API_LINE = Pattern.compile("API: +http://127\\.0\\.0\\.1:([0-9]+)/api/v2");
+
+  @Test
+  @DisplayName("without CLUSTER_ENABLED the service runs with no Hazelcast jar at all, and /health names the node")
+  void singleProcessNeedsNoHazelcast() throws Exception {
+    Map<String, String> env = TestApp.defaultEnv();
+    env.put("NODE_NAME", "solo-1");
+    String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(entry -> !entry.contains("hazelcast")).collect(Collectors.joining(File.pathSeparator));
+    try (ChildJvm service = ChildJvm.start(List.of(), List.of("-cp", classPath, "dev.contactcenter.Main", "serve"),
+        env)) {
+      assertServesAsSolo1(service);
+      assertThat(service.lines()).as("log lines carry NODE_NAME when it is set")
+          .anyMatch(line -> line.matches(".* INFO  solo-1 \\[.*"));
+    }
+  }
+
+  /** Waits for the banner, then checks /health's node block. */
+  static void assertServesAsSolo1(ChildJvm service) throws InterruptedException {
+    Matcher api = API_LINE.matcher(service.awaitLine(line -> API_LINE.matcher(line).find(), Duration.ofSeconds(120)));
+    assertThat(api.find()).isTrue();
+    ApiClient.Response health = new ApiClient("http://127.0.0.1:" + api.group(1)).get("/health", null);
+    assertThat(health.status()).isEqualTo(200);
+    assertThat(health.json().getJsonObject("node"))
+        .isEqualTo(new JsonObject().put("name", "solo-1").put("clustered", false));
+  }
+
+  @Test
+  @DisplayName("two clustered services on one database: each /health names itself and sees both members")
+  void twoClusteredServices() throws Exception {
+    String database = TestDatabase.freshDatabaseUrl();
+    int portA = ClusterNodeTest.freePort();
+    int portB = ClusterNodeTest.freePort();
+    String members = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
+    Map<String, String> envA = clusterEnv(database, "api-a", portA, members);
+    Map<String, String> envB = clusterEnv(database, "api-b", portB, members);
+    envA.put("METRICS_ENABLED", "true");
+    try (TestApp a = TestApp.start(envA); TestApp b = TestApp.start(envB)) {
+      assertThat(a.app().vertx().isClustered()).isTrue();
+      JsonObject nodeA = awaitMembers(a, 2);
+      assertThat(nodeA.getString("name")).isEqualTo("api-a");
+      assertThat(nodeA.getBoolean("clustered")).isTrue();
+      assertThat(nodeA.getString("cluster_name")).isEqualTo("cc-" + portA);
+      assertThat(nodeA.getJsonArray("members").stream().map(m -> ((JsonObject) m).getString("name")))
+          .containsExactlyInAnyOrder("api-a", "api-b");
+      assertThat(awaitMembers(b, 2).getString("name")).isEqualTo("api-b");
+
+      String metrics = a.client().get("/metrics", null).body();
+      assertThat(metrics).contains("contact_center_node_info{cluster=\"cc-" + portA + "\",node=\"api-a\"} 1");
+    }
+  }
+
+  private static Map<String, String> clusterEnv(String database, String name, int port, String members) {
+    Map<String, String> env = TestApp.defaultEnv();
+    env.put("DATABASE_URL", database);
+    env.put("NODE_NAME", name);
+    env.put("CLUSTER_ENABLED", "true");
+    env.put("CLUSTER_NAME", "cc-" + members.substring(members.indexOf(':') + 1, members.indexOf(',')));
+    env.put("CLUSTER_HOST", "127.0.0.1");
+    env.put("CLUSTER_PORT", String.valueOf(port));
+    env.put("CLUSTER_MEMBERS", members);
+    return env;
+  }
+
+  /** The node block of /health once it lists {@code count} members (membership settles asynchronously). */
+  private static JsonObject awaitMembers(TestApp app, int count) throws InterruptedException {
+    JsonObject node = null;
+    for (int i = 0; i < 100; i++) {
+      ApiClient.Response health = app.client().get("/health", null);
+      node = health.json().getJsonObject("node");
+      if (node != null && node.getJsonArray("members", new io.vertx.core.json.JsonArray()).size() == count) {
+        return node;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("members never reached " + count + ": " + node);
+  }
+}
