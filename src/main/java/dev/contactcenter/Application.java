@@ -12,6 +12,7 @@ import dev.contactcenter.cluster.ClusterSettings;
 import dev.contactcenter.cluster.ClusterStatus;
 import dev.contactcenter.cluster.NodeLogging;
 import dev.contactcenter.config.AppConfig;
+import dev.contactcenter.config.ConfigException;
 import dev.contactcenter.config.StartupProblem;
 import dev.contactcenter.db.DatabaseSupply;
 import dev.contactcenter.db.Migrations;
@@ -68,6 +69,11 @@ public final class Application {
 
   /** Starts everything; blocks the calling thread (never an event loop) until the service listens. */
   public static Application start(AppConfig initial) throws Exception {
+    if (initial.ariHttpUrl().isEmpty() && !initial.asteriskServers().isEmpty()) {
+      // Never ignore a server list silently (the service would fall back to the sandbox).
+      throw new ConfigException("ASTERISK_SERVERS", "server lists are read and checked but not yet used by this "
+          + "version; configure one server with ARI_HTTP_URL, ARI_USERNAME, ARI_PASSWORD");
+    }
     ListenAddress.ensureFree(initial.httpHost(), initial.httpPort());
     NodeLogging.apply(initial.cluster());
     ServiceMetrics metrics = ServiceMetrics.create(initial.metricsEnabled());

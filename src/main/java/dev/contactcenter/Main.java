@@ -43,6 +43,9 @@ public final class Main {
       if (exit >= 0) {
         exit(exit);
       }
+    } catch (ConfigException e) {
+      System.err.println("Configuration error: " + e.getMessage());
+      exit(2);
     } catch (Exception e) {
       Optional<StartupProblem> problem = StartupProblem.in(e);
       if (problem.isPresent()) {

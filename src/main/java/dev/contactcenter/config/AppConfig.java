@@ -1,5 +1,6 @@
 package dev.contactcenter.config;
 
+import dev.contactcenter.cluster.AsteriskServer;
 import dev.contactcenter.cluster.ClusterSettings;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,7 +42,8 @@ public record AppConfig(
     boolean metricsEnabled,
     Optional<String> metricsToken,
     double sandboxTimeScale,
-    ClusterSettings cluster) {
+    ClusterSettings cluster,
+    List<AsteriskServer> asteriskServers) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
@@ -59,6 +61,6 @@ public record AppConfig(
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
         defaultCallerId, metricsEnabled, metricsToken,
-        sandboxTimeScale, cluster);
+        sandboxTimeScale, cluster, asteriskServers);
   }
 }

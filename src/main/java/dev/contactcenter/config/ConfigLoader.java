@@ -1,5 +1,6 @@
 package dev.contactcenter.config;
 
+import dev.contactcenter.cluster.AsteriskServers;
 import dev.contactcenter.cluster.ClusterSettings;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -154,7 +155,8 @@ public final class ConfigLoader {
         v.bool("METRICS_ENABLED"),
         v.optional("METRICS_TOKEN").map(ConfigLoader::checkMetricsToken),
         v.decimal("SANDBOX_TIME_SCALE", x -> x >= 0 && x <= 1000, "a number from 0 (every simulated step at once) to 1000"),
-        cluster(v, databaseUrl));
+        cluster(v, databaseUrl),
+        AsteriskServers.from(v::string));
   }
 
   private static ClusterSettings cluster(Values v, Optional<String> databaseUrl) {
