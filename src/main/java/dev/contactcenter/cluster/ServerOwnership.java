@@ -1,0 +1,261 @@
+package dev.contactcenter.cluster;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exclusive ownership of one Asterisk server's event stream, held as a PostgreSQL session advisory lock on a
+ * connection of its own. Exactly one node holds it; the others stand by and ask again every
+ * {@link OwnershipTiming#retryMs()}. Each acquisition bumps the server's epoch in {@code asterisk_server_owners};
+ * the owner carries that epoch on its writes and the database refuses an older one (V6's fencing trigger).
+ *
+ * <p>Why this lock rather than Hazelcast's: the lock lives exactly as long as the owner's database session. A
+ * killed process's socket is closed by its kernel, PostgreSQL ends the session at once and the lock is free for the
+ * next standby poll; a silent host is dropped by the session's TCP keep-alives (set here to ~8 s). Hazelcast's
+ * failure detector, by default, waits up to 60 s and, in a network split, can let both halves believe they own.
+ * And the state that must be protected is in PostgreSQL: a node cut from the database cannot write anyway, so the
+ * database is the right judge of who owns.
+ *
+ * <p>One instance per server, deployed as a verticle: all its state lives on its event loop. {@link Listener} hears
+ * every change. On stop it unlocks, marks the row unowned and closes the connection.
+ */
+public final class ServerOwnership extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServerOwnership.class);
+
+  /** The states an ownership goes through. */
+  public enum Role { STANDBY, OWNER, STOPPED }
+
+  /** Told, on the ownership's event loop, when this node starts and stops owning the server. */
+  public interface Listener {
+    void acquired(String server, long epoch);
+
+    void lost(String server, long epoch, String reason);
+  }
+
+  private static final String REGISTER =
+      "INSERT INTO asterisk_server_owners (server) VALUES ($1) ON CONFLICT (server) DO NOTHING";
+  private static final String LOCK_ID = "SELECT lock_id FROM asterisk_server_owners WHERE server = $1";
+  private static final String TRY_LOCK = "SELECT pg_try_advisory_lock(ownership_lock_class(), $1) AS locked";
+  private static final String UNLOCK = "SELECT pg_advisory_unlock(ownership_lock_class(), $1)";
+  private static final String TAKE = "UPDATE asterisk_server_owners SET epoch = epoch + 1, owner_node = $2, "
+      + "acquired_at = now(), heartbeat_at = now() WHERE server = $1 RETURNING epoch";
+  private static final String HEARTBEAT =
+      "UPDATE asterisk_server_owners SET heartbeat_at = now() WHERE server = $1 AND epoch = $2";
+  private static final String RELEASE =
+      "UPDATE asterisk_server_owners SET owner_node = NULL WHERE server = $1 AND epoch = $2";
+  /** A dead peer is noticed by the server in idle + interval * count = 5 + 1 * 3 s. */
+  private static final String KEEPALIVES = "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 1; "
+      + "SET tcp_keepalives_count = 3; SET tcp_user_timeout = 8000";
+
+  private final PgConnectOptions database;
+  private final String server;
+  private final String nodeName;
+  private final OwnershipTiming timing;
+  private final Listener listener;
+
+  private PgConnection connection;
+  private Role role = Role.STANDBY;
+  private long epoch;
+  private int lockId;
+  private long timer = -1;
+  private long lastHeartbeatOk;
+  private boolean heartbeatInFlight;
+
+  public ServerOwnership(PgConnectOptions database, String server, String nodeName, OwnershipTiming timing,
+      Listener listener) {
+    this.database = new PgConnectOptions(database)
+        .addProperty("application_name", "cc-owner " + server + " " + nodeName);
+    this.server = server;
+    this.nodeName = nodeName;
+    this.timing = timing;
+    this.listener = listener;
+  }
+
+  /** Completes after the first attempt: this node owns the server, or stands by for it. */
+  @Override
+  public Future<?> start() {
+    return attempt().otherwiseEmpty();
+  }
+
+  /** Gives ownership up (unlock, row marked unowned) and closes the dedicated connection. */
+  @Override
+  public Future<?> stop() {
+    cancelTimer();
+    boolean owned = role == Role.OWNER;
+    long ownedEpoch = epoch;
+    role = Role.STOPPED;
+    if (connection == null) {
+      return Future.succeededFuture();
+    }
+    PgConnection conn = connection;
+    connection = null;
+    Future<?> released = owned
+        ? conn.preparedQuery(RELEASE).execute(Tuple.of(server, ownedEpoch))
+            .compose(r -> conn.preparedQuery(UNLOCK).execute(Tuple.of(lockId)))
+            .onSuccess(r -> LOG.info("Released server {} (epoch {})", server, ownedEpoch))
+        : Future.succeededFuture();
+    if (owned) {
+      listener.lost(server, ownedEpoch, "stopped");
+    }
+    return released.transform(done -> conn.close()).otherwiseEmpty();
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  /** The epoch this node owns the server under; 0 while it does not. */
+  public long epoch() {
+    return role == Role.OWNER ? epoch : 0;
+  }
+
+  public String server() {
+    return server;
+  }
+
+  private Future<Void> attempt() {
+    if (role == Role.STOPPED) {
+      return Future.succeededFuture();
+    }
+    return connected()
+        .compose(conn -> conn.preparedQuery(REGISTER).execute(Tuple.of(server))
+            .compose(r -> conn.preparedQuery(LOCK_ID).execute(Tuple.of(server)))
+            .compose(rows -> {
+              lockId = rows.iterator().next().getInteger("lock_id");
+              return conn.preparedQuery(TRY_LOCK).execute(Tuple.of(lockId));
+            })
+            .compose(rows -> rows.iterator().next().getBoolean("locked") ? take(conn) : standBy()))
+        .recover(failure -> {
+          LOG.warn("Ownership of server {}: {}; asking again in {} ms", server, failure.getMessage(),
+              timing.retryMs());
+          dropConnection();
+          schedule(timing.retryMs(), this::attempt);
+          return Future.failedFuture(failure);
+        });
+  }
+
+  private Future<Void> take(PgConnection conn) {
+    return conn.preparedQuery(TAKE).execute(Tuple.of(server, nodeName)).compose(rows -> {
+      Row row = rows.iterator().next();
+      if (role == Role.STOPPED) {
+        return Future.succeededFuture();
+      }
+      epoch = row.getLong("epoch");
+      role = Role.OWNER;
+      lastHeartbeatOk = System.nanoTime();
+      LOG.info("Node {} owns server {} (epoch {})", nodeName, server, epoch);
+      listener.acquired(server, epoch);
+      schedule(timing.heartbeatMs(), this::heartbeat);
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> standBy() {
+    if (role != Role.STANDBY) {
+      return Future.succeededFuture();
+    }
+    schedule(timing.retryMs(), this::attempt);
+    return Future.succeededFuture();
+  }
+
+  /** Proves the session is alive and the epoch still ours; gives up ownership when it cannot within lostAfterMs. */
+  private Future<Void> heartbeat() {
+    if (role != Role.OWNER) {
+      return Future.succeededFuture();
+    }
+    long silentMs = (System.nanoTime() - lastHeartbeatOk) / 1_000_000;
+    if (silentMs >= timing.lostAfterMs()) {
+      lose("no answer from the database for " + silentMs + " ms");
+      return Future.succeededFuture();
+    }
+    schedule(timing.heartbeatMs(), this::heartbeat);
+    if (heartbeatInFlight || connection == null) {
+      return Future.succeededFuture();
+    }
+    heartbeatInFlight = true;
+    long ownedEpoch = epoch;
+    return connection.preparedQuery(HEARTBEAT).execute(Tuple.of(server, ownedEpoch))
+        .onComplete(done -> heartbeatInFlight = false)
+        .<Void>map(rows -> {
+          if (role == Role.OWNER && epoch == ownedEpoch) {
+            if (rows.rowCount() == 1) {
+              lastHeartbeatOk = System.nanoTime();
+            } else {
+              lose("epoch " + ownedEpoch + " was superseded");
+            }
+          }
+          return null;
+        })
+        .otherwiseEmpty();
+  }
+
+  private Future<PgConnection> connected() {
+    if (connection != null) {
+      return Future.succeededFuture(connection);
+    }
+    return PgConnection.connect(vertx, database).compose(conn -> {
+      if (role == Role.STOPPED) {
+        return conn.close().compose(v -> Future.failedFuture("stopped"));
+      }
+      connection = conn;
+      conn.closeHandler(v -> connectionClosed(conn));
+      // The close handler acts on a lost session; its cause (e.g. terminated by an administrator) is only logged.
+      conn.exceptionHandler(e -> LOG.debug("Ownership connection of server {}: {}", server, e.getMessage()));
+      return conn.query(KEEPALIVES).execute().map(conn);
+    });
+  }
+
+  private void connectionClosed(PgConnection conn) {
+    if (conn != connection) {
+      return;
+    }
+    connection = null;
+    if (role == Role.OWNER) {
+      lose("connection to the database closed");
+    }
+  }
+
+  /** Stops owning: listener told, connection closed so that the server frees the lock, then standby. */
+  private void lose(String reason) {
+    long lostEpoch = epoch;
+    role = Role.STANDBY;
+    epoch = 0;
+    LOG.warn("Node {} lost server {} (epoch {}): {}", nodeName, server, lostEpoch, reason);
+    listener.lost(server, lostEpoch, reason);
+    dropConnection();
+    schedule(timing.retryMs(), this::attempt);
+  }
+
+  private void dropConnection() {
+    PgConnection conn = connection;
+    connection = null;
+    if (conn != null) {
+      conn.close();
+    }
+  }
+
+  private void schedule(long delayMs, java.util.function.Supplier<Future<Void>> action) {
+    cancelTimer();
+    if (role == Role.STOPPED) {
+      return;
+    }
+    timer = vertx.setTimer(delayMs, id -> {
+      timer = -1;
+      action.get();
+    });
+  }
+
+  private void cancelTimer() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+}
