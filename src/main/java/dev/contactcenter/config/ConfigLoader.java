@@ -165,6 +165,11 @@ public final class ConfigLoader {
       throw new ConfigException("CLUSTER_ENABLED", "needs DATABASE_URL: all nodes must share one PostgreSQL, "
           + "and the embedded database would be a separate one on each node");
     }
+    if (cluster.enabled() && v.optional("ARI_HTTP_URL").isPresent()) {
+      // Every node would open the same ARI application and Asterisk gives its events to the last one only.
+      throw new ConfigException("CLUSTER_ENABLED", "not yet with a real Asterisk (ARI_HTTP_URL): per-server "
+          + "ownership is not wired in this version; run one instance per Asterisk (docs/PRODUCTION.md, Scaling)");
+    }
     return cluster;
   }
 

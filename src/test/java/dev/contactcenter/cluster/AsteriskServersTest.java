@@ -74,6 +74,14 @@ class AsteriskServersTest {
   }
 
   @Test
+  @DisplayName("the example file in conf/ is a valid list")
+  void exampleFile() {
+    assertThat(load("ASTERISK_SERVERS_FILE", "conf/asterisk-servers.example.json"))
+        .extracting(AsteriskServer::name, AsteriskServer::weight)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("ast-1", 2), org.assertj.core.groups.Tuple.tuple("ast-2", 1));
+  }
+
+  @Test
   @DisplayName("passwords never appear in the servers' string form (logs)")
   void passwordNotPrinted() {
     assertThat(load("ASTERISK_SERVERS", TWO).toString()).doesNotContain("s1").doesNotContain("s2").contains("ast-1");

@@ -66,6 +66,16 @@ class ClusterSettingsTest {
   }
 
   @Test
+  @DisplayName("until ownership is wired, cluster mode with a real Asterisk is refused (nodes would steal its events)")
+  void realAsteriskRefusedForNow() {
+    Map<String, String> env = clustered();
+    env.put("ARI_HTTP_URL", "http://127.0.0.1:8088");
+    env.put("ARI_USERNAME", "u");
+    env.put("ARI_PASSWORD", "p");
+    assertThat(refusal(env)).startsWith("CLUSTER_ENABLED: not yet with a real Asterisk (ARI_HTTP_URL)");
+  }
+
+  @Test
   @DisplayName("missing or malformed cluster keys are refused, each naming its key")
   void badValuesRefused() {
     Map<String, String> env = clustered();
