@@ -11,12 +11,15 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.spi.cluster.NodeInfo;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Answers {@link EventBusAddresses#CLUSTER_STATUS} on this node only: its name, whether it is clustered, and the
  * members it sees ({@code /health} shows it). Local, because each node must describe itself.
  */
 public final class ClusterStatus {
+
+  private static final long MEMBERS_TIMEOUT_MS = 1000;
 
   private final Vertx vertx;
   private final ClusterSettings settings;
@@ -35,7 +38,7 @@ public final class ClusterStatus {
     return consumer.completion().map(consumer);
   }
 
-  /** {@code {name, clustered, cluster_name?, members?: [{name, address}]}}. */
+  /** {@code {name, clustered, cluster_name?, members?: [{name, address}], members_error?}}. */
   Future<JsonObject> describe() {
     JsonObject self = self();
     ClusterManager manager = vertx.isClustered() ? ((VertxInternal) vertx).clusterManager() : null;
@@ -47,7 +50,8 @@ public final class ClusterStatus {
       manager.getNodeInfo(id, info);
       return info.future();
     }).toList();
-    return Future.join(infos).map(done -> {
+    // /health must answer quickly even while the cluster manager is slow: the member list is then left out.
+    return Future.join(infos).timeout(MEMBERS_TIMEOUT_MS, TimeUnit.MILLISECONDS).map(done -> {
       JsonArray members = new JsonArray();
       for (Future<NodeInfo> info : infos) {
         if (info.succeeded() && info.result() != null) {

@@ -15,6 +15,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -160,5 +161,54 @@ class ServerOwnershipTest {
         .isZero();
     assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM calls WHERE server_epoch_is_current('ast-1', 2)"))
         .isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("fencing is ordered: a stale write racing an epoch bump either commits before it or is refused")
+  void epochBumpAndStaleWriteSerialize() throws Exception {
+    UUID call = UUID.randomUUID();
+    try (Connection c = jdbc(); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO users (username, password_hash) VALUES ('bob', 'x')");
+      s.execute("INSERT INTO asterisk_server_owners (server, owner_node, epoch) VALUES ('ast-9', 'old', 1)");
+      s.execute("INSERT INTO calls (id, owner, phone_number, context, extension, priority, timeout_ms, server) "
+          + "VALUES ('" + call + "', 'bob', '+15550100', 'ivr', 's', 1, 30000, 'ast-9')");
+    }
+    String ownerWrite = "UPDATE calls SET status = 'dialing', owner_epoch = 1 WHERE id = '" + call + "'";
+    String bump = "UPDATE asterisk_server_owners SET epoch = epoch + 1, owner_node = 'new' WHERE server = 'ast-9'";
+
+    // The owner's write in flight (checked, not committed) holds the takeover back until it commits.
+    try (Connection writer = jdbc(); Connection taker = jdbc()) {
+      writer.setAutoCommit(false);
+      assertThat(writer.createStatement().executeUpdate(ownerWrite)).isEqualTo(1);
+      CompletableFuture<Integer> takeover = CompletableFuture.supplyAsync(() -> update(taker, bump));
+      Thread.sleep(500);
+      assertThat(takeover).as("the epoch bump waits for the write in flight").isNotDone();
+      writer.commit();
+      assertThat(takeover.get(5, TimeUnit.SECONDS)).isEqualTo(1);
+    }
+
+    // A takeover in flight (not committed) holds back a write of the epoch it replaces, which is then refused.
+    try (Connection writer = jdbc(); Connection taker = jdbc()) {
+      taker.setAutoCommit(false);
+      assertThat(taker.createStatement().executeUpdate(bump)).isEqualTo(1);
+      CompletableFuture<Integer> write = CompletableFuture.supplyAsync(() -> update(writer,
+          ownerWrite.replace("owner_epoch = 1", "owner_epoch = 2").replace("'dialing'", "'ringing'")));
+      Thread.sleep(500);
+      assertThat(write).as("the write of epoch 2 waits for the bump to 3").isNotDone();
+      taker.commit();
+      assertThatThrownBy(() -> write.get(5, TimeUnit.SECONDS))
+          .hasRootCauseInstanceOf(SQLException.class)
+          .rootCause().hasMessageContaining("epoch 2 is not the current 3");
+    }
+    assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM calls WHERE status = 'dialing' AND owner_epoch = 1"))
+        .isEqualTo(1);
+  }
+
+  private static int update(Connection connection, String sql) {
+    try (Statement s = connection.createStatement()) {
+      return s.executeUpdate(sql);
+    } catch (SQLException e) {
+      throw new java.util.concurrent.CompletionException(e);
+    }
   }
 }
