@@ -7,6 +7,10 @@ import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 import java.time.Duration;
@@ -70,9 +74,22 @@ class ClusterModeTest {
           .containsExactlyInAnyOrder("api-a", "api-b");
       assertThat(awaitMembers(b, 2).getString("name")).isEqualTo("api-b");
 
-      String metrics = a.client().get("/metrics", null).body();
+      String metrics = scrape(a.app().httpPort());
       assertThat(metrics).contains("contact_center_node_info{cluster=\"cc-" + portA + "\",node=\"api-a\"} 1");
     }
+  }
+
+  /**
+   * GET /metrics over HTTP/1.1, as Prometheus scrapes. (Once, under full-suite load, the JDK client's default h2c
+   * upgrade got the headers of this large response and then no body until the server's idle timeout.)
+   */
+  private static String scrape(int port) throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+        + "/metrics")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.body();
   }
 
   private static Map<String, String> clusterEnv(String database, String name, int port, String members) {
