@@ -55,3 +55,13 @@ CREATE FUNCTION calls_refuse_stale_epoch() RETURNS trigger
 CREATE TRIGGER calls_fence_owner_epoch
   BEFORE INSERT OR UPDATE ON calls
   FOR EACH ROW EXECUTE FUNCTION calls_refuse_stale_epoch();
+
+-- Which servers have a connected owner right now, from the lock table itself (a row's owner_node stays set
+-- after its owner died; the advisory lock does not): what the server chooser must read before placing a call.
+CREATE VIEW asterisk_server_status AS
+  SELECT o.server, o.owner_node, o.epoch, o.acquired_at, o.heartbeat_at,
+         EXISTS (SELECT 1 FROM pg_locks l
+                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    AND l.classid = ownership_lock_class()::oid AND l.objid = o.lock_id::oid) AS owned
+    FROM asterisk_server_owners o;

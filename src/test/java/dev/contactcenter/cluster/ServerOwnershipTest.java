@@ -114,6 +114,7 @@ class ServerOwnershipTest {
     assertThat(eventsA.next(Duration.ofSeconds(5))).isEqualTo("acquired 1");
     ServerOwnership b = deploy("node-b", FAST, eventsB);
 
+    assertThat(owned()).as("asterisk_server_status while node-a holds the lock").isEqualTo(1);
     terminateSessionOf("node-a");
     assertThat(eventsA.next(Duration.ofSeconds(5))).isEqualTo("lost 1 connection to the database closed");
     assertThat(eventsB.next(Duration.ofSeconds(5))).isEqualTo("acquired 2");
@@ -121,6 +122,18 @@ class ServerOwnershipTest {
     assertThat(a.role()).as("the old owner stands by behind the new one").isEqualTo(ServerOwnership.Role.STANDBY);
     assertThat(eventsA.queue).isEmpty();
     assertThat(b.role()).isEqualTo(ServerOwnership.Role.OWNER);
+
+    // Nobody left: a row still naming an owner (as a dead node leaves it) is not ownership; the view says so.
+    vertx.undeploy(a.deploymentID()).await();
+    vertx.undeploy(b.deploymentID()).await();
+    TestDatabase.execute(url, "UPDATE asterisk_server_owners SET owner_node = 'node-b'");
+    assertThat(owned()).isZero();
+    assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM asterisk_server_status WHERE owner_node = 'node-b'"))
+        .isEqualTo(1);
+  }
+
+  private long owned() {
+    return TestDatabase.queryLong(url, "SELECT count(*) FROM asterisk_server_status WHERE server = 'ast-1' AND owned");
   }
 
   @Test
