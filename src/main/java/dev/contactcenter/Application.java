@@ -25,6 +25,8 @@ import dev.contactcenter.metrics.ServiceMetrics;
 import dev.contactcenter.persistence.PersistenceVerticle;
 import dev.contactcenter.sandbox.SandboxAriServer;
 import dev.contactcenter.sandbox.SandboxTiming;
+import dev.contactcenter.webhooks.WebhookMetrics;
+import dev.contactcenter.webhooks.WebhookRelayVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -95,6 +97,9 @@ public final class Application {
       }
 
       vertx.deployVerticle(new PersistenceVerticle(database.url(), config.databasePoolSize())).await();
+      if (config.webhooks().enabled()) {
+        vertx.deployVerticle(new WebhookRelayVerticle(config.webhooks(), new WebhookMetrics(metrics.registry()))).await();
+      }
       AppConfig withSecret = config;
       PasswordHasher hasher = vertx.executeBlocking(() -> new PasswordHasher(vertx, withSecret.bcryptCost())).await();
 

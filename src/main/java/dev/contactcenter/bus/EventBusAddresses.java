@@ -25,6 +25,23 @@ public final class EventBusAddresses {
   public static final String CALLS_TRANSITION = "db.calls.transition";
   public static final String CALLS_ACTIVE = "db.calls.active";
 
+  /** Webhook subscriptions, secrets and the delivery outbox ({@code dev.contactcenter.webhooks}). */
+  public static final String WEBHOOKS_CREATE = "db.webhooks.create";
+  public static final String WEBHOOKS_LIST = "db.webhooks.list";
+  public static final String WEBHOOKS_GET = "db.webhooks.get";
+  public static final String WEBHOOKS_DELETE = "db.webhooks.delete";
+  public static final String WEBHOOKS_ROTATE = "db.webhooks.rotate";
+  public static final String WEBHOOKS_DELIVERIES = "db.webhooks.deliveries";
+  public static final String WEBHOOKS_RETRY = "db.webhooks.retry";
+  public static final String WEBHOOKS_CALL_DELIVERIES = "db.webhooks.call-deliveries";
+  public static final String WEBHOOKS_USER_SECRET = "db.webhooks.user-secret";
+  public static final String WEBHOOKS_USER_SECRET_ROTATE = "db.webhooks.user-secret-rotate";
+  public static final String WEBHOOKS_CLAIM = "db.webhooks.claim";
+  public static final String WEBHOOKS_RECORD = "db.webhooks.record";
+  public static final String WEBHOOKS_STATS = "db.webhooks.stats";
+  /** Published (local) when the database notifies new deliveries; wakes the relay. */
+  public static final String WEBHOOKS_DUE = "webhooks.due";
+
   public static final String ARI_ORIGINATE = "ari.calls.originate";
   public static final String ARI_HANGUP = "ari.calls.hangup";
   public static final String ARI_STATUS = "ari.status";

@@ -2,6 +2,7 @@ package dev.contactcenter.config;
 
 import dev.contactcenter.cluster.AsteriskServer;
 import dev.contactcenter.cluster.ClusterSettings;
+import dev.contactcenter.webhooks.WebhookSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -43,7 +44,8 @@ public record AppConfig(
     Optional<String> metricsToken,
     double sandboxTimeScale,
     ClusterSettings cluster,
-    List<AsteriskServer> asteriskServers) {
+    List<AsteriskServer> asteriskServers,
+    WebhookSettings webhooks) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
@@ -61,6 +63,6 @@ public record AppConfig(
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
         defaultCallerId, metricsEnabled, metricsToken,
-        sandboxTimeScale, cluster, asteriskServers);
+        sandboxTimeScale, cluster, asteriskServers, webhooks);
   }
 }

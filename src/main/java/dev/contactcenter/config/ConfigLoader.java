@@ -2,6 +2,7 @@ package dev.contactcenter.config;
 
 import dev.contactcenter.cluster.AsteriskServers;
 import dev.contactcenter.cluster.ClusterSettings;
+import dev.contactcenter.webhooks.WebhookSettings;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -156,7 +157,8 @@ public final class ConfigLoader {
         v.optional("METRICS_TOKEN").map(ConfigLoader::checkMetricsToken),
         v.decimal("SANDBOX_TIME_SCALE", x -> x >= 0 && x <= 1000, "a number from 0 (every simulated step at once) to 1000"),
         cluster(v, databaseUrl),
-        AsteriskServers.from(v::string));
+        AsteriskServers.from(v::string),
+        webhooks(v));
   }
 
   private static ClusterSettings cluster(Values v, Optional<String> databaseUrl) {
@@ -171,6 +173,26 @@ public final class ConfigLoader {
           + "ownership is not wired in this version; run one instance per Asterisk (docs/PRODUCTION.md, Scaling)");
     }
     return cluster;
+  }
+
+  private static WebhookSettings webhooks(Values v) {
+    String hosts = v.string("WEBHOOK_ALLOWED_HOSTS");
+    List<String> allowed = hosts.isBlank() ? List.of()
+        : Arrays.stream(hosts.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(String::toLowerCase).toList();
+    return new WebhookSettings(
+        v.bool("WEBHOOKS_ENABLED"),
+        v.bool("WEBHOOK_ALLOW_HTTP"),
+        v.bool("WEBHOOK_ALLOW_PRIVATE"),
+        allowed,
+        v.integer("WEBHOOK_MAX_AGE_SECONDS", n -> n >= 1 && n <= 30 * 86_400, "seconds between 1 and 2592000"),
+        v.integer("WEBHOOK_RETRY_BASE_MS", n -> n >= 10 && n <= 3_600_000, "milliseconds between 10 and 3600000"),
+        v.integer("WEBHOOK_RETRY_MAX_MS", n -> n >= 10 && n <= 86_400_000, "milliseconds between 10 and 86400000"),
+        v.integer("WEBHOOK_CONNECT_TIMEOUT_MS", n -> n >= 100 && n <= 60_000, "milliseconds between 100 and 60000"),
+        v.integer("WEBHOOK_RESPONSE_TIMEOUT_MS", n -> n >= 100 && n <= 120_000, "milliseconds between 100 and 120000"),
+        v.integer("WEBHOOK_CONCURRENCY", n -> n >= 1 && n <= 1024, "between 1 and 1024"),
+        v.integer("WEBHOOK_CONCURRENCY_PER_ENDPOINT", n -> n >= 1 && n <= 256, "between 1 and 256"),
+        v.integer("WEBHOOK_POLL_MS", n -> n >= 50 && n <= 600_000, "milliseconds between 50 and 600000"),
+        v.integer("WEBHOOK_SECRET_OVERLAP_SECONDS", n -> n >= 0 && n <= 30 * 86_400, "seconds between 0 and 2592000"));
   }
 
   /**

@@ -58,6 +58,11 @@ public final class ServiceMetrics {
     return Optional.ofNullable(prometheus);
   }
 
+  /** The registry other components add their meters to (a no-op one when metrics are disabled). */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
   public CallMetrics calls() {
     return calls;
   }

@@ -20,8 +20,8 @@ final class CallRepository {
    * and the caller reads the first call instead: the unique constraint decides races, not application code.
    */
   private static final String INSERT = "INSERT INTO calls (id, owner, phone_number, context, extension, priority,"
-      + " timeout_ms, caller_id, variables, idempotency_key, request_hash)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+      + " timeout_ms, caller_id, variables, idempotency_key, request_hash, status_callback, status_callback_events)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
       + " ON CONFLICT (owner, idempotency_key) DO NOTHING RETURNING " + Rows.CALL_COLUMNS;
 
   private static final String BY_IDEMPOTENCY_KEY = "SELECT " + Rows.CALL_COLUMNS + ", request_hash FROM calls"
@@ -100,8 +100,16 @@ final class CallRepository {
         .addString(call.getString("caller_id"))
         .addValue(call.getJsonObject("variables", new JsonObject()))
         .addString(call.getString("idempotency_key"))
-        .addString(call.getString("request_hash"));
+        .addString(call.getString("request_hash"))
+        .addString(call.getString("status_callback"))
+        .addArrayOfString(statusCallbackEvents(call));
     return pool.preparedQuery(INSERT).execute(params).map(CallRepository::firstCall);
+  }
+
+  /** The statuses the call's own callback gets; null stores "the final ones" (the default). */
+  private static String[] statusCallbackEvents(JsonObject call) {
+    JsonArray events = call.getJsonArray("status_callback_events");
+    return events == null ? null : events.stream().map(String::valueOf).toArray(String[]::new);
   }
 
   /** The call created earlier with this key, with its request hash. */

@@ -42,6 +42,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private Pool pool;
   private UserRepository users;
   private CallRepository calls;
+  private WebhookStore webhooks;
 
   public PersistenceVerticle(DatabaseUrl url, int poolSize) {
     this.url = url;
@@ -81,12 +82,15 @@ public final class PersistenceVerticle extends VerticleBase {
     consumers.add(bus.consumer(CALLS_EVENTS, this::callEvents));
     consumers.add(bus.consumer(CALLS_TRANSITION, this::transition));
     consumers.add(bus.consumer(CALLS_ACTIVE, msg -> reply(msg, calls.active().map(items -> new JsonObject().put("items", items)))));
+    webhooks = new WebhookStore(vertx, pool, connect);
+    consumers.addAll(webhooks.register());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    Future<Void> listening = webhooks == null ? Future.succeededFuture() : webhooks.stop();
+    return listening.eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
   }
 
   private void ping(Message<JsonObject> msg) {

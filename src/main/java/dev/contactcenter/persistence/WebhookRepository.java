@@ -1,0 +1,303 @@
+package dev.contactcenter.persistence;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Webhook endpoints, signing secrets and the delivery outbox. Deliveries are inserted by the database trigger of
+ * migration V4 (with the call event, in the same statement); this class claims, records and lists them.
+ * A {@code null} owner in a visibility filter means "an admin: every owner".
+ */
+final class WebhookRepository {
+
+  private static final String ENDPOINT_COLUMNS = "id, owner, url, events, enabled, description, disabled_reason,"
+      + " previous_expires_at, created_at, updated_at";
+
+  private static final String INSERT_ENDPOINT = "INSERT INTO webhook_endpoints"
+      + " (id, owner, url, events, enabled, description, secret) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+      + " RETURNING " + ENDPOINT_COLUMNS;
+  private static final String LIST_ENDPOINTS = "SELECT " + ENDPOINT_COLUMNS + " FROM webhook_endpoints"
+      + " WHERE ($1::text IS NULL OR owner = $1) ORDER BY created_at, id";
+  private static final String GET_ENDPOINT = "SELECT " + ENDPOINT_COLUMNS + " FROM webhook_endpoints"
+      + " WHERE id = $1 AND ($2::text IS NULL OR owner = $2)";
+  private static final String DELETE_ENDPOINT = "DELETE FROM webhook_endpoints WHERE id = $1"
+      + " AND ($2::text IS NULL OR owner = $2) RETURNING id";
+  /** The old secret keeps signing until the overlap ends ($4 seconds). */
+  private static final String ROTATE_ENDPOINT = "UPDATE webhook_endpoints SET previous_secret = secret, secret = $3,"
+      + " previous_expires_at = now() + make_interval(secs => $4::int), updated_at = now()"
+      + " WHERE id = $1 AND ($2::text IS NULL OR owner = $2) RETURNING previous_expires_at";
+
+  private static final String ENSURE_USER_SECRET = "WITH inserted AS ("
+      + " INSERT INTO webhook_user_secrets (owner, secret) VALUES ($1, $2) ON CONFLICT (owner) DO NOTHING"
+      + " RETURNING secret, previous_expires_at)"
+      + " SELECT secret, previous_expires_at FROM inserted"
+      + " UNION ALL SELECT secret, previous_expires_at FROM webhook_user_secrets WHERE owner = $1";
+  private static final String ROTATE_USER_SECRET = "INSERT INTO webhook_user_secrets (owner, secret) VALUES ($1, $2)"
+      + " ON CONFLICT (owner) DO UPDATE SET previous_secret = webhook_user_secrets.secret, secret = EXCLUDED.secret,"
+      + " previous_expires_at = now() + make_interval(secs => $3::int)"
+      + " RETURNING secret, previous_expires_at";
+
+  private static final String DELIVERY_COLUMNS = "d.id, d.webhook_id, d.endpoint_id, d.call_id, d.url,"
+      + " d.payload->>'type' AS event_type, d.payload->'data'->>'status' AS status, d.state, d.attempts,"
+      + " d.next_attempt_at, d.created_at, d.finished_at, d.last_status_code, d.last_error,"
+      + " (SELECT COALESCE(json_agg(json_build_object("
+      + "   'at', to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+      + "   'status_code', a.status_code, 'latency_ms', a.latency_ms, 'error', a.error) ORDER BY a.id), '[]'::json)"
+      + "  FROM webhook_attempts a WHERE a.delivery_id = d.id) AS attempt_log";
+  private static final String ENDPOINT_DELIVERIES = "SELECT " + DELIVERY_COLUMNS + " FROM webhook_deliveries d"
+      + " WHERE d.endpoint_id = $1 ORDER BY d.id DESC LIMIT $2";
+  private static final String CALL_OWNER = "SELECT owner FROM calls WHERE id = $1";
+  private static final String CALL_DELIVERIES = "SELECT " + DELIVERY_COLUMNS + " FROM webhook_deliveries d"
+      + " WHERE d.call_id = $1 ORDER BY d.id";
+  /** A finished delivery goes back to pending with its webhook-id and a fresh maximum age. */
+  private static final String RETRY = "UPDATE webhook_deliveries d SET state = 'pending', next_attempt_at = now(),"
+      + " age_from = now(), finished_at = NULL FROM webhook_endpoints e"
+      + " WHERE d.id = $1 AND d.endpoint_id = $2 AND e.id = d.endpoint_id AND ($3::text IS NULL OR e.owner = $3)"
+      + " AND d.state <> 'pending' RETURNING d.id";
+  private static final String DELIVERY_STATE = "SELECT d.state FROM webhook_deliveries d"
+      + " JOIN webhook_endpoints e ON e.id = d.endpoint_id"
+      + " WHERE d.id = $1 AND d.endpoint_id = $2 AND ($3::text IS NULL OR e.owner = $3)";
+
+  /**
+   * Claims up to $1 due deliveries, each the oldest pending one of its (stream, call), so a call's events reach a
+   * receiver in order. SKIP LOCKED lets several nodes claim side by side; pushing next_attempt_at by the lease ($2
+   * ms) keeps a delivery in flight reserved, and hands it to another node (or this one after a restart) if its
+   * claimer died. Rotated-out secrets still sign until their overlap ends.
+   */
+  private static final String CLAIM = "WITH due AS ("
+      + "   SELECT d.id FROM webhook_deliveries d"
+      + "   WHERE d.state = 'pending' AND d.next_attempt_at <= now()"
+      + "     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.stream = d.stream AND p.call_id = d.call_id"
+      + "       AND p.state = 'pending' AND p.id < d.id)"
+      + "   ORDER BY d.next_attempt_at, d.id LIMIT $1 FOR UPDATE SKIP LOCKED"
+      + " ), claimed AS ("
+      + "   UPDATE webhook_deliveries d SET attempts = d.attempts + 1,"
+      + "     next_attempt_at = now() + make_interval(secs => $2::bigint / 1000.0)"
+      + "   FROM due WHERE d.id = due.id"
+      + "   RETURNING d.id, d.webhook_id, d.endpoint_id, d.owner, d.url, d.payload, d.attempts, d.age_from"
+      + " ) SELECT c.id, c.webhook_id, c.url, c.payload::text AS body, c.attempts, c.age_from,"
+      + "   COALESCE(e.secret, s.secret) AS secret,"
+      + "   CASE WHEN COALESCE(e.previous_expires_at, s.previous_expires_at) > now()"
+      + "     THEN COALESCE(e.previous_secret, s.previous_secret) END AS previous_secret"
+      + " FROM claimed c LEFT JOIN webhook_endpoints e ON e.id = c.endpoint_id"
+      + " LEFT JOIN webhook_user_secrets s ON c.endpoint_id IS NULL AND s.owner = c.owner ORDER BY c.id";
+
+  private static final String INSERT_ATTEMPT = "INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error)"
+      + " VALUES ($1, $2, $3, $4)";
+  private static final String DELIVERED = "UPDATE webhook_deliveries SET state = 'delivered', finished_at = now(),"
+      + " last_status_code = $2, last_error = NULL WHERE id = $1 AND state = 'pending'";
+  private static final String RESCHEDULE = "UPDATE webhook_deliveries SET next_attempt_at = $4,"
+      + " last_status_code = $2, last_error = $3 WHERE id = $1 AND state = 'pending'";
+  private static final String DEAD = "UPDATE webhook_deliveries SET state = 'dead', finished_at = now(),"
+      + " last_status_code = $2, last_error = $3 WHERE id = $1 AND state = 'pending'"
+      + " RETURNING endpoint_id, stream, call_id";
+  private static final String DISABLE_ENDPOINT = "UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2,"
+      + " updated_at = now() WHERE id = $1";
+  private static final String CANCEL_ENDPOINT = "UPDATE webhook_deliveries SET state = 'canceled', finished_at = now(),"
+      + " last_error = $2 WHERE endpoint_id = $1 AND state = 'pending'";
+  private static final String CANCEL_CALLBACKS = "UPDATE webhook_deliveries SET state = 'canceled', finished_at = now(),"
+      + " last_error = $2 WHERE stream = 'callback' AND call_id = $1 AND state = 'pending'";
+
+  private static final String STATS = "SELECT count(*) AS pending,"
+      + " COALESCE(extract(epoch FROM now() - min(created_at)), 0) AS oldest_seconds"
+      + " FROM webhook_deliveries WHERE state = 'pending'";
+
+  private final Pool pool;
+
+  WebhookRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  Future<JsonObject> insertEndpoint(UUID id, String owner, String url, String[] events, boolean enabled,
+      String description, String secret) {
+    return pool.preparedQuery(INSERT_ENDPOINT)
+        .execute(Tuple.of(id, owner, url, events, enabled, description, secret))
+        .map(rows -> endpoint(rows.iterator().next()));
+  }
+
+  Future<JsonArray> listEndpoints(String ownerOrNull) {
+    return pool.preparedQuery(LIST_ENDPOINTS).execute(Tuple.tuple().addString(ownerOrNull)).map(rows -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(row -> items.add(endpoint(row)));
+      return items;
+    });
+  }
+
+  Future<Optional<JsonObject>> endpoint(UUID id, String ownerOrNull) {
+    return pool.preparedQuery(GET_ENDPOINT).execute(Tuple.of(id, ownerOrNull))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(endpoint(rows.iterator().next())));
+  }
+
+  Future<Boolean> deleteEndpoint(UUID id, String ownerOrNull) {
+    return pool.preparedQuery(DELETE_ENDPOINT).execute(Tuple.of(id, ownerOrNull)).map(rows -> rows.size() > 0);
+  }
+
+  /** The old secret's end of validity, or empty when there is no such endpoint for this owner. */
+  Future<Optional<OffsetDateTime>> rotateEndpoint(UUID id, String ownerOrNull, String secret, int overlapSeconds) {
+    return pool.preparedQuery(ROTATE_ENDPOINT).execute(Tuple.of(id, ownerOrNull, secret, overlapSeconds))
+        .map(rows -> rows.size() == 0 ? Optional.empty()
+            : Optional.of(rows.iterator().next().getOffsetDateTime("previous_expires_at")));
+  }
+
+  /** The user's callback signing secret, created with {@code candidate} on first use. */
+  Future<JsonObject> ensureUserSecret(String owner, String candidate) {
+    return pool.preparedQuery(ENSURE_USER_SECRET).execute(Tuple.of(owner, candidate))
+        .map(rows -> secret(rows.iterator().next()));
+  }
+
+  Future<JsonObject> rotateUserSecret(String owner, String secret, int overlapSeconds) {
+    return pool.preparedQuery(ROTATE_USER_SECRET).execute(Tuple.of(owner, secret, overlapSeconds))
+        .map(rows -> secret(rows.iterator().next()));
+  }
+
+  Future<JsonArray> endpointDeliveries(UUID endpointId, int limit) {
+    return pool.preparedQuery(ENDPOINT_DELIVERIES).execute(Tuple.of(endpointId, limit))
+        .map(WebhookRepository::deliveries);
+  }
+
+  /** The call's owner and its deliveries, or empty when there is no such call. */
+  Future<Optional<JsonObject>> callDeliveries(UUID callId) {
+    return pool.preparedQuery(CALL_OWNER).execute(Tuple.of(callId)).compose(owners -> {
+      if (owners.size() == 0) {
+        return Future.succeededFuture(Optional.empty());
+      }
+      String owner = owners.iterator().next().getString("owner");
+      return pool.preparedQuery(CALL_DELIVERIES).execute(Tuple.of(callId)).map(rows ->
+          Optional.of(new JsonObject().put("owner", owner).put("items", deliveries(rows))));
+    });
+  }
+
+  /** "retried", "pending" (nothing to do: not finished yet) or "missing". */
+  Future<String> retry(long deliveryId, UUID endpointId, String ownerOrNull) {
+    Tuple params = Tuple.of(deliveryId, endpointId, ownerOrNull);
+    return pool.preparedQuery(RETRY).execute(params).compose(rows -> rows.size() > 0
+        ? Future.succeededFuture("retried")
+        : pool.preparedQuery(DELIVERY_STATE).execute(params).map(found -> found.size() == 0 ? "missing" : "pending"));
+  }
+
+  Future<JsonArray> claim(int limit, long leaseMs) {
+    return pool.preparedQuery(CLAIM).execute(Tuple.of(limit, leaseMs)).map(rows -> {
+      JsonArray items = new JsonArray();
+      for (Row row : rows) {
+        JsonArray secrets = new JsonArray();
+        if (row.getString("secret") != null) {
+          secrets.add(row.getString("secret"));
+        }
+        if (row.getString("previous_secret") != null) {
+          secrets.add(row.getString("previous_secret"));
+        }
+        items.add(new JsonObject()
+            .put("id", row.getLong("id"))
+            .put("webhook_id", row.getString("webhook_id"))
+            .put("url", row.getString("url"))
+            .put("body", row.getString("body"))
+            .put("attempts", row.getInteger("attempts"))
+            .put("age_from", Rows.time(row.getOffsetDateTime("age_from")))
+            .put("secrets", secrets));
+      }
+      return items;
+    });
+  }
+
+  /**
+   * Records one attempt and its consequence in one transaction. {@code outcome}: delivered, retry (at
+   * {@code nextAttempt}), dead, or gone (dead, and the endpoint or the call's callback is disabled: a 410).
+   */
+  Future<Void> record(long deliveryId, String outcome, Integer statusCode, int latencyMs, String error,
+      OffsetDateTime nextAttempt) {
+    return pool.withTransaction(tx -> tx.preparedQuery(INSERT_ATTEMPT)
+        .execute(Tuple.of(deliveryId, statusCode, latencyMs, error))
+        .compose(inserted -> switch (outcome) {
+          case "delivered" -> tx.preparedQuery(DELIVERED).execute(Tuple.of(deliveryId, statusCode)).mapEmpty();
+          case "retry" -> tx.preparedQuery(RESCHEDULE)
+              .execute(Tuple.of(deliveryId, statusCode, error, nextAttempt)).mapEmpty();
+          case "dead" -> tx.preparedQuery(DEAD).execute(Tuple.of(deliveryId, statusCode, error)).mapEmpty();
+          case "gone" -> tx.preparedQuery(DEAD).execute(Tuple.of(deliveryId, statusCode, error))
+              .compose(rows -> disableAfterGone(tx, rows));
+          default -> Future.failedFuture(new IllegalArgumentException("unknown outcome " + outcome));
+        }));
+  }
+
+  private static Future<Void> disableAfterGone(SqlClient tx, RowSet<Row> rows) {
+    if (rows.size() == 0) {
+      return Future.succeededFuture();
+    }
+    Row row = rows.iterator().next();
+    UUID endpoint = row.getUUID("endpoint_id");
+    String reason = "the receiver answered 410 Gone";
+    if (endpoint != null) {
+      return tx.preparedQuery(DISABLE_ENDPOINT).execute(Tuple.of(endpoint, reason))
+          .compose(v -> tx.preparedQuery(CANCEL_ENDPOINT).execute(Tuple.of(endpoint, "endpoint disabled: " + reason)))
+          .mapEmpty();
+    }
+    return tx.preparedQuery(CANCEL_CALLBACKS).execute(Tuple.of(row.getUUID("call_id"), "callback disabled: " + reason))
+        .mapEmpty();
+  }
+
+  Future<JsonObject> stats() {
+    return pool.query(STATS).execute().map(rows -> {
+      Row row = rows.iterator().next();
+      return new JsonObject().put("pending", row.getLong("pending"))
+          .put("oldest_pending_seconds", row.getNumeric("oldest_seconds").doubleValue());
+    });
+  }
+
+  private static JsonObject endpoint(Row row) {
+    JsonArray events = new JsonArray();
+    for (String event : row.getArrayOfStrings("events")) {
+      events.add(event);
+    }
+    return new JsonObject()
+        .put("id", row.getUUID("id").toString())
+        .put("owner", row.getString("owner"))
+        .put("url", row.getString("url"))
+        .put("events", events)
+        .put("enabled", row.getBoolean("enabled"))
+        .put("description", row.getString("description"))
+        .put("disabled_reason", row.getString("disabled_reason"))
+        .put("previous_secret_expires_at", Rows.time(row.getOffsetDateTime("previous_expires_at")))
+        .put("created_at", Rows.time(row.getOffsetDateTime("created_at")))
+        .put("updated_at", Rows.time(row.getOffsetDateTime("updated_at")));
+  }
+
+  private static JsonObject secret(Row row) {
+    return new JsonObject().put("secret", row.getString("secret"))
+        .put("previous_secret_expires_at", Rows.time(row.getOffsetDateTime("previous_expires_at")));
+  }
+
+  private static JsonArray deliveries(RowSet<Row> rows) {
+    JsonArray items = new JsonArray();
+    for (Row row : rows) {
+      UUID endpoint = row.getUUID("endpoint_id");
+      Object log = row.getValue("attempt_log");
+      JsonArray attempts = log instanceof JsonArray a ? a : new JsonArray(String.valueOf(log));
+      String state = row.getString("state");
+      items.add(new JsonObject()
+          .put("id", row.getLong("id"))
+          .put("webhook_id", row.getString("webhook_id"))
+          .put("endpoint_id", endpoint == null ? null : endpoint.toString())
+          .put("call_id", row.getUUID("call_id").toString())
+          .put("url", row.getString("url"))
+          .put("event_type", row.getString("event_type"))
+          .put("status", row.getString("status"))
+          .put("state", state)
+          .put("attempts", row.getInteger("attempts"))
+          .put("next_attempt_at", "pending".equals(state) ? Rows.time(row.getOffsetDateTime("next_attempt_at")) : null)
+          .put("created_at", Rows.time(row.getOffsetDateTime("created_at")))
+          .put("finished_at", Rows.time(row.getOffsetDateTime("finished_at")))
+          .put("last_status_code", row.getInteger("last_status_code"))
+          .put("last_error", row.getString("last_error"))
+          .put("attempt_log", attempts));
+    }
+    return items;
+  }
+}
