@@ -12,10 +12,12 @@ import dev.contactcenter.bus.OriginateCommand;
 import dev.contactcenter.calls.CallRequest;
 import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.calls.InvalidCallRequest;
+import dev.contactcenter.webhooks.Subscriptions;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.openapi.validation.RequestParameter;
@@ -34,9 +36,12 @@ final class CallsHandler {
   private final CallRequest.Defaults defaults;
   private final boolean simulated;
   private final DeliveryOptions ariDelivery;
+  private final Subscriptions subscriptions;
 
-  CallsHandler(EventBus bus, CallRequest.Defaults defaults, boolean simulated, CallTimeouts timeouts) {
+  CallsHandler(EventBus bus, CallRequest.Defaults defaults, boolean simulated, CallTimeouts timeouts,
+      Subscriptions subscriptions) {
     this.bus = bus;
+    this.subscriptions = subscriptions;
     this.defaults = defaults;
     this.simulated = simulated;
     // The ARI verticle answers after one ARI request, before this; it alone records what became of the call.
@@ -60,17 +65,36 @@ final class CallsHandler {
 
   private void originate(RoutingContext rc, String number, String numberField, JsonObject options, int successStatus) {
     CallRequest call;
+    String callback = options == null ? null : options.getString("status_callback");
+    JsonArray callbackEvents;
     try {
       JsonObject callOptions = options == null ? null : options.copy();
       if (callOptions != null) {
         callOptions.remove("phone_number");
       }
       call = CallRequest.from(number, numberField, callOptions, defaults);
+      callbackEvents = callback == null ? null
+          : Subscriptions.events(options.getJsonArray("status_callback_events"), "status_callback_events");
     } catch (InvalidCallRequest invalid) {
       Problems.send(rc, 400, "invalid call request", new JsonObject().put("errors", invalid.errors()));
       return;
+    } catch (Subscriptions.Invalid invalid) {
+      WebhooksHandler.badRequest(rc, invalid);
+      return;
     }
     Caller caller = Caller.of(rc);
+    if (callback == null) {
+      store(rc, call, caller, null, null, successStatus);
+      return;
+    }
+    subscriptions.prepareCallback(caller.username(), callback)
+        .onSuccess(ready -> store(rc, call, caller, callback, callbackEvents, successStatus))
+        .onFailure(failure -> WebhooksHandler.fail(rc, failure));
+  }
+
+  /** Stores the call (with its status callback, if any), then hands it to the ARI verticle. */
+  private void store(RoutingContext rc, CallRequest call, Caller caller, String callback, JsonArray callbackEvents,
+      int successStatus) {
     String callId = UUID.randomUUID().toString();
     String idempotencyKey = rc.request().getHeader("Idempotency-Key");
     JsonObject row = new JsonObject()
@@ -79,7 +103,8 @@ final class CallsHandler {
         .put("timeout", call.timeoutMs()).put("caller_id", call.callerId()).put("variables", call.variablesJson())
         .put("idempotency_key", idempotencyKey)
         // Only a retry with the same key compares fingerprints: without a key, skip the SHA-256.
-        .put("request_hash", idempotencyKey == null ? null : call.fingerprint());
+        .put("request_hash", idempotencyKey == null ? null : call.fingerprint())
+        .put("status_callback", callback).put("status_callback_events", callbackEvents);
 
     bus.<JsonObject>request(CALLS_CREATE, row).map(Message::body).onSuccess(created -> {
       JsonObject stored = created.getJsonObject("call");

@@ -5,6 +5,7 @@ import dev.contactcenter.calls.CallRequest;
 import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.metrics.MetricsEndpoint;
+import dev.contactcenter.webhooks.Subscriptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -101,10 +102,11 @@ public final class HttpVerticle extends VerticleBase {
     bindProtected(builder, validator, users, true, "createUser", usersApi::create);
     bindProtected(builder, validator, users, true, "disableUser", usersApi::disable);
 
+    Subscriptions subscriptions = new Subscriptions(vertx, config.webhooks());
     CallsHandler calls = new CallsHandler(vertx.eventBus(), new CallRequest.Defaults(config.defaultContext(),
         config.defaultExtension(), config.defaultPriority(), config.defaultTimeoutMs(),
         config.defaultCallerId().orElse(null)), config.sandboxMode(),
-        new CallTimeouts(config.ariRequestTimeoutMs()));
+        new CallTimeouts(config.ariRequestTimeoutMs()), subscriptions);
     bindProtected(builder, validator, users, false, "createInteraction", calls::createInteraction);
     bindProtected(builder, validator, users, false, "createCall", calls::createCall);
     bindProtected(builder, validator, users, false, "listCalls", calls::listCalls);
@@ -112,6 +114,18 @@ public final class HttpVerticle extends VerticleBase {
     bindProtected(builder, validator, users, false, "getCallStatus", calls::getCall);
     bindProtected(builder, validator, users, false, "hangupCall", calls::hangup);
     bindProtected(builder, validator, users, false, "listCallEvents", calls::listEvents);
+
+    WebhooksHandler webhooks = new WebhooksHandler(vertx.eventBus(), subscriptions);
+    bindProtected(builder, validator, users, false, "createWebhook", webhooks::create);
+    bindProtected(builder, validator, users, false, "listWebhooks", webhooks::list);
+    bindProtected(builder, validator, users, false, "getWebhook", webhooks::get);
+    bindProtected(builder, validator, users, false, "deleteWebhook", webhooks::delete);
+    bindProtected(builder, validator, users, false, "rotateWebhookSecret", webhooks::rotate);
+    bindProtected(builder, validator, users, false, "listWebhookDeliveries", webhooks::deliveries);
+    bindProtected(builder, validator, users, false, "retryWebhookDelivery", webhooks::retry);
+    bindProtected(builder, validator, users, false, "listCallWebhooks", webhooks::callDeliveries);
+    bindProtected(builder, validator, users, false, "getWebhookSigningSecret", webhooks::signingSecret);
+    bindProtected(builder, validator, users, false, "rotateWebhookSigningSecret", webhooks::rotateSigningSecret);
     return builder.createRouter();
   }
 
