@@ -463,7 +463,7 @@ function select(callId) {
 async function loadTimeline(callId) {
   const path = `/api/v2/calls/${encodeURIComponent(callId)}`;
   try {
-    const [call, timeline] = await Promise.all([api(path), api(`${path}/events`)]);
+    const [call, timeline, webhooks] = await Promise.all([api(path), api(`${path}/events`), api(`${path}/webhooks`)]);
     if (call.ok) {
       upsert(call.body, false);
     }
@@ -471,6 +471,9 @@ async function loadTimeline(callId) {
     const shown = state.timeline.callId === callId ? state.timeline.events.length : 0;
     if (timeline.ok && state.selected === callId && timeline.body.events.length >= shown) {
       showTimeline(state.calls.get(callId), timeline.body.events);
+    }
+    if (webhooks.ok && state.selected === callId) {
+      showWebhooks(webhooks.body.items || []);
     }
   } catch (e) {
     // Offline: kept as it was.
@@ -524,6 +527,36 @@ function showTimeline(call, events) {
       dd.className = 'mono';
     }
     return [dt, dd];
+  }));
+}
+
+// The call's webhook deliveries (GET /api/v2/calls/{id}/webhooks): what was sent where, and how it went.
+function showWebhooks(deliveries) {
+  $('timeline-webhooks-title').hidden = deliveries.length === 0;
+  $('timeline-webhooks').replaceChildren(...deliveries.map((delivery) => {
+    const item = document.createElement('li');
+    item.className = `webhook webhook-${delivery.state}`;
+    const status = document.createElement('span');
+    status.className = 'webhook-status';
+    status.textContent = STATUS_LABELS[delivery.status] || delivery.status;
+    const target = document.createElement('span');
+    target.className = 'webhook-target mono';
+    try {
+      target.textContent = new URL(delivery.url).host;
+    } catch (e) {
+      target.textContent = delivery.url;
+    }
+    target.title = delivery.url;
+    const outcome = document.createElement('span');
+    outcome.className = 'webhook-outcome';
+    const code = delivery.last_status_code != null ? ` ${delivery.last_status_code}` : '';
+    const tries = delivery.attempts === 1 ? '1 attempt' : `${delivery.attempts} attempts`;
+    outcome.textContent = `${delivery.state}${code}, ${tries}`;
+    if (delivery.last_error) {
+      outcome.title = delivery.last_error;
+    }
+    item.append(status, target, outcome);
+    return item;
   }));
 }
 
