@@ -28,7 +28,8 @@ import java.util.Set;
  */
 public final class Bench {
 
-  static final List<String> ALL = List.of("status", "originate", "ingest", "asterisk", "freshness", "scale", "startup");
+  static final List<String> ALL = List.of("status", "originate", "ingest", "asterisk", "freshness", "scale", "startup",
+      "webhooks");
   private static final Deque<AutoCloseable> TO_CLOSE = new ArrayDeque<>();
 
   final boolean smoke;
@@ -154,6 +155,7 @@ public final class Bench {
           }
           case "scale" -> s.scale();
           case "startup" -> s.startup();
+          case "webhooks" -> new WebhookScenario(this).run();
           default -> throw new IllegalArgumentException(scenario);
         }
       } catch (Exception e) {

@@ -46,6 +46,7 @@ class WebhooksApiTest {
     env.put("WEBHOOK_RETRY_MAX_MS", "500");
     env.put("WEBHOOK_RESPONSE_TIMEOUT_MS", "2000");
     env.put("WEBHOOK_POLL_MS", "200");
+    env.put("METRICS_ENABLED", "true");
     app = TestApp.start(env);
     api = app.client();
     admin = api.login("admin", TestApp.ADMIN_PASSWORD);
@@ -112,6 +113,14 @@ class WebhooksApiTest {
     JsonObject delivered = deliveries.getJsonObject(0);
     assertThat(delivered.getJsonArray("attempt_log")).hasSize(1);
     assertThat(delivered.getJsonArray("attempt_log").getJsonObject(0).getInteger("status_code")).isEqualTo(204);
+
+    String metrics = api.unchecked().get("/metrics", null).body();
+    java.util.regex.Matcher count = java.util.regex.Pattern
+        .compile("contact_center_webhook_deliveries_total\\{outcome=\"delivered\"[^}]*} ([0-9.]+)").matcher(metrics);
+    assertThat(count.find()).as(metrics).isTrue();
+    assertThat(Double.parseDouble(count.group(1))).isGreaterThanOrEqualTo(5);
+    assertThat(metrics).contains("contact_center_webhook_deliveries_total{outcome=\"dead\"")
+        .contains("contact_center_webhook_oldest_pending_seconds");
   }
 
   @Test
