@@ -80,6 +80,11 @@ DECLARE
   n integer;
 BEGIN
   SELECT * INTO c FROM calls WHERE id = NEW.call_id;
+  -- Most transitions have no subscriber: leave before building a payload.
+  IF c.status_callback IS NULL
+     AND NOT EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.owner = c.owner AND e.enabled) THEN
+    RETURN NULL;
+  END IF;
   payload := jsonb_build_object(
     'type', 'call.status_changed',
     'timestamp', to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
