@@ -44,12 +44,14 @@ final class WebhookStore {
 
   private final Vertx vertx;
   private final WebhookRepository repository;
+  private final WebhookLogRepository log;
   private final PgConnectOptions connect;
   private PgSubscriber subscriber;
 
   WebhookStore(Vertx vertx, Pool pool, PgConnectOptions connect) {
     this.vertx = vertx;
     this.repository = new WebhookRepository(pool);
+    this.log = new WebhookLogRepository(pool);
     this.connect = connect;
   }
 
@@ -123,14 +125,14 @@ final class WebhookStore {
 
   private void deliveries(Message<JsonObject> msg) {
     JsonObject b = msg.body();
-    reply(msg, endpoint(b).compose(endpoint -> repository.endpointDeliveries(UUID.fromString(endpoint.getString("id")),
+    reply(msg, endpoint(b).compose(endpoint -> log.endpointDeliveries(UUID.fromString(endpoint.getString("id")),
         b.getInteger("limit", 100)).map(items -> new JsonObject().put("webhook_id", endpoint.getString("id"))
             .put("items", items))));
   }
 
   private void retry(Message<JsonObject> msg) {
     JsonObject b = msg.body();
-    reply(msg, id(b.getString("id")).compose(id -> repository.retry(b.getLong("delivery_id"), id, ownerFilter(b)))
+    reply(msg, id(b.getString("id")).compose(id -> log.retry(b.getLong("delivery_id"), id, ownerFilter(b)))
         .compose(result -> switch (result) {
           case "retried" -> {
             vertx.eventBus().publish(WEBHOOKS_DUE, new JsonObject());
@@ -145,7 +147,7 @@ final class WebhookStore {
   private void callDeliveries(Message<JsonObject> msg) {
     JsonObject b = msg.body();
     String callId = b.getString("call_id");
-    reply(msg, id(callId).compose(repository::callDeliveries).compose(found -> found
+    reply(msg, id(callId).compose(log::callDeliveries).compose(found -> found
         .filter(result -> b.getBoolean("admin", false) || result.getString("owner").equals(b.getString("owner")))
         .map(result -> Future.succeededFuture(new JsonObject().put("call_id", callId)
             .put("items", result.getJsonArray("items"))))
