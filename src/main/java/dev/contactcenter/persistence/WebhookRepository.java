@@ -71,15 +71,18 @@ final class WebhookRepository {
       + " FROM claimed c LEFT JOIN webhook_endpoints e ON e.id = c.endpoint_id"
       + " LEFT JOIN webhook_user_secrets s ON c.endpoint_id IS NULL AND s.owner = c.owner ORDER BY c.id";
 
-  private static final String INSERT_ATTEMPT = "INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error)"
-      + " VALUES ($1, $2, $3, $4)";
-  private static final String DELIVERED = "UPDATE webhook_deliveries SET state = 'delivered', finished_at = now(),"
-      + " last_status_code = $2, last_error = NULL WHERE id = $1 AND state = 'pending'";
-  private static final String RESCHEDULE = "UPDATE webhook_deliveries SET next_attempt_at = $4,"
-      + " last_status_code = $2, last_error = $3 WHERE id = $1 AND state = 'pending'";
-  private static final String DEAD = "UPDATE webhook_deliveries SET state = 'dead', finished_at = now(),"
-      + " last_status_code = $2, last_error = $3 WHERE id = $1 AND state = 'pending'"
-      + " RETURNING endpoint_id, stream, call_id";
+  /**
+   * One attempt and its consequence in one statement: $5 outcome delivered (state delivered), retry (stays pending
+   * until $6) or dead. Guarded on pending, so a delivery finished meanwhile (retried by hand, canceled) is kept.
+   */
+  private static final String RECORD = "WITH attempt AS ("
+      + "   INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error) VALUES ($1, $2, $3, $4)"
+      + " ) UPDATE webhook_deliveries SET"
+      + "   state = CASE $5::text WHEN 'delivered' THEN 'delivered' WHEN 'retry' THEN 'pending' ELSE 'dead' END,"
+      + "   finished_at = CASE WHEN $5::text = 'retry' THEN NULL ELSE now() END,"
+      + "   next_attempt_at = COALESCE($6::timestamptz, next_attempt_at),"
+      + "   last_status_code = $2, last_error = $4"
+      + " WHERE id = $1 AND state = 'pending' RETURNING endpoint_id, call_id";
   private static final String DISABLE_ENDPOINT = "UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2,"
       + " updated_at = now() WHERE id = $1";
   private static final String CANCEL_ENDPOINT = "UPDATE webhook_deliveries SET state = 'canceled', finished_at = now(),"
@@ -169,17 +172,14 @@ final class WebhookRepository {
    */
   Future<Void> record(long deliveryId, String outcome, Integer statusCode, int latencyMs, String error,
       OffsetDateTime nextAttempt) {
-    return pool.withTransaction(tx -> tx.preparedQuery(INSERT_ATTEMPT)
-        .execute(Tuple.of(deliveryId, statusCode, latencyMs, error))
-        .compose(inserted -> switch (outcome) {
-          case "delivered" -> tx.preparedQuery(DELIVERED).execute(Tuple.of(deliveryId, statusCode)).mapEmpty();
-          case "retry" -> tx.preparedQuery(RESCHEDULE)
-              .execute(Tuple.of(deliveryId, statusCode, error, nextAttempt)).mapEmpty();
-          case "dead" -> tx.preparedQuery(DEAD).execute(Tuple.of(deliveryId, statusCode, error)).mapEmpty();
-          case "gone" -> tx.preparedQuery(DEAD).execute(Tuple.of(deliveryId, statusCode, error))
-              .compose(rows -> disableAfterGone(tx, rows));
-          default -> Future.failedFuture(new IllegalArgumentException("unknown outcome " + outcome));
-        }));
+    boolean gone = outcome.equals("gone");
+    Tuple params = Tuple.tuple().addLong(deliveryId).addInteger(statusCode).addInteger(latencyMs).addString(error)
+        .addString(gone ? "dead" : outcome).addOffsetDateTime(nextAttempt);
+    if (!gone) {
+      return pool.preparedQuery(RECORD).execute(params).mapEmpty();
+    }
+    return pool.withTransaction(tx -> tx.preparedQuery(RECORD).execute(params)
+        .compose(rows -> disableAfterGone(tx, rows)));
   }
 
   private static Future<Void> disableAfterGone(SqlClient tx, RowSet<Row> rows) {
