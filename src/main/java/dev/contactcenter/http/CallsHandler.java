@@ -103,7 +103,8 @@ final class CallsHandler {
         .put("timeout", call.timeoutMs()).put("caller_id", call.callerId()).put("variables", call.variablesJson())
         .put("idempotency_key", idempotencyKey)
         // Only a retry with the same key compares fingerprints: without a key, skip the SHA-256.
-        .put("request_hash", idempotencyKey == null ? null : call.fingerprint())
+        .put("request_hash", idempotencyKey == null ? null
+            : Subscriptions.fingerprint(call.fingerprint(), callback, callbackEvents))
         .put("status_callback", callback).put("status_callback_events", callbackEvents);
 
     bus.<JsonObject>request(CALLS_CREATE, row).map(Message::body).onSuccess(created -> {

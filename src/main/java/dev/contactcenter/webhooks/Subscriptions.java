@@ -7,6 +7,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -65,6 +69,22 @@ public final class Subscriptions {
       events.add(s);
     }
     return new JsonArray(List.copyOf(events));
+  }
+
+  /**
+   * A call request's idempotency fingerprint including its callback, so that reusing a key with another callback is
+   * a different request; unchanged for calls without one.
+   */
+  public static String fingerprint(String callFingerprint, String callback, JsonArray events) {
+    if (callback == null) {
+      return callFingerprint;
+    }
+    String text = callFingerprint + "\n" + callback + "\n" + (events == null ? "" : events.encode());
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The URL if the address policy accepts it (resolving the host off the event loop), else {@link Invalid}. */

@@ -215,6 +215,21 @@ class WebhooksApiTest {
   }
 
   @Test
+  @DisplayName("an Idempotency-Key reused with another status_callback is a different request (422), the same one is not")
+  void idempotencyCoversCallback() {
+    String user = Calls.newUser(api, admin, "idem");
+    JsonObject body = new JsonObject().put("phone_number", BUSY_NUMBER).put("status_callback", receiver.url("/idem-a"));
+    Map<String, String> key = Map.of("Idempotency-Key", "idem-" + System.nanoTime());
+    ApiClient.Response first = api.post("/api/v2/calls", user, body, key);
+    assertThat(first.status()).as(first.body()).isEqualTo(201);
+    ApiClient.Response same = api.post("/api/v2/calls", user, body, key);
+    assertThat(same.json().getString("call_id")).isEqualTo(first.json().getString("call_id"));
+    ApiClient.Response other = api.post("/api/v2/calls", user, body.copy().put("status_callback", receiver.url("/idem-b")),
+        key);
+    assertThat(other.status()).as(other.body()).isEqualTo(422);
+  }
+
+  @Test
   @DisplayName("another user's subscriptions, delivery logs and call deliveries are 404; admins see them")
   void isolation() {
     String alice = Calls.newUser(api, admin, "alice");
