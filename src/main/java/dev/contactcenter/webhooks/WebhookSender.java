@@ -5,6 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -13,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One HTTP attempt of one delivery: re-checks the URL against the {@link AddressPolicy} (DNS may have changed
@@ -82,10 +84,21 @@ final class WebhookSender {
         .putHeader("webhook-id", webhookId)
         .putHeader("webhook-timestamp", Long.toString(timestamp))
         .putHeader("webhook-signature", WebhookSignature.header(secrets, webhookId, timestamp, body));
+    AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
     return client.request(options)
-        .compose(request -> request.send(Buffer.buffer(body)))
+        .compose(request -> {
+          sent.set(request);
+          return request.send(Buffer.buffer(body));
+        })
         .compose(this::readCapped)
-        .timeout(settings.connectTimeoutMs() + (long) settings.responseTimeoutMs(), TimeUnit.MILLISECONDS);
+        .timeout(settings.connectTimeoutMs() + (long) settings.responseTimeoutMs(), TimeUnit.MILLISECONDS)
+        .onFailure(failure -> {
+          // A receiver trickling its answer must not keep the connection (and a pool slot) after the deadline.
+          HttpClientRequest request = sent.get();
+          if (request != null) {
+            request.reset();
+          }
+        });
   }
 
   /** Reads up to the cap, then drops the connection rather than read an unbounded answer. */

@@ -173,6 +173,35 @@ class WebhooksApiTest {
   }
 
   @Test
+  @DisplayName("an answer slower than the response timeout is a failed attempt, retried with the same id, then delivered")
+  void slowReceiverTimesOut() {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    receiver.answer(r -> {
+      if (r.path().equals("/slow") && calls.getAndIncrement() == 0) {
+        try {
+          Thread.sleep(4_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return 204;
+    });
+    String user = Calls.newUser(api, admin, "slow");
+    JsonObject endpoint = subscribe(user, "/slow", List.of("busy"));
+    Calls.place(api, user, new JsonObject().put("phone_number", BUSY_NUMBER));
+    Calls.eventually(Duration.ofSeconds(30), () -> assertThat(api.get("/api/v2/webhooks/" + endpoint.getString("id")
+        + "/deliveries", user).json().getJsonArray("items").getJsonObject(0).getString("state")).isEqualTo("delivered"));
+    JsonObject delivery = api.get("/api/v2/webhooks/" + endpoint.getString("id") + "/deliveries", user).json()
+        .getJsonArray("items").getJsonObject(0);
+    JsonArray attempts = delivery.getJsonArray("attempt_log");
+    assertThat(attempts.size()).isGreaterThanOrEqualTo(2);
+    assertThat(attempts.getJsonObject(0).getInteger("status_code")).isNull();
+    assertThat(attempts.getJsonObject(0).getString("error")).containsIgnoringCase("timeout");
+    assertThat(attempts.getJsonObject(0).getInteger("latency_ms")).isBetween(1_900, 3_900);
+    assertThat(receiver.received("/slow").stream().map(WebhookReceiver.Received::id).distinct()).hasSize(1);
+  }
+
+  @Test
   @DisplayName("a redirect is not followed (not even to loopback), and counts as a failed attempt")
   void redirectNotFollowed() throws Exception {
     try (WebhookReceiver target = WebhookReceiver.start()) {
