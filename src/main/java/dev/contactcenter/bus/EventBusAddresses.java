@@ -30,6 +30,7 @@ public final class EventBusAddresses {
   public static final String WEBHOOKS_LIST = "db.webhooks.list";
   public static final String WEBHOOKS_GET = "db.webhooks.get";
   public static final String WEBHOOKS_DELETE = "db.webhooks.delete";
+  public static final String WEBHOOKS_UPDATE = "db.webhooks.update";
   public static final String WEBHOOKS_ROTATE = "db.webhooks.rotate";
   public static final String WEBHOOKS_DELIVERIES = "db.webhooks.deliveries";
   public static final String WEBHOOKS_RETRY = "db.webhooks.retry";

@@ -120,6 +120,7 @@ public final class HttpVerticle extends VerticleBase {
     bindProtected(builder, validator, users, false, "listWebhooks", webhooks::list);
     bindProtected(builder, validator, users, false, "getWebhook", webhooks::get);
     bindProtected(builder, validator, users, false, "deleteWebhook", webhooks::delete);
+    bindProtected(builder, validator, users, false, "updateWebhook", webhooks::update);
     bindProtected(builder, validator, users, false, "rotateWebhookSecret", webhooks::rotate);
     bindProtected(builder, validator, users, false, "listWebhookDeliveries", webhooks::deliveries);
     bindProtected(builder, validator, users, false, "retryWebhookDelivery", webhooks::retry);

@@ -8,6 +8,7 @@ import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_GET;
 import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_LIST;
 import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_RETRY;
 import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_ROTATE;
+import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_UPDATE;
 import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_USER_SECRET;
 import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_USER_SECRET_ROTATE;
 
@@ -56,6 +57,31 @@ final class WebhooksHandler {
         .onSuccess(endpoint -> rc.response().setStatusCode(201)
             .putHeader("Location", "/api/v2/webhooks/" + endpoint.getString("id"))
             .putHeader("Content-Type", "application/json").end(endpoint.encode()))
+        .onFailure(failure -> fail(rc, failure));
+  }
+
+  /** {@code PATCH /api/v2/webhooks/{id}}: the fields given; a new URL is checked like at creation. */
+  void update(RoutingContext rc) {
+    JsonObject body = UsersHandler.validated(rc).getBody().getJsonObject();
+    JsonObject request = owned(rc);
+    try {
+      if (body.containsKey("events")) {
+        request.put("events", Subscriptions.events(body.getJsonArray("events"), "events"));
+      }
+    } catch (Subscriptions.Invalid invalid) {
+      badRequest(rc, invalid);
+      return;
+    }
+    if (body.containsKey("enabled")) {
+      request.put("enabled", body.getBoolean("enabled"));
+    }
+    if (body.containsKey("description")) {
+      request.put("description", body.getString("description"));
+    }
+    String url = body.getString("url");
+    Future<String> checked = url == null ? Future.succeededFuture() : subscriptions.checkUrl(url, "url");
+    checked.compose(ok -> bus.<JsonObject>request(WEBHOOKS_UPDATE, request.put("url", url)))
+        .onSuccess(reply -> rc.json(reply.body()))
         .onFailure(failure -> fail(rc, failure));
   }
 

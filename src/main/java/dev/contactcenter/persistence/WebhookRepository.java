@@ -30,6 +30,12 @@ final class WebhookRepository {
       + " WHERE ($1::text IS NULL OR owner = $1) ORDER BY created_at, id";
   private static final String GET_ENDPOINT = "SELECT " + ENDPOINT_COLUMNS + " FROM webhook_endpoints"
       + " WHERE id = $1 AND ($2::text IS NULL OR owner = $2)";
+  /** Changes the fields given (null: unchanged); enabling again clears the reason it was disabled. */
+  private static final String UPDATE_ENDPOINT = "UPDATE webhook_endpoints SET url = COALESCE($3, url),"
+      + " events = COALESCE($4, events), enabled = COALESCE($5, enabled),"
+      + " description = CASE WHEN $6 THEN $7 ELSE description END,"
+      + " disabled_reason = CASE WHEN $5 THEN NULL ELSE disabled_reason END, updated_at = now()"
+      + " WHERE id = $1 AND ($2::text IS NULL OR owner = $2) RETURNING " + ENDPOINT_COLUMNS;
   private static final String DELETE_ENDPOINT = "DELETE FROM webhook_endpoints WHERE id = $1"
       + " AND ($2::text IS NULL OR owner = $2) RETURNING id";
   /** The old secret keeps signing until the overlap ends ($4 seconds). */
@@ -117,6 +123,14 @@ final class WebhookRepository {
 
   Future<Optional<JsonObject>> endpoint(UUID id, String ownerOrNull) {
     return pool.preparedQuery(GET_ENDPOINT).execute(Tuple.of(id, ownerOrNull))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(endpoint(rows.iterator().next())));
+  }
+
+  Future<Optional<JsonObject>> updateEndpoint(UUID id, String ownerOrNull, String url, String[] events,
+      Boolean enabled, boolean setDescription, String description) {
+    Tuple params = Tuple.tuple().addUUID(id).addString(ownerOrNull).addString(url).addArrayOfString(events)
+        .addBoolean(enabled).addBoolean(setDescription).addString(description);
+    return pool.preparedQuery(UPDATE_ENDPOINT).execute(params)
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(endpoint(rows.iterator().next())));
   }
 

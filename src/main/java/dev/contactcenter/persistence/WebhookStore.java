@@ -12,6 +12,7 @@ import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_RECORD;
 import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_RETRY;
 import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_ROTATE;
 import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_STATS;
+import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_UPDATE;
 import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_USER_SECRET;
 import static dev.contactcenter.bus.EventBusAddresses.WEBHOOKS_USER_SECRET_ROTATE;
 
@@ -22,6 +23,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
@@ -64,6 +66,7 @@ final class WebhookStore {
         .map(items -> new JsonObject().put("items", items)))));
     consumers.add(bus.consumer(WEBHOOKS_GET, msg -> reply(msg, endpoint(msg.body()))));
     consumers.add(bus.consumer(WEBHOOKS_DELETE, this::delete));
+    consumers.add(bus.consumer(WEBHOOKS_UPDATE, this::update));
     consumers.add(bus.consumer(WEBHOOKS_ROTATE, this::rotate));
     consumers.add(bus.consumer(WEBHOOKS_DELIVERIES, this::deliveries));
     consumers.add(bus.consumer(WEBHOOKS_RETRY, this::retry));
@@ -106,6 +109,15 @@ final class WebhookStore {
   private Future<JsonObject> endpoint(JsonObject request) {
     return id(request.getString("id")).compose(id -> repository.endpoint(id, ownerFilter(request)))
         .compose(found -> found.map(Future::succeededFuture).orElseGet(() -> notFound(request.getString("id"))));
+  }
+
+  private void update(Message<JsonObject> msg) {
+    JsonObject b = msg.body();
+    JsonArray events = b.getJsonArray("events");
+    reply(msg, id(b.getString("id")).compose(id -> repository.updateEndpoint(id, ownerFilter(b), b.getString("url"),
+            events == null ? null : events.stream().map(String::valueOf).toArray(String[]::new),
+            b.getBoolean("enabled"), b.containsKey("description"), b.getString("description")))
+        .compose(found -> found.map(Future::succeededFuture).orElseGet(() -> notFound(b.getString("id")))));
   }
 
   private void delete(Message<JsonObject> msg) {

@@ -170,6 +170,26 @@ class WebhooksApiTest {
     Calls.awaitStatus(api, user, second, "busy", Duration.ofSeconds(20));
     assertThat(api.get("/api/v2/calls/" + second + "/webhooks", user).json().getJsonArray("items")).isEmpty();
     assertThat(receiver.received("/gone")).hasSize(1);
+    // Turned on again (PATCH) with another URL: new statuses are sent there.
+    ApiClient.Response patched = api.send(api.authorized("/api/v2/webhooks/" + endpoint.getString("id"), user)
+        .header("Content-Type", "application/json")
+        .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(new JsonObject().put("enabled", true)
+            .put("url", receiver.url("/back")).put("events", new JsonArray().add("busy")).encode())));
+    assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+    assertThat(patched.json().getBoolean("enabled")).isTrue();
+    assertThat(patched.json().getString("disabled_reason")).isNull();
+    assertThat(patched.json().getJsonArray("events")).containsExactly("busy");
+    Calls.place(api, user, new JsonObject().put("phone_number", BUSY_NUMBER));
+    Calls.eventually(Duration.ofSeconds(20), () -> assertThat(receiver.received("/back")).hasSize(1));
+    ApiClient.Response refused = api.send(api.authorized("/api/v2/webhooks/" + endpoint.getString("id"), user)
+        .header("Content-Type", "application/json")
+        .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"url\":\"http://10.0.0.1/\"}")));
+    assertThat(refused.status()).isEqualTo(400);
+    String other = Calls.newUser(api, admin, "gone-other");
+    assertThat(api.send(api.authorized("/api/v2/webhooks/" + endpoint.getString("id"), other)
+        .header("Content-Type", "application/json")
+        .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"enabled\":false}"))).status())
+        .isEqualTo(404);
   }
 
   @Test
