@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Contact Center API image: `docker build -t contact-center-api .` (or `docker compose build`).
 # Configuration comes from the environment only (README "Configuration", .env.example); nothing secret is in the image.
 
@@ -8,8 +7,12 @@ WORKDIR /src
 COPY pom.xml openapi.yaml ./
 COPY conf/config.json conf/
 COPY src/main src/main
+# Extra Maven flags for the image's jar. The hook for the embedded PostgreSQL binaries: the jar can carry them for
+# several platforms, the image needs only its own (BuildKit's TARGETARCH: amd64, arm64) — pass the flag that
+# selects them here, e.g. --build-arg MAVEN_BUILD_ARGS="-D<property>=linux-${TARGETARCH}".
+ARG MAVEN_BUILD_ARGS=""
 RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -q package -Dmaven.test.skip=true -Dcodegen.skip=true \
+    mvn -B -q package -Dmaven.test.skip=true -Dcodegen.skip=true ${MAVEN_BUILD_ARGS} \
  && cp target/contact-center-api.jar /contact-center-api.jar
 
 # ---- runtime: a JRE, curl for the health check, an unprivileged user

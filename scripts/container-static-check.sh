@@ -59,6 +59,8 @@ def ignored(path):
 
 def check(dockerfile, final_user_required, runtime_hint):
     ins = instructions(os.path.join(root, dockerfile))
+    if re.match(r"#\s*syntax\s*=", open(os.path.join(root, dockerfile)).readline()):
+        problems.append(f"{dockerfile}: a '# syntax=' line makes every BuildKit build pull a frontend from Docker Hub")
     froms = [rest for word, rest in ins if word == "FROM"]
     for image in froms:
         ref = image.split()[0]
