@@ -39,18 +39,18 @@ die() {
   log "FAILED: $*"
   exit 1
 }
-figures=()
+# Figures and phase times go to files: the lanes below run in subshells.
 figure() {
-  figures+=("$*")
+  echo "$*" >>"$work/figures"
   log "figure: $*"
 }
-phase_times=()
-phase_start=0
-begin() {
-  phase_start=$(date +%s)
-  log "==> $*"
+phase() { # name, description, function
+  local t0
+  t0=$(date +%s)
+  log "==> $2"
+  "$3"
+  echo "$1 $(($(date +%s) - t0))s" >>"$work/phase-times"
 }
-end() { phase_times+=("$1 $(($(date +%s) - phase_start))s"); }
 
 [ "$(id -u)" = 0 ] || die "run as root (it installs packages and runs its own dockerd)"
 if [ $# -eq 0 ]; then
@@ -136,16 +136,16 @@ cleanup() {
   fi
   stop_engine
   [ "$created_dotenv" = true ] && rm -f "$project/.env"
-  rm -rf "$work"
   log "engine stopped, bridge and mounts removed"
-  if [ ${#phase_times[@]} -gt 0 ]; then log "phase times: ${phase_times[*]}"; fi
+  [ -s "$work/phase-times" ] && log "phase times: $(tr '\n' ' ' <"$work/phase-times")"
   if [ "$rc" = 0 ]; then
     log "figures:"
-    printf '  %s\n' "${figures[@]}" >&2
+    sed 's/^/  /' "$work/figures" >&2 2>/dev/null
     log "container check: OK in $(($(date +%s) - started)) s"
   else
     log "container check: FAILED after $(($(date +%s) - started)) s"
   fi
+  rm -rf "$work"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -164,11 +164,14 @@ wait_healthy() { # container, seconds -> prints seconds waited
   echo $(($(date +%s) - t0))
 }
 
-wait_http() { # url, seconds -> prints milliseconds waited
-  local url=$1 limit=$2 t0
+wait_http() { # url, seconds[, container that must keep running] -> prints milliseconds waited
+  local url=$1 limit=$2 container=${3:-} t0
   t0=$(date +%s%N)
   until curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; do
     [ $((($(date +%s%N) - t0) / 1000000000)) -lt "$limit" ] || die "$url did not answer 200 within ${limit}s"
+    if [ -n "$container" ] && [ "$($DOCKER inspect -f '{{.State.Running}}' "$container")" != true ]; then
+      die "$container stopped (exit $($DOCKER inspect -f '{{.State.ExitCode}}' "$container")) before $url answered"
+    fi
     sleep 0.3
   done
   echo $((($(date +%s%N) - t0) / 1000000))
@@ -423,7 +426,7 @@ run_alone() {
   $DOCKER volume create "$PREFIX-data" >/dev/null
   t0=$(date +%s%N)
   $DOCKER run -d --name "$name" -v "$PREFIX-data:/data" -p "127.0.0.1:$port:8000" contact-center-api:local >/dev/null
-  waited_ms=$(wait_http "$base/health" 120)
+  waited_ms=$(wait_http "$base/health" 120 "$name")
   wait_healthy "$name" 120 >/dev/null
   figure "api alone, first start (initdb, migrations, admin user): /health 200 after $((waited_ms / 1000)).$((waited_ms % 1000 / 100)) s, HEALTHCHECK healthy after $((($(date +%s%N) - t0) / 1000000000)) s"
   uid=$($DOCKER exec "$name" id -u)
@@ -455,7 +458,7 @@ run_alone() {
   lines_before=$($DOCKER logs "$name" 2>&1 | wc -l)
   t0=$(date +%s%N)
   $DOCKER start "$name" >/dev/null
-  waited_ms=$(wait_http "$base/health" 120)
+  waited_ms=$(wait_http "$base/health" 120 "$name")
   figure "api alone, restart on the same volume: /health 200 after $((waited_ms / 1000)).$((waited_ms % 1000 / 100)) s"
   wait_healthy "$name" 120 >/dev/null
   $DOCKER logs "$name" 2>&1 | tail -n +"$((lines_before + 1))" >"$work/restart.log"
@@ -471,7 +474,7 @@ run_alone() {
 
 # ---------------------------------------------------------------- memory limit, read-only root under a load of calls
 run_limits() {
-  local port base name=$PREFIX-limits password tok calls=${CONTAINER_CHECK_CALLS:-300} codes max_heap flags id peak
+  local port base name=$PREFIX-limits waited_ms load_ms password tok calls=${CONTAINER_CHECK_CALLS:-300} codes max_heap flags id peak
   [ -s "$work/alone-password" ] || die "the limits phase needs the alone phase first (its volume and password)"
   password=$(cat "$work/alone-password")
   port=$(free_port)
@@ -479,13 +482,14 @@ run_limits() {
   # exec: the embedded PostgreSQL runs its binaries from /tmp (Docker's tmpfs default is noexec).
   $DOCKER run -d --name "$name" --memory 512m --memory-swap 512m --read-only --tmpfs /tmp:rw,exec,size=256m \
     -v "$PREFIX-data:/data" -p "127.0.0.1:$port:8000" contact-center-api:local >/dev/null
-  wait_http "$base/health" 120 >/dev/null
-  wait_healthy "$name" 120 >/dev/null
+  waited_ms=$(wait_http "$base/health" 120 "$name")
   tok=$(token "$base" admin "$password") || die "no token (read-only, 512m)"
   # A load of calls: $calls originations, 16 at a time, each then followed to its end by the service.
+  load_ms=$(date +%s%N)
   seq 1 "$calls" | xargs -P 16 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST \
     "$base/api/v2/interaction/$SEED_NUMBER" -H "Authorization: Bearer $tok" >"$work/load-codes" || true
-  codes=$(sort "$work/load-codes" | uniq -c | awk '{printf "%s×%s ", $1, $2}')
+  load_ms=$((($(date +%s%N) - load_ms) / 1000000))
+  codes=$(sort "$work/load-codes" | uniq -c | awk '{printf "%s×%s ", $1, $2}' | sed 's/ $//')
   grep -vqE '^(200|201|202|429)$' "$work/load-codes" && die "load: unexpected status codes: $codes"
   [ "$(grep -cE '^20[012]$' "$work/load-codes")" -ge $((calls / 2)) ] || die "load: fewer than half accepted: $codes"
   # Let the calls run to their end (sandbox timing), then look at the container.
@@ -506,14 +510,15 @@ run_limits() {
   id=$($DOCKER inspect -f '{{.Id}}' "$name")
   peak=$(cat "/sys/fs/cgroup/memory/docker/$id/memory.max_usage_in_bytes" 2>/dev/null ||
     cat "/sys/fs/cgroup/docker/$id/memory.peak" 2>/dev/null || echo 0)
-  figure "--memory 512m --read-only --tmpfs /tmp: $calls calls ($codes), no OOM kill, JVM flags '$flags' → max heap $((max_heap / 1048576)) MiB, container memory peak $((peak / 1048576)) MiB"
+  figure "--memory 512m --read-only --tmpfs /tmp: /health 200 after $((waited_ms / 1000)) s; $calls calls in $((load_ms / 1000)) s ($codes), no OOM kill, JVM flags '$flags' → max heap $((max_heap / 1048576)) MiB, container memory peak $((peak / 1048576)) MiB"
   $DOCKER rm -f "$name" >/dev/null
   $DOCKER volume rm "$PREFIX-data" >/dev/null
   log "ok: read-only root with /data and a tmpfs /tmp; 512 MiB limit honoured under load"
 }
 
 # ---------------------------------------------------------------- docker compose
-compose() { $DOCKER compose -p "$PREFIX" --project-directory "$work/stack" -f "$project/docker-compose.yml" "$@"; }
+# One compose project per phase (they may run side by side): $stack names it and its directory (.env).
+compose() { $DOCKER compose -p "$stack" --project-directory "$work/$stack" -f "$project/docker-compose.yml" "$@"; }
 
 compose_wait_healthy() { # services...
   local service id
@@ -525,52 +530,52 @@ compose_wait_healthy() { # services...
 }
 
 run_compose() {
-  local port t0 waited
+  local port t0 waited stack=$PREFIX
   port=$(free_port)
-  mkdir -p "$work/stack"
-  sed -e "s|^API_PORT=.*|API_PORT=$port|" "$work/env" >"$work/stack/.env"
+  mkdir -p "$work/$stack"
+  sed -e "s|^API_PORT=.*|API_PORT=$port|" "$work/env" >"$work/$stack/.env"
   t0=$(date +%s)
-  compose up -d --no-build >"$work/compose-up.log" 2>&1 || die "docker compose up: $(tail -20 "$work/compose-up.log")"
+  compose up -d --no-build >"$work/$stack-up.log" 2>&1 || die "docker compose up: $(tail -20 "$work/$stack-up.log")"
   compose_wait_healthy postgres api
   waited=$(($(date +%s) - t0))
   figure "docker compose up: postgres and api healthy after $waited s"
   # The README's curl block, as written, against the published port.
   sed -n '/<!-- readme-smoke:start -->/,/<!-- readme-smoke:end -->/p' README.md | sed '/^```/d;/<!--/d' |
-    sed "s|localhost:8000|127.0.0.1:$port|g" >"$work/quickstart.sh"
+    sed "s|localhost:8000|127.0.0.1:$port|g" >"$work/$stack-quickstart.sh"
   local output
-  output=$(bash -euo pipefail "$work/quickstart.sh") || die "the README's curl block failed against compose"
+  output=$(bash -euo pipefail "$work/$stack-quickstart.sh") || die "the README's curl block failed against compose"
   echo "$output" | tail -1 | grep -q '"status":"completed"' || die "the README's call did not end completed: $output"
-  compose down -v >"$work/compose-down.log" 2>&1 || die "docker compose down -v: $(tail -20 "$work/compose-down.log")"
-  [ -z "$($DOCKER volume ls -q --filter label=com.docker.compose.project="$PREFIX")" ] || die "down -v left volumes"
+  compose down -v >"$work/$stack-down.log" 2>&1 || die "docker compose down -v: $(tail -20 "$work/$stack-down.log")"
+  [ -z "$($DOCKER volume ls -q --filter label=com.docker.compose.project="$stack")" ] || die "down -v left volumes"
   log "ok: compose: healthy, README curl flow completed, down -v removed everything"
 }
 
 run_asterisk() {
-  local port base t0 tok call_id health
+  local port base t0 tok call_id health stack=$PREFIX-asterisk
   port=$(free_port)
   base=http://127.0.0.1:$port
-  mkdir -p "$work/stack"
+  mkdir -p "$work/$stack"
   # As .env.example says: remove ARI_SANDBOX, uncomment the ARI_* block (ARI_PASSWORD was filled in by make_env).
   sed -e "s|^API_PORT=.*|API_PORT=$port|" \
     -e 's|^#\(ARI_HTTP_URL=http://asterisk:8088\)$|\1|' -e 's|^#\(ARI_USERNAME=.*\)$|\1|' \
     -e 's|^#\(ARI_PASSWORD=..*\)$|\1|' -e 's|^#\(ARI_ENDPOINT_TEMPLATE=Local/.*\)$|\1|' \
-    -e '/^ARI_SANDBOX=/d' "$work/env" >"$work/stack/.env"
-  grep -q '^ARI_HTTP_URL=http://asterisk:8088$' "$work/stack/.env" || die ".env.example has no '#ARI_HTTP_URL=http://asterisk:8088' line"
+    -e '/^ARI_SANDBOX=/d' "$work/env" >"$work/$stack/.env"
+  grep -q '^ARI_HTTP_URL=http://asterisk:8088$' "$work/$stack/.env" || die ".env.example has no '#ARI_HTTP_URL=http://asterisk:8088' line"
   t0=$(date +%s)
-  compose --profile asterisk up -d --no-build >"$work/compose-up.log" 2>&1 ||
-    die "docker compose --profile asterisk up: $(tail -20 "$work/compose-up.log")"
+  compose --profile asterisk up -d --no-build >"$work/$stack-up.log" 2>&1 ||
+    die "docker compose --profile asterisk up: $(tail -20 "$work/$stack-up.log")"
   compose_wait_healthy postgres asterisk api
   # /health is 200 only once the ARI events WebSocket is connected.
   wait_http "$base/health" 60 >/dev/null
   figure "docker compose --profile asterisk up: three services healthy, /health 200 after $(($(date +%s) - t0)) s"
   health=$(curl -fsS "$base/health")
   echo "$health" | grep -q '"simulated":false' || die "/health does not report the real Asterisk: $health"
-  tok=$(token "$base" admin "$(grep '^ADMIN_PASSWORD=' "$work/stack/.env" | cut -d= -f2)") || die "no token (asterisk profile)"
+  tok=$(token "$base" admin "$(grep '^ADMIN_PASSWORD=' "$work/$stack/.env" | cut -d= -f2)") || die "no token (asterisk profile)"
   call_id=$(place_call "$base" "$tok") || die "POST /api/v2/interaction refused (asterisk profile)"
   wait_call_status "$base" "$tok" "$call_id" completed 60
-  curl -fsS "$base/api/v2/calls/$call_id/events" -H "Authorization: Bearer $tok" >"$work/events.json"
-  grep -q '"answered"' "$work/events.json" || die "the call's timeline has no answered step: $(cat "$work/events.json")"
-  compose --profile asterisk down -v >"$work/compose-down.log" 2>&1 || die "down -v: $(tail -20 "$work/compose-down.log")"
+  curl -fsS "$base/api/v2/calls/$call_id/events" -H "Authorization: Bearer $tok" >"$work/$stack-events.json"
+  grep -q '"answered"' "$work/$stack-events.json" || die "the call's timeline has no answered step: $(cat "$work/$stack-events.json")"
+  compose --profile asterisk down -v >"$work/$stack-down.log" 2>&1 || die "down -v: $(tail -20 "$work/$stack-down.log")"
   log "ok: asterisk profile: call $call_id to $SEED_NUMBER completed through the Asterisk container"
 }
 
@@ -599,15 +604,14 @@ scan_secrets() {
 }
 
 # ---------------------------------------------------------------- main
-begin "engine"
-install_tools
+phase engine "engine" install_tools
 start_engine
-end engine
-if wants standins; then begin "base-image stand-ins"; build_standins; end standins; fi
+wants standins && phase standins "base-image stand-ins" build_standins
 make_env
-if wants build; then begin "building the project's images"; build_images; end build; fi
-if wants alone; then begin "api image alone"; run_alone; end alone; fi
-if wants limits; then begin "512 MiB limit, read-only root, load of calls"; run_limits; end limits; fi
-if wants compose; then begin "docker compose up"; run_compose; end compose; fi
-if wants asterisk; then begin "docker compose --profile asterisk up"; run_asterisk; end asterisk; fi
-if wants secrets; then begin "secrets in the image layers"; scan_secrets; end secrets; fi
+wants build && phase build "building the project's images" build_images
+# One after the other: on two busy cores, side by side starts starve each other (and skew the figures).
+if wants alone; then phase alone "api image alone" run_alone; fi
+if wants limits; then phase limits "512 MiB limit, read-only root, load of calls" run_limits; fi
+if wants compose; then phase compose "docker compose up" run_compose; fi
+if wants asterisk; then phase asterisk "docker compose --profile asterisk up" run_asterisk; fi
+if wants secrets; then phase secrets "secrets in the image layers" scan_secrets; fi
