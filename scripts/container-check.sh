@@ -39,7 +39,7 @@ die() {
   log "FAILED: $*"
   exit 1
 }
-# Figures and phase times go to files: the lanes below run in subshells.
+# Figures and phase times go to files (read by cleanup, also after a failure in a subshell).
 figure() {
   echo "$*" >>"$work/figures"
   log "figure: $*"
@@ -262,7 +262,7 @@ start_engine() {
   "builder": {"gc": {"enabled": true, "defaultKeepStorage": "6GB"}}
 }
 JSON
-  dockerd --config-file "$CACHE/daemon.json" >"$work/dockerd.log" 2>&1 &
+  dockerd --config-file "$CACHE/daemon.json" >"$work/dockerd.log" 2>&1 9>&- &
   engine_pid=$!
   for _ in $(seq 1 120); do
     $DOCKER version >/dev/null 2>&1 && break
@@ -467,7 +467,9 @@ run_alone() {
     die "PostgreSQL recovered after docker stop: the shutdown was not clean"
   tok=$(token "$base" admin "$password") || die "the admin password does not work after the restart"
   wait_call_status "$base" "$tok" "$call_id" completed 1
-  $DOCKER rm -f "$name" >/dev/null
+  # Stopped, not killed: a killed one leaves PostgreSQL's postmaster.pid on the volume for the next phase.
+  $DOCKER stop "$name" >/dev/null
+  $DOCKER rm "$name" >/dev/null
   log "ok: restart keeps the admin user, the key and the call; PostgreSQL was shut down cleanly"
   echo "$password" >"$work/alone-password"
 }
