@@ -7,12 +7,11 @@ WORKDIR /src
 COPY pom.xml openapi.yaml ./
 COPY conf/config.json conf/
 COPY src/main src/main
-# Extra Maven flags for the image's jar. The hook for the embedded PostgreSQL binaries: the jar can carry them for
-# several platforms, the image needs only its own (BuildKit's TARGETARCH: amd64, arm64) — pass the flag that
-# selects them here, e.g. --build-arg MAVEN_BUILD_ARGS="-D<property>=linux-${TARGETARCH}".
-ARG MAVEN_BUILD_ARGS=""
+# The jar carries the embedded PostgreSQL's binaries for several platforms (zero-config run); the image needs only
+# its own: pg.platforms=linux-amd64 or linux-arm64 from BuildKit's TARGETARCH (empty with the legacy builder: all).
+ARG TARGETARCH
 RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -q package -Dmaven.test.skip=true -Dcodegen.skip=true ${MAVEN_BUILD_ARGS} \
+    mvn -B -q package -Dmaven.test.skip=true -Dcodegen.skip=true -Dpg.platforms=linux-${TARGETARCH} \
  && cp target/contact-center-api.jar /contact-center-api.jar
 
 # ---- runtime: a JRE, curl for the health check, an unprivileged user

@@ -409,6 +409,15 @@ build_images() {
     rm -f .env
     created_dotenv=false
   fi
+  # The image's jar carries the embedded PostgreSQL of its own platform only (pom.xml: pg.platforms).
+  local cid binaries own
+  cid=$($DOCKER create contact-center-api:local)
+  $DOCKER cp "$cid:/app/contact-center-api.jar" "$work/image.jar"
+  $DOCKER rm "$cid" >/dev/null
+  binaries=$(python3 -c 'import sys, zipfile; print(" ".join(sorted(n for n in zipfile.ZipFile(sys.argv[1]).namelist() if n.startswith("postgres-") and n.endswith(".txz"))))' "$work/image.jar")
+  own=postgres-linux-$(uname -m | sed 's/aarch64/arm_64/').txz
+  [ "$binaries" = "$own" ] || die "the image's jar carries PostgreSQL binaries '$binaries', expected only $own"
+  figure "image jar: $(($(stat -c %s "$work/image.jar") / 1000000)) MB, embedded PostgreSQL binaries: $binaries only"
   local image base size base_size
   for image in contact-center-api:local contact-center-asterisk:local; do
     size=$($DOCKER image inspect -f '{{.Size}}' "$image")
