@@ -502,7 +502,8 @@ run_limits() {
   load_ms=$((($(date +%s%N) - load_ms) / 1000000))
   codes=$(sort "$work/load-codes" | uniq -c | awk '{printf "%s×%s ", $1, $2}' | sed 's/ $//')
   grep -vqE '^(200|201|202|429)$' "$work/load-codes" && die "load: unexpected status codes: $codes"
-  [ "$(grep -cE '^20[012]$' "$work/load-codes")" -ge $((calls / 2)) ] || die "load: fewer than half accepted: $codes"
+  # 429 is a per-user limit answering as documented; the load still has to reach the service in numbers.
+  [ "$(grep -cE '^20[012]$' "$work/load-codes")" -ge $((calls / 10)) ] || die "load: fewer than a tenth accepted: $codes"
   # Let the calls run to their end (sandbox timing), then look at the container.
   local last
   last=$(curl -fsS -X POST "$base/api/v2/interaction/$SEED_NUMBER" -H "Authorization: Bearer $tok" | json 'd["call_id"]')
