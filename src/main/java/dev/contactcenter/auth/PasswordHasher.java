@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * bcrypt hashing and verification on a small dedicated worker pool: never on an event loop, and bounded to one
@@ -35,11 +36,20 @@ public final class PasswordHasher implements AutoCloseable {
 
   /** True when the password matches; with a null hash it spends the same time and answers false. */
   public Future<Boolean> verify(String password, String hashOrNull) {
-    Future<String> hash = hashOrNull == null ? decoyHash : Future.succeededFuture(hashOrNull);
+    // No stored password is over bcrypt's 72 bytes (they are refused when set), so a longer one cannot match; it is
+    // still checked, cut to 72 bytes, against the decoy so it takes the same time as any other wrong password.
+    byte[] bytes = password.getBytes(StandardCharsets.UTF_8);
+    boolean tooLong = bytes.length > Usernames.MAX_PASSWORD_BYTES;
+    Future<String> hash = hashOrNull == null || tooLong ? decoyHash : Future.succeededFuture(hashOrNull);
+    byte[] checked = tooLong ? Arrays.copyOf(bytes, Usernames.MAX_PASSWORD_BYTES) : bytes;
     return hash.compose(known -> executor.executeBlocking(() -> {
-      boolean matches = BCrypt.verifyer().verify(password.getBytes(StandardCharsets.UTF_8),
-          known.getBytes(StandardCharsets.UTF_8)).verified;
-      return matches && hashOrNull != null;
+      boolean matches;
+      try {
+        matches = BCrypt.verifyer().verify(checked, known.getBytes(StandardCharsets.UTF_8)).verified;
+      } catch (IllegalArgumentException malformedHash) {
+        matches = false;
+      }
+      return matches && hashOrNull != null && !tooLong;
     }, false));
   }
 

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 public record CallRequest(String phoneNumber, String context, String extension, int priority, int timeoutMs,
     String callerId, Map<String, String> variables) {
 
-  private static final Pattern STRIPPED = Pattern.compile("[\\s\\-.()\\[\\]]");
+  /** Separators people write inside a number: spaces (not tabs or line breaks), dashes, dots, brackets. */
+  private static final Pattern STRIPPED = Pattern.compile("[ \\-.()\\[\\]]");
   private static final Pattern E164 = Pattern.compile("\\+?[0-9]{7,15}");
   private static final Pattern CONTEXT = Pattern.compile("[A-Za-z0-9_-]{1,79}");
   private static final Pattern EXTENSION = Pattern.compile("[A-Za-z0-9_*#+-]{1,79}");
@@ -67,6 +68,11 @@ public record CallRequest(String phoneNumber, String context, String extension, 
   /** E.164 with the leading '+', or null when the input is not a phone number. */
   public static String normalizeNumber(String raw) {
     if (raw == null || raw.length() > 32) {
+      return null;
+    }
+    String trimmed = raw.strip();
+    // A separator may not come first: "-15551234567" reads as a negative number, not a phone number.
+    if (trimmed.isEmpty() || trimmed.charAt(0) == '-' || trimmed.charAt(0) == '.') {
       return null;
     }
     String stripped = STRIPPED.matcher(raw).replaceAll("");

@@ -1,6 +1,7 @@
 package dev.contactcenter.http;
 
 import dev.contactcenter.bus.BusError;
+import dev.contactcenter.logging.LogSafe;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -67,8 +68,15 @@ final class FailureHandler implements Handler<RoutingContext> {
       Problems.send(rc, status, detailFor(status, failure.getMessage()));
       return;
     }
+    if (failure != null && (rc.response().closed() || rc.response().ended())) {
+      // The client went away or its connection was closed under a malformed request: nobody left to answer.
+      LOG.debug("Failure after the connection closed on {} {}: {}", rc.request().method(),
+          LogSafe.text(rc.request().path()), failure.toString());
+      return;
+    }
     if (failure != null) {
-      RequestIds.error(rc, LOG, "Unhandled failure on {} {}", rc.request().method(), rc.request().path(), failure);
+      RequestIds.error(rc, LOG, "Unhandled failure on {} {}", rc.request().method(), LogSafe.text(rc.request().path()),
+          failure);
       Problems.send(rc, 500, "unexpected error; the request id identifies it in the service log");
       return;
     }

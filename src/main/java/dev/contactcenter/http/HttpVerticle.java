@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
 public final class HttpVerticle extends VerticleBase {
 
   private static final String BEARER = "bearerAuth";
+  /** How long a client has to send a complete request head (on a new or kept-alive connection). */
+  static final long HEADER_DEADLINE_MS = 20_000;
   private static final Pattern PLUS_IN_QUERY = Pattern.compile("\\+|%2[Bb]");
 
   private final AppConfig config;
@@ -44,10 +46,23 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     UserDirectory users = new UserDirectory();
+    HeaderDeadline deadline = new HeaderDeadline(vertx,
+        Long.getLong("contactcenter.header-deadline-ms", HEADER_DEADLINE_MS));
     return users.start(vertx)
         .map(v -> router(services.contract(), users))
-        .compose(router -> vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(120))
-            .requestHandler(router)
+        // No h2c: while Vert.x sniffs a connection for the HTTP/2 preface it has no connection to time out, so a
+        // client trickling bytes could hold it open forever; the API is HTTP/1.1 (TLS, and HTTP/2, at the proxy).
+        .compose(router -> vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(120)
+                .setHttp2ClearTextEnabled(false))
+            .connectionHandler(connection -> {
+              deadline.connected(connection);
+              MalformedBodyAnswer.install(connection);
+            })
+            .invalidRequestHandler(RequestGuard::invalidRequest)
+            .requestHandler(request -> {
+              deadline.headReceived(request);
+              router.handle(request);
+            })
             .listen(config.httpPort(), config.httpHost()))
         .onSuccess(listening -> server = listening);
   }
@@ -61,19 +76,21 @@ public final class HttpVerticle extends VerticleBase {
     Router root = Router.router(vertx);
     FailureHandler failures = new FailureHandler();
     root.route().handler(HttpVerticle::encodePlusInPath);
-    root.route().handler(RequestIds::assign).handler(AccessLog::attach).handler(HttpVerticle::securityHeaders);
+    root.route().handler(RequestIds::assign).handler(AccessLog::attach).handler(HttpVerticle::securityHeaders)
+        .handler(RequestGuard::checkTarget);
     root.route().handler(services.gate()::handle);
     // Before CORS and the API's BodyHandler: SockJS answers its own CORS requests and brings its own body handler.
     EventBusBridge.mount(root, vertx, services.tokens(), users);
     if (!config.corsAllowedOrigins().isEmpty()) {
       root.route().handler(cors());
     }
-    root.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     root.route().failureHandler(failures);
-
+    // Before the body handler: the token form is read and decoded by its handler (see TokenHandler).
     TokenHandler token = new TokenHandler(vertx.eventBus(), services.hasher(), services.tokens(),
         services.tokenLimiter(), config.trustProxyHeaders());
     root.post(ApiContract.TOKEN_PATH).handler(token::handle);
+    root.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
+        .handler(RequestGuard::checkJson);
     DocsRoutes.mount(root, contract.yaml);
     MetricsEndpoint.mount(root, services.metrics(), config.metricsToken());
     DashboardRoutes.mount(root);
@@ -83,6 +100,9 @@ public final class HttpVerticle extends VerticleBase {
     root.route("/*").subRouter(api);
     root.errorHandler(404, rc -> Problems.send(rc, 404, "no such resource"));
     root.errorHandler(405, rc -> Problems.send(rc, 405, "method not allowed on this resource"));
+    for (int status : new int[] {400, 413, 414, 415, 431, 500}) {
+      root.errorHandler(status, failures);
+    }
     return root;
   }
 

@@ -56,6 +56,7 @@ import java.util.Map;
 final class InlineRequestValidator extends RequestValidatorImpl {
 
   static final int INLINE_BODY_LIMIT = 8 * 1024;
+  private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("-?[0-9]{1,18}");
 
   private final Map<Style, ParameterTransformer> transformers = new EnumMap<>(Style.class);
   private final Map<JsonSchema, Validator> validators = new IdentityHashMap<>();
@@ -139,6 +140,11 @@ final class InlineRequestValidator extends RequestValidatorImpl {
       throw createUnsupportedValueFormat(parameter);
     }
     String raw = String.valueOf(value.get());
+    if (parameter.getSchemaType() == SchemaType.INTEGER && !INTEGER.matcher(raw).matches()) {
+      // The transformer reads the value as JSON, so "1e2" or "100.0" became the integer 100.
+      throw new ValidatorException("The value of " + parameter.getIn().name().toLowerCase(java.util.Locale.ROOT)
+          + " parameter " + parameter.getName() + " is not an integer in decimal digits", UNSUPPORTED_VALUE_FORMAT);
+    }
     Object transformed = isPlainString(parameter, raw) ? raw : transformer.transform(parameter, raw);
     OutputUnit result = validator(parameter.getSchema()).validate(transformed);
     try {

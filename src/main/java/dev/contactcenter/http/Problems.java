@@ -34,13 +34,7 @@ public final class Problems {
       response.end();
       return;
     }
-    JsonObject body = new JsonObject()
-        .put("type", TYPE_PREFIX + slug(status))
-        .put("title", title(status))
-        .put("status", status)
-        .put("detail", detail == null || detail.isBlank() ? title(status) : detail)
-        .put("instance", rc.request().path())
-        .put("request_id", RequestIds.of(rc));
+    JsonObject body = body(status, detail, rc.request().path(), RequestIds.of(rc));
     if (extra != null) {
       body.mergeIn(extra);
     }
@@ -48,6 +42,18 @@ public final class Problems {
       response.putHeader("Retry-After", UNAVAILABLE_RETRY_AFTER_SECONDS);
     }
     response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(body.encode());
+  }
+
+  /** The problem document itself; {@code instance} is the request path, capped so a huge path is not echoed whole. */
+  static JsonObject body(int status, String detail, String instance, String requestId) {
+    String path = instance == null ? "" : instance.length() > 256 ? instance.substring(0, 256) : instance;
+    return new JsonObject()
+        .put("type", TYPE_PREFIX + slug(status))
+        .put("title", title(status))
+        .put("status", status)
+        .put("detail", detail == null || detail.isBlank() ? title(status) : detail)
+        .put("instance", path)
+        .put("request_id", requestId);
   }
 
   public static JsonObject fieldErrors(String field, String message) {
@@ -63,7 +69,10 @@ public final class Problems {
       case 405 -> "Method not allowed";
       case 409 -> "Conflict";
       case 413 -> "Request body too large";
+      case 411 -> "Length required";
+      case 414 -> "Request target too long";
       case 415 -> "Unsupported media type";
+      case 431 -> "Request headers too large";
       case 422 -> "Unprocessable request";
       case 429 -> "Too many requests";
       case 501 -> "Not implemented";
@@ -82,7 +91,10 @@ public final class Problems {
       case 405 -> "method-not-allowed";
       case 409 -> "conflict";
       case 413 -> "payload-too-large";
+      case 411 -> "length-required";
+      case 414 -> "uri-too-long";
       case 415 -> "unsupported-media-type";
+      case 431 -> "headers-too-large";
       case 422 -> "unprocessable";
       case 429 -> "rate-limited";
       case 501 -> "not-implemented";

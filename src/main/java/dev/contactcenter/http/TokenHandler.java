@@ -5,10 +5,16 @@ import static dev.contactcenter.bus.EventBusAddresses.USERS_FIND;
 import dev.contactcenter.auth.PasswordHasher;
 import dev.contactcenter.auth.TokenRateLimiter;
 import dev.contactcenter.auth.TokenService;
-import io.vertx.core.MultiMap;
+import dev.contactcenter.auth.Usernames;
+import dev.contactcenter.logging.LogSafe;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +28,8 @@ final class TokenHandler {
 
   private static final Logger LOG = LoggerFactory.getLogger(TokenHandler.class);
   private static final String FORM = "application/x-www-form-urlencoded";
+  /** A token request is three short fields; anything bigger is not one. */
+  static final int MAX_FORM_BYTES = 8192;
 
   private final EventBus bus;
   private final PasswordHasher hasher;
@@ -50,13 +58,40 @@ final class TokenHandler {
       Problems.send(rc, 415, "send the credentials as " + FORM);
       return;
     }
-    MultiMap form = rc.request().formAttributes();
-    String username = form.get("username");
-    String password = form.get("password");
-    String grantType = form.get("grant_type");
+    String length = rc.request().getHeader("Content-Length");
+    if (length == null && rc.request().getHeader("Transfer-Encoding") != null) {
+      Problems.send(rc, 400, "send the credentials with a Content-Length, not chunked");
+      return;
+    }
+    long bytes;
+    try {
+      bytes = length == null ? 0 : Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      bytes = Long.MAX_VALUE;
+    }
+    if (bytes > MAX_FORM_BYTES) {
+      Problems.send(rc, 413, "the token request body is larger than " + MAX_FORM_BYTES + " bytes");
+      return;
+    }
+    // Read and decode here rather than through the body handler's form decoder: a malformed escape there threw
+    // where no one answered the request.
+    rc.request().body().onSuccess(body -> withForm(rc, body)).onFailure(rc::fail);
+  }
+
+  private void withForm(RoutingContext rc, Buffer body) {
+    Map<String, List<String>> form;
+    try {
+      form = new QueryStringDecoder(body.toString(StandardCharsets.UTF_8), StandardCharsets.UTF_8, false).parameters();
+    } catch (IllegalArgumentException e) {
+      Problems.send(rc, 400, "the form body is not valid percent-encoded UTF-8");
+      return;
+    }
+    String username = first(form, "username");
+    String password = first(form, "password");
+    String grantType = first(form, "grant_type");
     JsonObject errors = null;
-    if (username == null || username.isEmpty() || username.length() > 64) {
-      errors = Problems.fieldErrors("username", "required, 1 to 64 characters");
+    if (username == null || username.isEmpty() || username.length() > 64 || Usernames.hasControl(username)) {
+      errors = Problems.fieldErrors("username", "required, 1 to 64 characters, no control characters");
     } else if (password == null || password.isEmpty() || password.length() > 1024) {
       errors = Problems.fieldErrors("password", "required, 1 to 1024 characters");
     } else if (grantType != null && !grantType.equals("password")) {
@@ -76,7 +111,7 @@ final class TokenHandler {
         })
         .onSuccess(user -> {
           if (user == null) {
-            RequestIds.info(rc, LOG, "Token refused for user '{}'", username);
+            RequestIds.info(rc, LOG, "Token refused for user '{}'", LogSafe.text(username));
             Problems.send(rc, 401, "invalid username or password");
             return;
           }
@@ -86,5 +121,10 @@ final class TokenHandler {
               .put("expires_in", tokens.ttlSeconds()));
         })
         .onFailure(rc::fail);
+  }
+
+  private static String first(Map<String, List<String>> form, String name) {
+    List<String> values = form.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
   }
 }

@@ -5,6 +5,7 @@ import static dev.contactcenter.bus.EventBusAddresses.USERS_DISABLE;
 import static dev.contactcenter.bus.EventBusAddresses.USERS_LIST;
 
 import dev.contactcenter.auth.PasswordHasher;
+import dev.contactcenter.auth.Usernames;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -33,6 +34,11 @@ final class UsersHandler {
     JsonObject body = validated(rc).getBody().getJsonObject();
     String username = body.getString("username");
     String role = body.getString("role", "user");
+    String passwordProblem = Usernames.passwordProblem(body.getString("password"));
+    if (passwordProblem != null) {
+      Problems.send(rc, 400, "invalid password", Problems.fieldErrors("password", passwordProblem));
+      return;
+    }
     hasher.hash(body.getString("password"))
         .compose(hash -> bus.<JsonObject>request(USERS_CREATE,
             new JsonObject().put("username", username).put("password_hash", hash).put("role", role)))

@@ -1,0 +1,157 @@
+package dev.contactcenter.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RequestBody;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Refuses, with a 4xx problem+json, what must not reach the router's decoders, the body handler or the contract
+ * validator: requests Netty could not parse (bad chunking, header limits), malformed percent-escapes or control
+ * characters in the path or query, bodies of a media type the operation does not take, and JSON that is not strict
+ * RFC 8259 (a byte-order mark, comments, trailing content). Everything here is checked before authentication, so a
+ * hostile request costs one short answer and no stack trace.
+ */
+final class RequestGuard {
+
+  static final String JSON = "application/json";
+  static final String FORM = "application/x-www-form-urlencoded";
+  /** {@code application/json}, optionally with a UTF-8 charset: the only request body type of the JSON operations. */
+  private static final Pattern JSON_TYPE = Pattern.compile(
+      "application/json\\s*(;\\s*charset\\s*=\\s*\"?utf-8\"?\\s*)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern FORM_TYPE = Pattern.compile(
+      "application/x-www-form-urlencoded\\s*(;\\s*charset\\s*=\\s*\"?utf-8\"?\\s*)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern BAD_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})");
+  private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
+  private static final JsonFactory STRICT = JsonFactory.builder().build();
+
+  private RequestGuard() {
+  }
+
+  /**
+   * The server's answer to a request Netty could not decode (the default writes an empty body): 414 for a request
+   * line, 431 for headers over the limits, 400 otherwise; the connection is closed after it.
+   */
+  static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+    String detail = switch (status) {
+      case 414 -> "the request line is longer than this service accepts";
+      case 431 -> "the request headers are larger than this service accepts";
+      default -> "the request is not valid HTTP/1.1 (e.g. its chunked encoding or a header is malformed)";
+    };
+    HttpServerResponse response = request.response();
+    String path = safePath(request);
+    response.setStatusCode(status).putHeader("Content-Type", Problems.CONTENT_TYPE).putHeader("Connection", "close")
+        .end(Problems.body(status, detail, path, UUID.randomUUID().toString()).encode())
+        .onComplete(done -> request.connection().close());
+  }
+
+  /**
+   * Root handler: the path and query must be well-formed percent-encoding without control characters; a body's media
+   * type must be one the target takes (a form only for the token operation, JSON for the rest of the API).
+   */
+  static void checkTarget(RoutingContext rc) {
+    HttpServerRequest request = rc.request();
+    String uri = request.uri();
+    if (request.getHeader("Transfer-Encoding") != null && request.getHeader("Content-Length") != null) {
+      // Two framings for one body is how requests are smuggled past proxies (RFC 9112 §6.3): refuse, then close.
+      rc.response().putHeader("Connection", "close");
+      Problems.send(rc, 400, "send either Content-Length or Transfer-Encoding, not both");
+      return;
+    }
+    if (uri == null || BAD_ESCAPE.matcher(uri).find()) {
+      Problems.send(rc, 400, "the request target has a malformed percent-escape");
+      return;
+    }
+    String path;
+    try {
+      path = java.net.URLDecoder.decode(request.path().replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+      rc.queryParams();
+    } catch (IllegalArgumentException e) {
+      Problems.send(rc, 400, "the request target is not valid percent-encoded UTF-8");
+      return;
+    }
+    if (CONTROL.matcher(path).find() || path.indexOf('\uFFFD') >= 0) {
+      Problems.send(rc, 400, "the request path holds control characters or invalid UTF-8");
+      return;
+    }
+    if (hasBody(request) && !path.startsWith("/eventbus/")) {
+      String contentType = request.getHeader("Content-Type");
+      boolean token = path.equals(ApiContract.TOKEN_PATH) && request.method() == HttpMethod.POST;
+      Pattern expected = token ? FORM_TYPE : JSON_TYPE;
+      if (contentType == null || !expected.matcher(contentType.trim()).matches()) {
+        Problems.send(rc, 415, "send the body as " + (token ? FORM : JSON) + " (UTF-8)");
+        return;
+      }
+    }
+    rc.next();
+  }
+
+  /** After the body handler: a JSON body must be strict JSON (no BOM, no comments, one value). */
+  static void checkJson(RoutingContext rc) {
+    RequestBody body = rc.body();
+    Buffer buffer = body == null ? null : body.buffer();
+    if (buffer == null || buffer.length() == 0 || !isJson(rc.request().getHeader("Content-Type"))) {
+      rc.next();
+      return;
+    }
+    String problem = strictJsonProblem(buffer.getBytes());
+    if (problem != null) {
+      Problems.send(rc, 400, problem);
+      return;
+    }
+    rc.next();
+  }
+
+  static String strictJsonProblem(byte[] bytes) {
+    if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF) {
+      return "the JSON body starts with a byte-order mark; send plain UTF-8 JSON";
+    }
+    try (JsonParser parser = STRICT.createParser(bytes)) {
+      if (parser.nextToken() == null) {
+        return "the request body is empty";
+      }
+      parser.skipChildren();
+      if (parser.nextToken() != null) {
+        return "the request body holds more than one JSON value";
+      }
+      return null;
+    } catch (IOException e) {
+      return "the request body is not valid JSON";
+    }
+  }
+
+  private static boolean isJson(String contentType) {
+    return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(JSON);
+  }
+
+  static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader("Content-Length");
+    if (length != null) {
+      return !length.trim().equals("0");
+    }
+    return request.getHeader("Transfer-Encoding") != null;
+  }
+
+  private static String safePath(HttpServerRequest request) {
+    try {
+      String uri = request.uri();
+      int query = uri == null ? -1 : uri.indexOf('?');
+      return uri == null ? "" : query < 0 ? uri : uri.substring(0, query);
+    } catch (RuntimeException e) {
+      return "";
+    }
+  }
+}
