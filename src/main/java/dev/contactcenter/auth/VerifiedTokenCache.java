@@ -53,12 +53,45 @@ public final class VerifiedTokenCache implements JWTAuth {
       }
       verified.remove(jwt);
     }
-    return verifier.authenticate(credentials).onSuccess(user -> {
-      // The JWT provider keeps the claims in the user's attributes (the principal holds the raw token).
-      if (user.get("exp") instanceof Number exp) {
-        verified.put(jwt, new Verified(user, exp.longValue() * 1000));
+    Future<User> verifying;
+    try {
+      verifying = verifier.authenticate(credentials);
+    } catch (RuntimeException wrongTypedClaim) {
+      // The JWT library reads exp/iat/nbf with casts: a string exp throws here instead of failing the future.
+      return Future.failedFuture("the token's claims have the wrong types");
+    }
+    return verifying.compose(user -> {
+      String problem = claimProblem(user);
+      if (problem != null) {
+        return Future.failedFuture(problem);
       }
+      // The JWT provider keeps the claims in the user's attributes (the principal holds the raw token).
+      verified.put(jwt, new Verified(user, ((Number) user.get("exp")).longValue() * 1000));
+      return Future.succeededFuture(user);
     });
+  }
+
+  /**
+   * The JWT library checks signature, algorithm, issuer, audience and an {@code exp} if there is one; our tokens
+   * always carry {@code exp}, a string {@code sub} and {@code role}, so a token signed with our key that lacks them,
+   * or holds them with another type, was not issued by this service as it is and is refused (401, never a 500).
+   */
+  public static String claimProblem(User user) {
+    if (!(user.get("exp") instanceof Number)) {
+      return "the token has no numeric exp claim";
+    }
+    if (!(user.get("sub") instanceof String sub) || sub.isEmpty()) {
+      return "the token has no string sub claim";
+    }
+    Object role = user.get("role");
+    if (!"user".equals(role) && !"admin".equals(role)) {
+      return "the token's role claim is not user or admin";
+    }
+    Object issuedAt = user.get("iat");
+    if (issuedAt != null && !(issuedAt instanceof Number)) {
+      return "the token's iat claim is not a number";
+    }
+    return null;
   }
 
   @Override

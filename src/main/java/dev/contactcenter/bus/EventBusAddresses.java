@@ -12,10 +12,12 @@ public final class EventBusAddresses {
   public static final String USERS_FIND = "db.users.find";
   public static final String USERS_CREATE = "db.users.create";
   public static final String USERS_LIST = "db.users.list";
-  public static final String USERS_DISABLE = "db.users.disable";
   public static final String USERS_BOOTSTRAP_ADMIN = "db.users.bootstrap-admin";
-  public static final String USERS_DISABLED_NAMES = "db.users.disabled-names";
-  /** Published after a user is created or disabled: {@code {username, disabled}}. */
+  /** Changes a user's state, role or limits: {@code {username, disabled?, role?, limits?}}; 409 for the last admin. */
+  public static final String USERS_UPDATE = "db.users.update";
+  /** Replaces a user's password hash: {@code {username, password_hash}}. */
+  public static final String USERS_SET_PASSWORD = "db.users.set-password";
+  /** Published after a user is created or changed: the user as the API shows it ({@code username, role, disabled...}). */
   public static final String USERS_CHANGED = "users.changed";
 
   public static final String CALLS_CREATE = "db.calls.create";

@@ -5,6 +5,8 @@ import static dev.contactcenter.bus.EventBusAddresses.CALL_STATUS_OWNER_PREFIX;
 import static dev.contactcenter.bus.EventBusAddresses.USERS_CHANGED;
 
 import dev.contactcenter.auth.TokenService;
+import dev.contactcenter.auth.VerifiedTokenCache;
+import dev.contactcenter.logging.LogSafe;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -68,12 +70,15 @@ final class EventBusBridge {
 
   private final Vertx vertx;
   private final TokenService tokens;
+  /** Same checks as the API's (claims' presence and types); one per bridge, used on its verticle's event loop. */
+  private final VerifiedTokenCache verifier;
   private final UserDirectory users;
   private final Map<SockJSSocket, Session> sessions = new ConcurrentHashMap<>();
 
   private EventBusBridge(Vertx vertx, TokenService tokens, UserDirectory users) {
     this.vertx = vertx;
     this.tokens = tokens;
+    this.verifier = new VerifiedTokenCache(tokens.auth());
     this.users = users;
   }
 
@@ -250,7 +255,7 @@ final class EventBusBridge {
       refuse(socket, "auth_required", "no token in the URL nor in the first register frame");
       return Future.succeededFuture(false);
     }
-    return tokens.auth().authenticate(new TokenCredentials(token))
+    return verifier.authenticate(new TokenCredentials(token))
         .map(user -> {
           Number exp = user.get("exp");
           String username = user.get("sub");
@@ -278,7 +283,9 @@ final class EventBusBridge {
           return true;
         })
         .recover(invalid -> {
-          refuse(socket, "invalid_token", invalid.getMessage());
+          // The JWT library's own words for a token past its exp (README documents token_expired).
+          boolean expired = String.valueOf(invalid.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("expired");
+          refuse(socket, expired ? "token_expired" : "invalid_token", LogSafe.text(invalid.getMessage()));
           return Future.succeededFuture(false);
         });
   }

@@ -121,6 +121,8 @@ public final class HttpVerticle extends VerticleBase {
     bindProtected(builder, validator, users, true, "listUsers", usersApi::list);
     bindProtected(builder, validator, users, true, "createUser", usersApi::create);
     bindProtected(builder, validator, users, true, "disableUser", usersApi::disable);
+    bindProtected(builder, validator, users, true, "updateUser", usersApi::update);
+    bindProtected(builder, validator, users, false, "changeOwnPassword", usersApi::changeOwnPassword);
 
     Subscriptions subscriptions = new Subscriptions(vertx, config.webhooks());
     CallsHandler calls = new CallsHandler(vertx.eventBus(), new CallRequest.Defaults(config.defaultContext(),
@@ -178,7 +180,8 @@ public final class HttpVerticle extends VerticleBase {
     for (String origin : config.corsAllowedOrigins()) {
       cors.addOrigin(origin);
     }
-    return cors.allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.OPTIONS))
+    return cors.allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
+        HttpMethod.DELETE, HttpMethod.OPTIONS))
         .allowedHeaders(Set.of("Authorization", "Content-Type", "Idempotency-Key", RequestIds.HEADER))
         .exposedHeaders(Set.of("Location", "Retry-After", RequestIds.HEADER))
         .maxAgeSeconds(600);

@@ -1,55 +1,79 @@
 package dev.contactcenter.http;
 
 import static dev.contactcenter.bus.EventBusAddresses.USERS_CHANGED;
-import static dev.contactcenter.bus.EventBusAddresses.USERS_DISABLED_NAMES;
+import static dev.contactcenter.bus.EventBusAddresses.USERS_LIST;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which users are disabled, kept in memory and updated from {@code users.changed} publications, so a disabled
- * user's still-valid tokens stop working at once without a database query per request.
+ * Every account's current role and state, kept in memory and updated from {@code users.changed} publications, so a
+ * token is checked against the account as it is now without a database query per request: a disabled user's
+ * still-valid tokens stop working at once, a token naming no account is refused, and a demoted admin's token no
+ * longer carries admin rights.
  */
 final class UserDirectory {
 
-  private final Set<String> disabled = ConcurrentHashMap.newKeySet();
+  /** Routing-context key of the caller's current role (true for admin), set by {@link #requireActive}. */
+  static final String ADMIN_KEY = "caller.admin";
+
+  private record Account(boolean admin, boolean disabled) {
+  }
+
+  private final Map<String, Account> accounts = new ConcurrentHashMap<>();
 
   Future<Void> start(Vertx vertx) {
-    Future<Void> listening = vertx.eventBus().<JsonObject>consumer(USERS_CHANGED, msg -> {
-      String username = msg.body().getString("username");
-      if (msg.body().getBoolean("disabled", false)) {
-        disabled.add(username);
-      } else {
-        disabled.remove(username);
-      }
-    }).completion();
-    return listening.compose(v -> vertx.eventBus().<JsonObject>request(USERS_DISABLED_NAMES, new JsonObject()))
+    Future<Void> listening = vertx.eventBus().<JsonObject>consumer(USERS_CHANGED, msg -> changed(msg.body()))
+        .completion();
+    return listening.compose(v -> vertx.eventBus().<JsonObject>request(USERS_LIST, new JsonObject()))
         .map(reply -> {
-          reply.body().getJsonArray("usernames").forEach(name -> disabled.add((String) name));
+          reply.body().getJsonArray("items").forEach(item -> changed((JsonObject) item));
           return null;
         });
   }
 
-  boolean isDisabled(String username) {
-    return disabled.contains(username);
+  private void changed(JsonObject user) {
+    String username = user.getString("username");
+    if (username == null) {
+      return;
+    }
+    Account known = accounts.get(username);
+    String role = user.getString("role");
+    boolean admin = role != null ? "admin".equals(role) : known != null && known.admin();
+    accounts.put(username, new Account(admin, user.getBoolean("disabled", false)));
   }
 
-  /** Route handler after JWT verification: refuses tokens of disabled users. */
+  boolean isDisabled(String username) {
+    Account account = accounts.get(username);
+    return account == null || account.disabled();
+  }
+
+  boolean exists(String username) {
+    return accounts.containsKey(username);
+  }
+
+  /** Route handler after JWT verification: refuses tokens of disabled or unknown users. */
   void requireActive(RoutingContext rc) {
-    String username = Caller.of(rc).username();
-    if (username == null) {
+    Object subject = rc.user() == null ? null : rc.user().get("sub");
+    if (!(subject instanceof String username) || username.isEmpty()) {
       // Signed by us but naming no user (no sub): refuse it rather than fail later on a null owner.
       Problems.send(rc, 401, "the token names no user");
       return;
     }
-    if (disabled.contains(username)) {
+    Account account = accounts.get(username);
+    if (account == null) {
+      Problems.send(rc, 401, "the token names no user of this service");
+      return;
+    }
+    if (account.disabled()) {
       Problems.send(rc, 401, "this user is disabled");
       return;
     }
+    rc.put(ADMIN_KEY, account.admin());
     rc.next();
   }
 

@@ -72,10 +72,9 @@ public final class PersistenceVerticle extends VerticleBase {
     consumers.add(bus.consumer(USERS_FIND, this::findUser));
     consumers.add(bus.consumer(USERS_CREATE, this::createUser));
     consumers.add(bus.consumer(USERS_LIST, msg -> reply(msg, users.list().map(items -> new JsonObject().put("items", items)))));
-    consumers.add(bus.consumer(USERS_DISABLE, this::disableUser));
+    consumers.add(bus.consumer(USERS_UPDATE, this::updateUser));
+    consumers.add(bus.consumer(USERS_SET_PASSWORD, this::setPassword));
     consumers.add(bus.consumer(USERS_BOOTSTRAP_ADMIN, this::bootstrapAdmin));
-    consumers.add(bus.consumer(USERS_DISABLED_NAMES,
-        msg -> reply(msg, users.disabledNames().map(names -> new JsonObject().put("usernames", names)))));
     consumers.add(bus.consumer(CALLS_CREATE, this::createCall));
     consumers.add(bus.consumer(CALLS_GET, this::getCall));
     consumers.add(bus.consumer(CALLS_LIST, this::listCalls));
@@ -113,15 +112,25 @@ public final class PersistenceVerticle extends VerticleBase {
         ? BusError.CONFLICT.exception("username '" + body.getString("username") + "' is taken") : null);
   }
 
-  private void disableUser(Message<JsonObject> msg) {
+  private void updateUser(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    String username = body.getString("username");
+    reply(msg, users.update(username, body.getBoolean("disabled"), body.getString("role"), body.getJsonObject("limits"))
+        .compose(updated -> {
+          if (updated.isEmpty()) {
+            return Future.failedFuture(BusError.NOT_FOUND.exception("no user '" + username + "'"));
+          }
+          vertx.eventBus().publish(USERS_CHANGED, updated.get().copy());
+          return Future.succeededFuture(updated.get());
+        }), failure -> failure instanceof UserRepository.LastAdminException
+            ? BusError.CONFLICT.exception(failure.getMessage()) : null);
+  }
+
+  private void setPassword(Message<JsonObject> msg) {
     String username = msg.body().getString("username");
-    reply(msg, users.disable(username).compose(done -> {
-      if (!done) {
-        return Future.failedFuture(BusError.NOT_FOUND.exception("no user '" + username + "'"));
-      }
-      vertx.eventBus().publish(USERS_CHANGED, new JsonObject().put("username", username).put("disabled", true));
-      return Future.succeededFuture(new JsonObject().put("username", username).put("disabled", true));
-    }));
+    reply(msg, users.setPassword(username, msg.body().getString("password_hash")).compose(done -> done
+        ? Future.succeededFuture(new JsonObject().put("username", username))
+        : Future.failedFuture(BusError.NOT_FOUND.exception("no user '" + username + "'"))));
   }
 
   private void bootstrapAdmin(Message<JsonObject> msg) {
@@ -280,7 +289,10 @@ public final class PersistenceVerticle extends VerticleBase {
         msg.fail(reply.failureCode(), reply.getMessage());
       } else {
         LOG.error("Database request on {} failed: {}", msg.address(), failure.toString());
-        msg.fail(BusError.UNAVAILABLE.code(), "database unavailable: " + failure.getMessage());
+        // The database's own text (host, port, SQL) stays in the log; a client learns only which kind of failure.
+        boolean refused = failure instanceof io.vertx.pgclient.PgException;
+        msg.fail(refused ? BusError.INTERNAL.code() : BusError.UNAVAILABLE.code(),
+            refused ? "the database refused the request" : "database unavailable");
       }
     });
   }

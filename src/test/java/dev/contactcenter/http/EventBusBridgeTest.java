@@ -178,7 +178,9 @@ class EventBusBridgeTest {
         expired, neverExpiring, otherAudience.issue("alice", "user"))) {
       try (BridgeSocket socket = BridgeSocket.open(clients, port(), bad)) {
         assertThat(socket.awaitClosed(WAIT)).as("close code for token %s", bad).isEqualTo((short) 4401);
-        assertThat(socket.frames()).containsExactly(new JsonObject().put("type", "err").put("body", "invalid_token"));
+        // An expired token is named as such (the README's token_expired); every other bad token is invalid_token.
+        String reason = bad.equals(expired) ? "token_expired" : "invalid_token";
+        assertThat(socket.frames()).containsExactly(new JsonObject().put("type", "err").put("body", reason));
       }
     }
 

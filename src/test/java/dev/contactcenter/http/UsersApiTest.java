@@ -68,7 +68,7 @@ class UsersApiTest {
     assertThat(response.status()).isEqualTo(201);
     assertThat(response.header("Location")).isEqualTo("/api/v2/users/" + name);
     JsonObject user = response.json();
-    assertThat(user.fieldNames()).containsExactlyInAnyOrder("username", "role", "disabled", "created_at");
+    assertThat(user.fieldNames()).containsExactlyInAnyOrder("username", "role", "disabled", "created_at", "limits");
     assertThat(user.getString("username")).isEqualTo(name);
     assertThat(user.getString("role")).isEqualTo("user");
     assertThat(user.getBoolean("disabled")).isFalse();
@@ -111,7 +111,7 @@ class UsersApiTest {
     JsonArray items = response.json().getJsonArray("items");
     assertThat(items.stream().map(u -> ((JsonObject) u).getString("username"))).contains("admin", name);
     items.forEach(u -> assertThat(((JsonObject) u).fieldNames())
-        .containsExactlyInAnyOrder("username", "role", "disabled", "created_at"));
+        .containsExactlyInAnyOrder("username", "role", "disabled", "created_at", "limits"));
     assertThat(response.body()).doesNotContain("$2");
   }
 

@@ -7,8 +7,8 @@ import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
 import static dev.contactcenter.bus.EventBusAddresses.CALL_STATUS_ALL;
 import static dev.contactcenter.bus.EventBusAddresses.USERS_CHANGED;
 import static dev.contactcenter.bus.EventBusAddresses.USERS_CREATE;
-import static dev.contactcenter.bus.EventBusAddresses.USERS_DISABLE;
-import static dev.contactcenter.bus.EventBusAddresses.USERS_DISABLED_NAMES;
+import static dev.contactcenter.bus.EventBusAddresses.USERS_LIST;
+import static dev.contactcenter.bus.EventBusAddresses.USERS_UPDATE;
 import static dev.contactcenter.bus.EventBusAddresses.USERS_FIND;
 import static dev.contactcenter.bus.EventBusAddresses.callStatusOf;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -135,14 +135,14 @@ class PersistenceVerticleTest {
             published.flag();
           }
         }).completion())
-        .compose(v -> request(vertx, USERS_DISABLE, new JsonObject().put("username", "alice")))
+        .compose(v -> request(vertx, USERS_UPDATE, new JsonObject().put("username", "alice").put("disabled", true)))
         .compose(v -> request(vertx, USERS_FIND, new JsonObject().put("username", "alice")))
         .onSuccess(found -> testContext.verify(() ->
             assertThat(found.getJsonObject("user").getBoolean("disabled")).isTrue()))
-        .compose(v -> request(vertx, USERS_DISABLED_NAMES, new JsonObject()))
-        .onSuccess(names -> testContext.verify(() ->
-            assertThat(names.getJsonArray("usernames").stream().toList()).containsExactly("alice")))
-        .compose(v -> request(vertx, USERS_DISABLE, new JsonObject().put("username", "nobody"))
+        .compose(v -> request(vertx, USERS_LIST, new JsonObject()))
+        .onSuccess(list -> testContext.verify(() ->
+            assertThat(list.getJsonArray("items").getJsonObject(0).getBoolean("disabled")).isTrue()))
+        .compose(v -> request(vertx, USERS_UPDATE, new JsonObject().put("username", "nobody").put("disabled", true))
             .map(ok -> (Throwable) null).recover(Future::succeededFuture))
         .onSuccess(failure -> testContext.verify(() -> {
           assertThat(failure).isInstanceOf(ReplyException.class);
