@@ -1,5 +1,6 @@
 package dev.contactcenter;
 
+import dev.contactcenter.cli.AccountCommand;
 import dev.contactcenter.cli.CreateUserCommand;
 import dev.contactcenter.cli.MigrateCommand;
 import dev.contactcenter.config.AppConfig;
@@ -37,6 +38,8 @@ public final class Main {
         case "serve" -> serve(config);
         case "migrate" -> MigrateCommand.run(config);
         case "create-user" -> CreateUserCommand.run(config, rest);
+        case "reset-password" -> AccountCommand.resetPassword(config, rest);
+        case "enable-user" -> AccountCommand.enableUser(config, rest);
         case "-h", "--help", "help" -> usage(0);
         default -> usage(2);
       };
@@ -100,6 +103,8 @@ public final class Main {
           migrate                                 apply database migrations and exit
           create-user --username NAME [--role admin|user]
                                                   create a user; the password is read from standard input
+          reset-password --username NAME          set a user's password (read from standard input)
+          enable-user --username NAME             enable a disabled user (e.g. a locked-out admin)
 
         Configuration: conf/config.json, each key overridable by an environment variable (see README.md).""");
     return exit;

@@ -3,6 +3,7 @@ package dev.contactcenter.cli;
 import static dev.contactcenter.bus.EventBusAddresses.USERS_CREATE;
 
 import dev.contactcenter.auth.PasswordHasher;
+import dev.contactcenter.auth.Usernames;
 import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.db.DatabaseSupply;
 import dev.contactcenter.db.Migrations;
@@ -55,8 +56,9 @@ public final class CreateUserCommand {
       return 2;
     }
     String password = readPassword();
-    if (password == null || password.length() < 12 || password.length() > 1024) {
-      System.err.println("the password (from standard input) must be 12 to 1024 characters");
+    String passwordProblem = Usernames.passwordProblem(password);
+    if (passwordProblem != null) {
+      System.err.println("the password (from standard input) must have " + passwordProblem);
       return 2;
     }
 
@@ -79,7 +81,7 @@ public final class CreateUserCommand {
     }
   }
 
-  private static String readPassword() throws IOException {
+  static String readPassword() throws IOException {
     Console console = System.console();
     if (console != null && System.in.available() == 0) {
       char[] typed = console.readPassword("Password for the new user: ");

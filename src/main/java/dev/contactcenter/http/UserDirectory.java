@@ -1,6 +1,7 @@
 package dev.contactcenter.http;
 
 import static dev.contactcenter.bus.EventBusAddresses.USERS_CHANGED;
+import static dev.contactcenter.bus.EventBusAddresses.USERS_FIND;
 import static dev.contactcenter.bus.EventBusAddresses.USERS_LIST;
 
 import io.vertx.core.Future;
@@ -24,16 +25,27 @@ final class UserDirectory {
   private record Account(boolean admin, boolean disabled) {
   }
 
+  /**
+   * Changes made outside this process (the CLI's {@code enable-user} or {@code reset-password} beside a running
+   * service) publish nothing here, so the directory is also re-read this often.
+   */
+  static final long REFRESH_MS = 5_000;
+
   private final Map<String, Account> accounts = new ConcurrentHashMap<>();
+  private Vertx vertx;
 
   Future<Void> start(Vertx vertx) {
+    this.vertx = vertx;
     Future<Void> listening = vertx.eventBus().<JsonObject>consumer(USERS_CHANGED, msg -> changed(msg.body()))
         .completion();
-    return listening.compose(v -> vertx.eventBus().<JsonObject>request(USERS_LIST, new JsonObject()))
-        .map(reply -> {
-          reply.body().getJsonArray("items").forEach(item -> changed((JsonObject) item));
-          return null;
-        });
+    return listening.compose(v -> reload()).onSuccess(v -> vertx.setPeriodic(REFRESH_MS, id -> reload()));
+  }
+
+  private Future<Void> reload() {
+    return vertx.eventBus().<JsonObject>request(USERS_LIST, new JsonObject()).map(reply -> {
+      reply.body().getJsonArray("items").forEach(item -> changed((JsonObject) item));
+      return null;
+    });
   }
 
   private void changed(JsonObject user) {
@@ -66,9 +78,25 @@ final class UserDirectory {
     }
     Account account = accounts.get(username);
     if (account == null) {
-      Problems.send(rc, 401, "the token names no user of this service");
+      // Perhaps created a moment ago by the CLI of this host: ask the database before refusing.
+      vertx.eventBus().<JsonObject>request(USERS_FIND, new JsonObject().put("username", username))
+          .onSuccess(reply -> {
+            JsonObject user = reply.body().getJsonObject("user");
+            if (user == null) {
+              Problems.send(rc, 401, "the token names no user of this service");
+              return;
+            }
+            user.remove("password_hash");
+            changed(user);
+            admit(rc, accounts.get(username));
+          })
+          .onFailure(rc::fail);
       return;
     }
+    admit(rc, account);
+  }
+
+  private static void admit(RoutingContext rc, Account account) {
     if (account.disabled()) {
       Problems.send(rc, 401, "this user is disabled");
       return;

@@ -91,6 +91,7 @@ class HealthTest {
       System.out.printf("Health saw the database down %d ms after it stopped%n", (System.nanoTime() - stoppedAt) / 1_000_000);
 
       assertThat(down.status()).as("/health %s", down.body()).isEqualTo(503);
+      assertThat(down.header("Retry-After")).as("Retry-After of /health's 503").isNotBlank();
       assertHealthShape(down.json(), "degraded");
       assertThat(down.json().getJsonObject("checks").getJsonObject("database").getString("status")).isEqualTo("down");
       assertThat(down.json().getJsonObject("checks").getJsonObject("asterisk").getString("status")).isEqualTo("up");
