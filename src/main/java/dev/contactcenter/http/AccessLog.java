@@ -1,10 +1,14 @@
 package dev.contactcenter.http;
 
+import dev.contactcenter.logging.LogSafe;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One line per request: method, path (no query string: it may carry tokens), status, bytes, duration, client. */
+/**
+ * One line per request: method, path (no query string: it may carry tokens; escaped and capped, it is the client's),
+ * status, bytes, duration, client.
+ */
 final class AccessLog {
 
   private static final Logger LOG = LoggerFactory.getLogger("access");
@@ -21,7 +25,7 @@ final class AccessLog {
       long micros = (System.nanoTime() - started) / 1000;
       long fraction = micros % 1000;
       String millis = micros / 1000 + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
-      RequestIds.info(rc, LOG, "{} {} {} {}B {}ms {}", rc.request().method(), rc.request().path(),
+      RequestIds.info(rc, LOG, "{} {} {} {}B {}ms {}", rc.request().method(), LogSafe.text(rc.request().path()),
           rc.response().getStatusCode(), rc.response().bytesWritten(), millis, ClientAddress.of(rc, false));
     });
     rc.next();

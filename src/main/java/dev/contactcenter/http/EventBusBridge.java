@@ -23,6 +23,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import io.vertx.ext.web.handler.sockjs.Transport;
+import io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -103,7 +104,15 @@ final class EventBusBridge {
     EventBusBridge guard = new EventBusBridge(vertx, tokens, users);
     vertx.eventBus().<JsonObject>consumer(USERS_CHANGED, msg -> guard.userChanged(msg.body()));
     root.route("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_FRAME_BYTES));
-    root.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs).bridge(bridge, guard::handle));
+    // The bridge itself, as SockJSHandler.bridge() builds it, but fed through a FrameGuard per socket.
+    EventBusBridgeImpl bridgeImpl = new EventBusBridgeImpl(vertx, null, bridge, guard::handle);
+    root.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs)
+        .socketHandler(socket -> bridgeImpl.handle(new FrameGuard(socket, guard::isAuthenticated))));
+  }
+
+  private boolean isAuthenticated(SockJSSocket socket) {
+    Session session = sessions.get(socket);
+    return session != null && session.authenticated();
   }
 
   /** Whether a user may listen on an address: their own calls, or every call for an admin. */
@@ -174,7 +183,7 @@ final class EventBusBridge {
         return;
       }
       boolean allowed = mayListen(session.username, session.admin, address);
-      if (!allowed) {
+      if (!allowed && FrameGuard.BUDGET.take(System.currentTimeMillis()) >= 0) {
         LOG.info("Bridge registration on '{}' refused for user {}", abbreviate(address), session.username);
       }
       event.tryComplete(allowed);
@@ -292,7 +301,11 @@ final class EventBusBridge {
 
   /** Tells the client why in an {@code err} frame, then closes the socket. */
   private void refuse(SockJSSocket socket, String reason, String detail) {
-    LOG.info("Bridge socket from {} closed: {} ({})", socket.remoteAddress(), reason, detail);
+    long suppressed = FrameGuard.BUDGET.take(System.currentTimeMillis());
+    if (suppressed >= 0) {
+      LOG.info("Bridge socket from {} closed: {} ({}){}", socket.remoteAddress(), reason, LogSafe.text(detail),
+          suppressed > 0 ? " [" + suppressed + " similar lines suppressed]" : "");
+    }
     socket.write(Buffer.buffer(new JsonObject().put("type", "err").put("body", reason).encode()));
     socket.close(4401, reason);
   }

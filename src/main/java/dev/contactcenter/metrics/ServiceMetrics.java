@@ -37,6 +37,10 @@ public final class ServiceMetrics {
     this.prometheus = prometheus;
     this.registry = prometheus != null ? prometheus : new CompositeMeterRegistry();
     this.calls = new CallMetrics(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("contact_center_log_lines_dropped", null,
+            ignored -> dev.contactcenter.logging.CountingAsyncAppender.dropped())
+        .description("Log lines dropped because the log queue was full (logging never blocks an event loop)")
+        .register(registry);
   }
 
   public static ServiceMetrics create(boolean enabled) {
