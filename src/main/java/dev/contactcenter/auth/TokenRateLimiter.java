@@ -12,6 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TokenRateLimiter {
 
+  /** Most keys (client addresses, users) remembered at once. */
+  static final int MAX_KEYS = 100_000;
+  private static final String OVERFLOW_KEY = "(overflow)";
   private final int limit;
   private final long windowMillis;
   private final Map<String, Deque<Long>> windows = new ConcurrentHashMap<>();
@@ -23,12 +26,27 @@ public final class TokenRateLimiter {
 
   /** Records a request; returns 0 when allowed, otherwise the seconds to wait before the next one is. */
   public long acquire(String client, long nowMillis) {
+    return acquire(client, limit, nowMillis);
+  }
+
+  /** As {@link #acquire(String, long)} with this key's own limit (e.g. a user's calls per second). */
+  public long acquire(String client, int keyLimit, long nowMillis) {
+    if (windows.size() >= MAX_KEYS && !windows.containsKey(client)) {
+      evictIdle(nowMillis);
+      if (windows.size() >= MAX_KEYS) {
+        // Memory stays bounded even under a flood of distinct keys: the newcomers share one window.
+        client = OVERFLOW_KEY;
+      }
+    }
     Deque<Long> window = windows.computeIfAbsent(client, k -> new ArrayDeque<>());
     synchronized (window) {
       while (!window.isEmpty() && window.peekFirst() <= nowMillis - windowMillis) {
         window.pollFirst();
       }
-      if (window.size() >= limit) {
+      if (window.size() >= keyLimit) {
+        if (window.isEmpty()) {
+          return Math.max(1, windowMillis / 1000);
+        }
         long retryMillis = window.peekFirst() + windowMillis - nowMillis;
         return Math.max(1, (retryMillis + 999) / 1000);
       }

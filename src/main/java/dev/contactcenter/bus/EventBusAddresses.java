@@ -17,6 +17,8 @@ public final class EventBusAddresses {
   public static final String USERS_UPDATE = "db.users.update";
   /** Replaces a user's password hash: {@code {username, password_hash}}. */
   public static final String USERS_SET_PASSWORD = "db.users.set-password";
+  /** A user's limits and use: {@code {limits:{...}, active, today, day_frees_in_seconds}}. */
+  public static final String USERS_USAGE = "db.users.usage";
   /** Published after a user is created or changed: the user as the API shows it ({@code username, role, disabled...}). */
   public static final String USERS_CHANGED = "users.changed";
 

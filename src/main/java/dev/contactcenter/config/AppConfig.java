@@ -45,7 +45,8 @@ public record AppConfig(
     double sandboxTimeScale,
     ClusterSettings cluster,
     List<AsteriskServer> asteriskServers,
-    WebhookSettings webhooks) {
+    WebhookSettings webhooks,
+    EdgeSettings edge) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
@@ -63,6 +64,6 @@ public record AppConfig(
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
         defaultCallerId, metricsEnabled, metricsToken,
-        sandboxTimeScale, cluster, asteriskServers, webhooks);
+        sandboxTimeScale, cluster, asteriskServers, webhooks, edge);
   }
 }

@@ -158,7 +158,24 @@ public final class ConfigLoader {
         v.decimal("SANDBOX_TIME_SCALE", x -> x >= 0 && x <= 1000, "a number from 0 (every simulated step at once) to 1000"),
         cluster(v, databaseUrl),
         AsteriskServers.from(v::string),
-        webhooks(v));
+        webhooks(v),
+        new EdgeSettings(
+            v.integer("USER_CALLS_PER_SECOND", n -> n >= 0 && n <= 1000, "between 0 and 1000"),
+            v.integer("USER_CONCURRENT_CALLS", n -> n >= 0 && n <= 100_000, "between 0 and 100000"),
+            v.integer("USER_CALLS_PER_DAY", n -> n >= 0 && n <= 10_000_000, "between 0 and 10000000"),
+            trustedProxies(v.string("TRUSTED_PROXIES"))));
+  }
+
+  /** A comma-separated list of CIDR blocks (or single addresses), each checked now so a typo fails at start. */
+  private static List<String> trustedProxies(String value) {
+    List<String> blocks = value == null || value.isBlank() ? List.of()
+        : Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    for (String block : blocks) {
+      if (!dev.contactcenter.http.Cidr.isValid(block)) {
+        throw new ConfigException("TRUSTED_PROXIES", "'" + block + "' is not a CIDR block like 10.0.0.0/8 or ::1/128");
+      }
+    }
+    return blocks;
   }
 
   private static ClusterSettings cluster(Values v, Optional<String> databaseUrl) {

@@ -26,7 +26,7 @@ final class AccessLog {
       long fraction = micros % 1000;
       String millis = micros / 1000 + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
       RequestIds.info(rc, LOG, "{} {} {} {}B {}ms {}", rc.request().method(), LogSafe.text(rc.request().path()),
-          rc.response().getStatusCode(), rc.response().bytesWritten(), millis, ClientAddress.of(rc, false));
+          rc.response().getStatusCode(), rc.response().bytesWritten(), millis, ClientAddress.of(rc));
     });
     rc.next();
   }

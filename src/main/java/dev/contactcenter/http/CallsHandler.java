@@ -33,15 +33,17 @@ final class CallsHandler {
   private static final Logger LOG = LoggerFactory.getLogger(CallsHandler.class);
 
   private final EventBus bus;
+  private final CallLimits limits;
   private final CallRequest.Defaults defaults;
   private final boolean simulated;
   private final DeliveryOptions ariDelivery;
   private final Subscriptions subscriptions;
 
   CallsHandler(EventBus bus, CallRequest.Defaults defaults, boolean simulated, CallTimeouts timeouts,
-      Subscriptions subscriptions) {
+      Subscriptions subscriptions, CallLimits limits) {
     this.bus = bus;
     this.subscriptions = subscriptions;
+    this.limits = limits;
     this.defaults = defaults;
     this.simulated = simulated;
     // The ARI verticle answers after one ARI request, before this; it alone records what became of the call.
@@ -107,6 +109,14 @@ final class CallsHandler {
             : Subscriptions.fingerprint(call.fingerprint(), callback, callbackEvents))
         .put("status_callback", callback).put("status_callback_events", callbackEvents);
 
+    limits.admit(rc, caller.username()).onFailure(rc::fail).onSuccess(admitted -> {
+      if (admitted) {
+        store(rc, call, callId, row, successStatus);
+      }
+    });
+  }
+
+  private void store(RoutingContext rc, CallRequest call, String callId, JsonObject row, int successStatus) {
     bus.<JsonObject>request(CALLS_CREATE, row).map(Message::body).onSuccess(created -> {
       JsonObject stored = created.getJsonObject("call");
       if (!created.getBoolean("created")) {

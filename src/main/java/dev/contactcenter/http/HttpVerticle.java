@@ -76,7 +76,8 @@ public final class HttpVerticle extends VerticleBase {
     Router root = Router.router(vertx);
     FailureHandler failures = new FailureHandler();
     root.route().handler(HttpVerticle::encodePlusInPath);
-    root.route().handler(RequestIds::assign).handler(AccessLog::attach).handler(HttpVerticle::securityHeaders)
+    root.route().handler(ClientAddress.resolver(config.trustProxyHeaders(), config.edge().trustedProxies()))
+        .handler(RequestIds::assign).handler(AccessLog::attach).handler(HttpVerticle::securityHeaders)
         .handler(RequestGuard::checkTarget);
     root.route().handler(services.gate()::handle);
     // Before CORS and the API's BodyHandler: SockJS answers its own CORS requests and brings its own body handler.
@@ -128,7 +129,8 @@ public final class HttpVerticle extends VerticleBase {
     CallsHandler calls = new CallsHandler(vertx.eventBus(), new CallRequest.Defaults(config.defaultContext(),
         config.defaultExtension(), config.defaultPriority(), config.defaultTimeoutMs(),
         config.defaultCallerId().orElse(null)), config.sandboxMode(),
-        new CallTimeouts(config.ariRequestTimeoutMs()), subscriptions);
+        new CallTimeouts(config.ariRequestTimeoutMs()), subscriptions,
+        new CallLimits(vertx.eventBus(), config.edge(), services.callsPerSecond()));
     bindProtected(builder, validator, users, false, "createInteraction", calls::createInteraction);
     bindProtected(builder, validator, users, false, "createCall", calls::createCall);
     bindProtected(builder, validator, users, false, "listCalls", calls::listCalls);

@@ -47,7 +47,7 @@ final class TokenHandler {
   }
 
   void handle(RoutingContext rc) {
-    long wait = limiter.acquire(ClientAddress.of(rc, trustProxyHeaders), System.currentTimeMillis());
+    long wait = limiter.acquire(ClientAddress.of(rc), System.currentTimeMillis());
     if (wait > 0) {
       rc.response().putHeader("Retry-After", Long.toString(wait));
       Problems.send(rc, 429, "too many token requests from this address; retry in " + wait + " s");

@@ -74,6 +74,7 @@ public final class PersistenceVerticle extends VerticleBase {
     consumers.add(bus.consumer(USERS_LIST, msg -> reply(msg, users.list().map(items -> new JsonObject().put("items", items)))));
     consumers.add(bus.consumer(USERS_UPDATE, this::updateUser));
     consumers.add(bus.consumer(USERS_SET_PASSWORD, this::setPassword));
+    consumers.add(bus.consumer(USERS_USAGE, msg -> reply(msg, users.usage(msg.body().getString("username")))));
     consumers.add(bus.consumer(USERS_BOOTSTRAP_ADMIN, this::bootstrapAdmin));
     consumers.add(bus.consumer(CALLS_CREATE, this::createCall));
     consumers.add(bus.consumer(CALLS_GET, this::getCall));

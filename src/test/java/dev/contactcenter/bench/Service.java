@@ -248,6 +248,10 @@ final class Service implements AutoCloseable {
     env.put("DATA_DIR", dataDir.toString());
     env.put("SECRET_KEY", secret);
     env.put("ADMIN_PASSWORD", ADMIN_PASSWORD);
+    // The bench measures the service's capacity, not a user's call limits.
+    env.put("USER_CALLS_PER_SECOND", "1000");
+    env.put("USER_CONCURRENT_CALLS", "100000");
+    env.put("USER_CALLS_PER_DAY", "10000000");
     return env;
   }
 

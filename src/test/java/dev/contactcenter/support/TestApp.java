@@ -39,6 +39,10 @@ public final class TestApp implements AutoCloseable {
     env.put("ADMIN_PASSWORD", ADMIN_PASSWORD);
     env.put("BCRYPT_COST", "4");
     env.put("TOKEN_RATE_LIMIT", "1000");
+    // Tests place calls faster than a user may by default; the limits have their own test.
+    env.put("USER_CALLS_PER_SECOND", "1000");
+    env.put("USER_CONCURRENT_CALLS", "100000");
+    env.put("USER_CALLS_PER_DAY", "10000000");
     try {
       env.put("DATA_DIR", Files.createTempDirectory("cc-test-data").toString());
     } catch (java.io.IOException e) {
