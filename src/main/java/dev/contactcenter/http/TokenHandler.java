@@ -59,23 +59,39 @@ final class TokenHandler {
       return;
     }
     String length = rc.request().getHeader("Content-Length");
-    if (length == null && rc.request().getHeader("Transfer-Encoding") != null) {
-      Problems.send(rc, 400, "send the credentials with a Content-Length, not chunked");
-      return;
-    }
-    long bytes;
+    long declared;
     try {
-      bytes = length == null ? 0 : Long.parseLong(length.trim());
+      declared = length == null ? 0 : Long.parseLong(length.trim());
     } catch (NumberFormatException e) {
-      bytes = Long.MAX_VALUE;
+      declared = Long.MAX_VALUE;
     }
-    if (bytes > MAX_FORM_BYTES) {
+    if (declared > MAX_FORM_BYTES) {
       Problems.send(rc, 413, "the token request body is larger than " + MAX_FORM_BYTES + " bytes");
       return;
     }
     // Read and decode here rather than through the body handler's form decoder: a malformed escape there threw
-    // where no one answered the request.
-    rc.request().body().onSuccess(body -> withForm(rc, body)).onFailure(rc::fail);
+    // where no one answered the request. Chunked bodies are read too (generated clients send them), capped.
+    Buffer body = Buffer.buffer();
+    boolean[] tooLarge = {false};
+    rc.request().handler(chunk -> {
+      if (tooLarge[0]) {
+        return;
+      }
+      if (body.length() + chunk.length() > MAX_FORM_BYTES) {
+        tooLarge[0] = true;
+        rc.response().putHeader("Connection", "close");
+        Problems.send(rc, 413, "the token request body is larger than " + MAX_FORM_BYTES + " bytes");
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    rc.request().exceptionHandler(rc::fail);
+    rc.request().endHandler(end -> {
+      if (!tooLarge[0]) {
+        withForm(rc, body);
+      }
+    });
+    rc.request().resume();
   }
 
   private void withForm(RoutingContext rc, Buffer body) {

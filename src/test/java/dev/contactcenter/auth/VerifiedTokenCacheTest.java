@@ -28,7 +28,7 @@ class VerifiedTokenCacheTest {
         return Future.failedFuture("bad signature");
       }
       long exp = Long.parseLong(token.substring(5));
-      return Future.succeededFuture(User.create(new JsonObject().put("sub", "alice").put("exp", exp)));
+      return Future.succeededFuture(User.create(new JsonObject().put("sub", "alice").put("role", "user").put("exp", exp)));
     }
 
     @Override
