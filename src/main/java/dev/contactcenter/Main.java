@@ -103,8 +103,8 @@ public final class Main {
           migrate                                 apply database migrations and exit
           create-user --username NAME [--role admin|user]
                                                   create a user; the password is read from standard input
-          reset-password --username NAME          set a user's password (read from standard input)
-          enable-user --username NAME             enable a disabled user (e.g. a locked-out admin)
+          reset-password NAME                     set a user's password (read from standard input)
+          enable-user NAME                        enable a disabled user (e.g. a locked-out admin)
 
         Configuration: conf/config.json, each key overridable by an environment variable (see README.md).""");
     return exit;

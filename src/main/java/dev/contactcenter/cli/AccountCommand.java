@@ -15,8 +15,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.regex.Pattern;
 
 /**
- * The host operator's way back into a locked account: {@code reset-password --username NAME} (the new password on
- * standard input) and {@code enable-user --username NAME}. Like {@code create-user}, they work with the service
+ * The host operator's way back into a locked account: {@code reset-password [--username] NAME} (the new password on
+ * standard input, or prompted on a terminal) and {@code enable-user [--username] NAME}. Like {@code create-user}, they work with the service
  * running or not; a running service sees the change within {@code UserDirectory.REFRESH_MS}.
  */
 public final class AccountCommand {
@@ -61,6 +61,9 @@ public final class AccountCommand {
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--username") && i + 1 < args.length) {
         username = args[++i];
+      } else if (!args[i].startsWith("-") && username == null) {
+        // The README's form: reset-password admin
+        username = args[i];
       } else if (args[i].equals("--password")) {
         System.err.println("--password is not accepted: pass the password on standard input");
         return null;
@@ -70,7 +73,7 @@ public final class AccountCommand {
       }
     }
     if (username == null || !USERNAME.matcher(username).matches()) {
-      System.err.println("--username is required: 3-64 letters, digits, '_', '.', '-'");
+      System.err.println("a username is required (NAME or --username NAME): 3-64 letters, digits, '_', '.', '-'");
       return null;
     }
     return username;

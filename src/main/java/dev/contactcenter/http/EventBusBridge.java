@@ -265,31 +265,30 @@ final class EventBusBridge {
       return Future.succeededFuture(false);
     }
     return verifier.authenticate(new TokenCredentials(token))
-        .map(user -> {
+        .compose(user -> {
           Number exp = user.get("exp");
           String username = user.get("sub");
-          if (exp == null || username == null) {
-            refuse(socket, "invalid_token", "token without sub or exp");
-            return false;
-          }
-          long expiresAtMs = exp.longValue() * 1000;
-          long left = expiresAtMs - System.currentTimeMillis();
-          if (left <= 0) {
-            refuse(socket, "token_expired", "token of " + username + " already expired");
-            return false;
-          }
-          if (users.isDisabled(username)) {
-            refuse(socket, "user_disabled", "user " + username + " is disabled");
-            return false;
-          }
-          session.identify(username, "admin".equals(user.get("role")), expiresAtMs);
-          if (session.timer != 0) {
-            vertx.cancelTimer(session.timer);
-          }
-          session.timer = vertx.setTimer(left, id -> refuse(socket, "token_expired",
-              "token of " + username + " expired"));
-          LOG.debug("Bridge socket from {} authenticated as {} for {} s", socket.remoteAddress(), username, left / 1000);
-          return true;
+          return users.usable(username).map(usable -> {
+            long expiresAtMs = exp.longValue() * 1000;
+            long left = expiresAtMs - System.currentTimeMillis();
+            if (left <= 0) {
+              refuse(socket, "token_expired", "token of " + username + " already expired");
+              return false;
+            }
+            if (!usable) {
+              refuse(socket, "user_disabled", "user " + username + " is disabled or unknown");
+              return false;
+            }
+            session.identify(username, "admin".equals(user.get("role")), expiresAtMs);
+            if (session.timer != 0) {
+              vertx.cancelTimer(session.timer);
+            }
+            session.timer = vertx.setTimer(left, id -> refuse(socket, "token_expired",
+                "token of " + username + " expired"));
+            LOG.debug("Bridge socket from {} authenticated as {} for {} s", socket.remoteAddress(), username,
+                left / 1000);
+            return true;
+          });
         })
         .recover(invalid -> {
           // The JWT library's own words for a token past its exp (README documents token_expired).

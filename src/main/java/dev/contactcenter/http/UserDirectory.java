@@ -59,9 +59,27 @@ final class UserDirectory {
     accounts.put(username, new Account(admin, user.getBoolean("disabled", false)));
   }
 
+  /** True only for an account known to be disabled (an unknown one is checked with {@link #lookUp}). */
   boolean isDisabled(String username) {
     Account account = accounts.get(username);
-    return account == null || account.disabled();
+    return account != null && account.disabled();
+  }
+
+  /** Whether the account exists and is enabled, asking the database when this directory does not know it yet. */
+  Future<Boolean> usable(String username) {
+    Account account = accounts.get(username);
+    if (account != null) {
+      return Future.succeededFuture(!account.disabled());
+    }
+    return vertx.eventBus().<JsonObject>request(USERS_FIND, new JsonObject().put("username", username)).map(reply -> {
+      JsonObject user = reply.body().getJsonObject("user");
+      if (user == null) {
+        return false;
+      }
+      user.remove("password_hash");
+      changed(user);
+      return !user.getBoolean("disabled", false);
+    });
   }
 
   boolean exists(String username) {

@@ -141,6 +141,12 @@ public final class PersistenceVerticle extends VerticleBase {
       return;
     }
     reply(msg, users.insertAdminIfNone(body.getString("username"), body.getString("password_hash"))
+        .onSuccess(created -> {
+          if (created) {
+            vertx.eventBus().publish(USERS_CHANGED, new JsonObject().put("username", body.getString("username"))
+                .put("role", "admin").put("disabled", false));
+          }
+        })
         .map(created -> new JsonObject().put("created", created)));
   }
 

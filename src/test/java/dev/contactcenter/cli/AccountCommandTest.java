@@ -50,7 +50,7 @@ class AccountCommandTest {
       Thread.sleep(6_000);
       assertThat(api.token("admin", TestApp.ADMIN_PASSWORD).status()).isEqualTo(401);
 
-      assertThat(withStdin("", () -> AccountCommand.enableUser(config, new String[] {"--username", "admin"})))
+      assertThat(withStdin("", () -> AccountCommand.enableUser(config, new String[] {"admin"})))
           .isZero();
       assertThat(withStdin("new-admin-password\n",
           () -> AccountCommand.resetPassword(config, new String[] {"--username", "admin"}))).isZero();
