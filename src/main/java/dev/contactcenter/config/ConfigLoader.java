@@ -137,6 +137,9 @@ public final class ConfigLoader {
           if (p.length() < 12) {
             throw new ConfigException("ADMIN_PASSWORD", "at least 12 characters");
           }
+          if (p.getBytes(StandardCharsets.UTF_8).length > dev.contactcenter.auth.Usernames.MAX_PASSWORD_BYTES) {
+            throw new ConfigException("ADMIN_PASSWORD", "at most 72 bytes in UTF-8 (bcrypt's limit)");
+          }
           return p;
         }),
         v.integer("BCRYPT_COST", n -> n >= 4 && n <= 16, "between 4 and 16 (12 or more in production)"),

@@ -229,6 +229,9 @@ class ConfigLoaderTest {
   @DisplayName("a short ADMIN_PASSWORD is refused")
   void shortAdminPasswordRefused() {
     assertThat(refused("ADMIN_PASSWORD", "short").getMessage()).startsWith("ADMIN_PASSWORD: ");
+    assertThat(refused("ADMIN_PASSWORD", "é".repeat(37)).getMessage()).contains("72 bytes");
+    assertThat(refused("TRUSTED_PROXIES", "10.0.0.0/8, proxy.example.com").getMessage()).startsWith("TRUSTED_PROXIES: ");
+    assertThat(refused("USER_CALLS_PER_SECOND", "-1").getMessage()).startsWith("USER_CALLS_PER_SECOND: ");
   }
 
   @Test
