@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -96,9 +97,34 @@ final class AriEventSocket {
       return;
     }
     client.connect(connectOptions).onSuccess(this::opened).onFailure(failure -> {
-      lastError = "cannot connect to ARI events: " + failure.getMessage();
-      scheduleReconnect();
+      if (failure instanceof UpgradeRejectedException rejected) {
+        refused(rejected.getStatus());
+        scheduleReconnect(false);
+      } else {
+        lastError = "cannot connect to ARI events: " + failure.getMessage();
+        scheduleReconnect(true);
+      }
     });
+  }
+
+  /**
+   * Asterisk answered the events request but refused it: a wrong URL or wrong credentials, which retrying will
+   * not fix. Said once in the log (and again whenever it changes) and kept for {@code /health}; the retries back
+   * off to the longest interval at once.
+   */
+  private void refused(int status) {
+    String where = eventsUrl();
+    String hint = switch (status) {
+      case 401, 403 -> "check ARI_USERNAME and ARI_PASSWORD (ari.conf)";
+      case 404 -> "check ARI_HTTP_URL";
+      default -> "check ARI_HTTP_URL and Asterisk's http.conf";
+    };
+    String message = "ARI answered " + status + " at " + where + ": " + hint;
+    if (!message.equals(lastError)) {
+      LOG.error(message);
+    }
+    lastError = message;
+    failedAttempts = Math.max(failedAttempts, 10);
   }
 
   private void opened(WebSocket ws) {
@@ -113,9 +139,16 @@ final class AriEventSocket {
     ws.exceptionHandler(e -> LOG.warn("ARI events socket error: {}", e.toString()));
     ws.closeHandler(v -> lost(ws));
     pingTimer = vertx.setPeriodic(PING_EVERY_MS, id -> ws.writePing(Buffer.buffer("k")));
-    LOG.info("Connected to ARI events at {}:{}{}", connectOptions.getHost(), connectOptions.getPort(),
-        connectOptions.getURI());
+    LOG.info("Connected to ARI events at {}", eventsUrl());
     onConnected.run();
+  }
+
+  /** Where the events socket connects, without credentials: for log lines and {@code /health}. */
+  private String eventsUrl() {
+    String uri = connectOptions.getURI();
+    int query = uri.indexOf('?');
+    return (Boolean.TRUE.equals(connectOptions.isSsl()) ? "https://" : "http://") + connectOptions.getHost() + ":"
+        + connectOptions.getPort() + (query < 0 ? uri : uri.substring(0, query));
   }
 
   private void frame(String text) {
@@ -178,11 +211,11 @@ final class AriEventSocket {
     if (!closed) {
       LOG.warn("ARI events connection lost; reconnecting");
       onDisconnected.run();
-      scheduleReconnect();
+      scheduleReconnect(true);
     }
   }
 
-  private void scheduleReconnect() {
+  private void scheduleReconnect(boolean logRetries) {
     if (closed) {
       return;
     }
@@ -190,7 +223,7 @@ final class AriEventSocket {
     // Jitter between half and the whole backoff, so restarted instances do not reconnect in lockstep.
     long delay = cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
     failedAttempts++;
-    if (failedAttempts == 1 || failedAttempts % 10 == 0) {
+    if (logRetries && (failedAttempts == 1 || failedAttempts % 10 == 0)) {
       LOG.warn("{}; retry #{} in {} ms", lastError, failedAttempts, delay);
     }
     retryTimer = vertx.setTimer(delay, id -> connect());

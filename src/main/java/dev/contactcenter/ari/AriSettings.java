@@ -7,6 +7,24 @@ import dev.contactcenter.config.AppConfig;
 public record AriSettings(String httpUrl, String username, String password, String app, String endpointTemplate,
     int requestTimeoutMs, boolean simulated) {
 
+  /**
+   * {@code httpUrl} is kept as the server's root: ARI_HTTP_URL may be written with or without the {@code /ari}
+   * suffix (the seed README writes {@code http://host:8088/ari}) and with or without a trailing slash; the
+   * {@code /ari/...} paths are added where requests are made.
+   */
+  public AriSettings {
+    httpUrl = serverRoot(httpUrl);
+  }
+
+  /** {@code http://h:8088}, {@code …/}, {@code …/ari} and {@code …/ari/} all give {@code http://h:8088}. */
+  static String serverRoot(String url) {
+    String root = url.replaceAll("/+$", "");
+    if (root.endsWith("/ari")) {
+      root = root.substring(0, root.length() - "/ari".length());
+    }
+    return root.replaceAll("/+$", "");
+  }
+
   /** A real Asterisk, from ARI_HTTP_URL and its credentials. */
   public static AriSettings from(AppConfig config) {
     return new AriSettings(config.ariHttpUrl().orElseThrow(), config.ariUsername(), config.ariPassword(),
