@@ -65,6 +65,7 @@ base_env=(PATH="$PATH" HOME="$work/app" LANG=C.UTF-8
   APP_JAR="$work/app/contact-center-api.jar"
   HTTP_HOST=127.0.0.1 HTTP_PORT="$api_port" DATA_DIR="$work/data" LOG_FORMAT=json
   DATABASE_URL="postgresql://contact_center:$db_password@127.0.0.1:$pg_port/contact_center"
+  ARI_SANDBOX=true
   ADMIN_PASSWORD=entrypoint-check-admin-password
   JAVA_OPTS="-XX:MaxRAMPercentage=25.0 -XX:+ExitOnOutOfMemoryError")
 

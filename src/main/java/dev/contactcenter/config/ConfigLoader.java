@@ -100,6 +100,7 @@ public final class ConfigLoader {
     if (ariUrl.isPresent() && (ariUser.isEmpty() || ariPassword.isEmpty())) {
       throw new ConfigException(ariUser.isEmpty() ? "ARI_USERNAME" : "ARI_PASSWORD", "required when ARI_HTTP_URL is set");
     }
+    checkSandboxChoice(v, databaseUrl.isPresent(), ariUrl.isPresent());
     String template = v.string("ARI_ENDPOINT_TEMPLATE");
     if (!template.contains("{number}") && !template.contains("{digits}")) {
       throw new ConfigException("ARI_ENDPOINT_TEMPLATE", "must contain {number} or {digits}, e.g. PJSIP/{number}@trunk");
@@ -221,6 +222,24 @@ public final class ConfigLoader {
    */
   static String defaultHost(Optional<String> databaseUrl) {
     return databaseUrl.isPresent() ? "0.0.0.0" : "127.0.0.1";
+  }
+
+  /**
+   * The sandbox simulates every call (nobody is dialled), so it never runs by accident where real calls are
+   * expected: it runs in the zero-config mode (no DATABASE_URL) or when ARI_SANDBOX=true says so, and never
+   * together with ARI_HTTP_URL. ARI_SANDBOX unset means "the default of the mode".
+   */
+  private static void checkSandboxChoice(Values v, boolean externalDatabase, boolean realAsterisk) {
+    Optional<Boolean> sandbox = v.optional("ARI_SANDBOX").map(raw -> v.bool("ARI_SANDBOX"));
+    if (realAsterisk && sandbox.orElse(false)) {
+      throw new ConfigException("ARI_SANDBOX", "true together with ARI_HTTP_URL: remove one (ARI_HTTP_URL places real "
+          + "calls through Asterisk, ARI_SANDBOX=true simulates them)");
+    }
+    if (!realAsterisk && (sandbox.isPresent() ? !sandbox.get() : externalDatabase)) {
+      throw new ConfigException("ARI_HTTP_URL", "not set" + (externalDatabase ? " while DATABASE_URL is" : "")
+          + ": set ARI_HTTP_URL to your Asterisk (e.g. http://10.0.0.5:8088), or ARI_SANDBOX=true to simulate calls "
+          + "(nobody is dialled)");
+    }
   }
 
   /** Sent by Prometheus as a bearer token: long enough not to be guessed, and header-safe. */

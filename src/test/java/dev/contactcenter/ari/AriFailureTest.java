@@ -51,7 +51,7 @@ class AriFailureTest {
 
   private TestApp startAgainst(String url, String user, String password, Map<String, String> extra) throws Exception {
     Map<String, String> env = TestApp.defaultEnv();
-    env.put("ARI_HTTP_URL", url);
+    TestApp.withAri(env, url);
     env.put("ARI_USERNAME", user);
     env.put("ARI_PASSWORD", password);
     env.put("ARI_REQUEST_TIMEOUT", "2000");

@@ -60,7 +60,7 @@ class ReconciliationTest {
     ariVertx = Vertx.vertx();
     ariPort = deploySandbox(0);
     env = TestApp.defaultEnv();
-    env.put("ARI_HTTP_URL", "http://127.0.0.1:" + ariPort);
+    TestApp.withAri(env, "http://127.0.0.1:" + ariPort);
     env.put("ARI_USERNAME", ARI_USER);
     env.put("ARI_PASSWORD", ARI_PASSWORD);
     env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@callee/n");

@@ -214,6 +214,9 @@ public final class Bench {
   Service service(String label, String databaseUrl, Map<String, String> extraEnv) throws IOException {
     Map<String, String> env = Service.baseEnv(freePort(), databaseUrl, workDir.resolve("data-" + label), secret);
     env.putAll(extraEnv);
+    if (!env.containsKey("ARI_HTTP_URL")) {
+      env.put("ARI_SANDBOX", "true");
+    }
     List<String> jvm = new ArrayList<>();
     if (jfr) {
       Path recording = resultsDir.resolve("jfr").resolve(label + ".jfr");

@@ -95,7 +95,7 @@ class ConfigLoaderTest {
   @DisplayName("DATABASE_URL with a valid SECRET_KEY gives the external-database mode")
   void externalDatabaseWithSecret() {
     AppConfig config = load("DATABASE_URL", "postgresql://app:s%40cret@db.internal:6543/calls?sslmode=require",
-        "SECRET_KEY", GOOD_SECRET);
+        "SECRET_KEY", GOOD_SECRET, "ARI_SANDBOX", "true");
 
     assertThat(config.embeddedDatabase()).isFalse();
     assertThat(config.secretKey()).contains(GOOD_SECRET);
@@ -198,6 +198,30 @@ class ConfigLoaderTest {
 
     assertThat(config.sandboxMode()).isFalse();
     assertThat(config.ariHttpUrl()).contains("http://asterisk:8088");
+  }
+
+  @Test
+  @DisplayName("DATABASE_URL without ARI_HTTP_URL is refused in one line naming both ways out: no silent sandbox")
+  void productionWithoutAsteriskIsRefused() {
+    String message = refused("DATABASE_URL", "postgresql://app:pw@db:5432/calls", "SECRET_KEY", GOOD_SECRET).getMessage();
+
+    assertThat(message).startsWith("ARI_HTTP_URL: ").contains("DATABASE_URL").contains("set ARI_HTTP_URL")
+        .contains("ARI_SANDBOX=true").doesNotContain("\n");
+  }
+
+  @Test
+  @DisplayName("the sandbox runs in zero-config or when ARI_SANDBOX=true asks for it, never beside ARI_HTTP_URL")
+  void sandboxOnlyWhenChosen() {
+    assertThat(load().sandboxMode()).isTrue();
+    assertThat(load("ARI_SANDBOX", "true").sandboxMode()).isTrue();
+    assertThat(load("DATABASE_URL", "postgresql://app:pw@db:5432/calls", "SECRET_KEY", GOOD_SECRET,
+        "ARI_SANDBOX", "true").sandboxMode()).isTrue();
+    assertThat(refused("ARI_SANDBOX", "false").getMessage()).startsWith("ARI_HTTP_URL: ").contains("ARI_SANDBOX=true");
+    assertThat(refused("ARI_SANDBOX", "true", "ARI_HTTP_URL", "http://asterisk:8088", "ARI_USERNAME", "api",
+        "ARI_PASSWORD", "pw").getMessage()).startsWith("ARI_SANDBOX: ");
+    assertThat(refused("ARI_SANDBOX", "maybe").getMessage()).startsWith("ARI_SANDBOX: ");
+    assertThat(load("ARI_SANDBOX", "false", "ARI_HTTP_URL", "http://asterisk:8088", "ARI_USERNAME", "api",
+        "ARI_PASSWORD", "pw").sandboxMode()).isFalse();
   }
 
   @Test

@@ -35,6 +35,8 @@ public final class TestApp implements AutoCloseable {
     env.put("HTTP_PORT", "0");
     env.put("HTTP_INSTANCES", "2");
     env.put("DATABASE_URL", TestDatabase.freshDatabaseUrl());
+    // An external database and no ARI_HTTP_URL: the sandbox only runs when asked for (withAri drops this).
+    env.put("ARI_SANDBOX", "true");
     env.put("SECRET_KEY", HexFormat.of().formatHex(secret));
     env.put("ADMIN_PASSWORD", ADMIN_PASSWORD);
     env.put("BCRYPT_COST", "4");
@@ -48,6 +50,13 @@ public final class TestApp implements AutoCloseable {
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
+    return env;
+  }
+
+  /** {@code env} pointed at a real (or fake) Asterisk instead of the sandbox. */
+  public static Map<String, String> withAri(Map<String, String> env, String url) {
+    env.remove("ARI_SANDBOX");
+    env.put("ARI_HTTP_URL", url);
     return env;
   }
 

@@ -99,7 +99,7 @@ public final class TestAsterisk implements AutoCloseable {
   /** Environment for a service instance using this Asterisk, with its own ARI app (one event stream per app). */
   public Map<String, String> serviceEnv(String appName) {
     Map<String, String> service = TestApp.defaultEnv();
-    service.put("ARI_HTTP_URL", env.get("ARI_HTTP_URL"));
+    TestApp.withAri(service, env.get("ARI_HTTP_URL"));
     service.put("ARI_USERNAME", env.get("ARI_USERNAME"));
     service.put("ARI_PASSWORD", env.get("ARI_PASSWORD"));
     service.put("ARI_APP", appName);
