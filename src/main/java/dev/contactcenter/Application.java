@@ -27,10 +27,13 @@ import dev.contactcenter.sandbox.SandboxAriServer;
 import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.webhooks.WebhookMetrics;
 import dev.contactcenter.webhooks.WebhookRelayVerticle;
+import dev.contactcenter.bus.EventBusAddresses;
+import dev.contactcenter.lifecycle.ShutdownGate;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,6 +41,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,9 +62,14 @@ public final class Application {
   private final Optional<String> generatedAdminPassword;
   private final boolean secretGenerated;
   private final PasswordHasher hasher;
+  private final Deployments deployments;
+
+  /** What {@link #stop()} undeploys, in this order: HTTP first, the database last. */
+  private record Deployments(String http, String ari, String persistenceId, PersistenceVerticle persistence) {
+  }
 
   private Application(Vertx vertx, DatabaseSupply database, AppConfig config, int httpPort,
-      Optional<String> generatedAdminPassword, boolean secretGenerated, PasswordHasher hasher) {
+      Optional<String> generatedAdminPassword, boolean secretGenerated, PasswordHasher hasher, Deployments deployments) {
     this.vertx = vertx;
     this.database = database;
     this.config = config;
@@ -67,6 +77,7 @@ public final class Application {
     this.generatedAdminPassword = generatedAdminPassword;
     this.secretGenerated = secretGenerated;
     this.hasher = hasher;
+    this.deployments = deployments;
   }
 
   /** Starts everything; blocks the calling thread (never an event loop) until the service listens. */
@@ -96,7 +107,8 @@ public final class Application {
         config = config.withSecretKey(secret.secret());
       }
 
-      vertx.deployVerticle(new PersistenceVerticle(database.url(), config.databasePoolSize())).await();
+      PersistenceVerticle persistence = new PersistenceVerticle(database.url(), config.databasePoolSize());
+      String persistenceId = vertx.deployVerticle(persistence).await();
       if (config.webhooks().enabled()) {
         vertx.deployVerticle(new WebhookRelayVerticle(config.webhooks(), new WebhookMetrics(metrics.registry()))).await();
       }
@@ -105,7 +117,7 @@ public final class Application {
 
       AriSettings ari = config.sandboxMode() ? startSandbox(vertx, config) : AriSettings.from(config);
       metrics.calls().countFinalStatuses(vertx.eventBus()).completion().await();
-      vertx.deployVerticle(new AriVerticle(ari, metrics.calls())).await();
+      String ariId = vertx.deployVerticle(new AriVerticle(ari, metrics.calls())).await();
 
       TokenService tokens = new TokenService(vertx, config.secretKey().orElseThrow(), config.jwtIssuer(),
           config.jwtAudience(), config.accessTokenTtlSeconds());
@@ -117,8 +129,9 @@ public final class Application {
       int instances = config.httpInstances() > 0 ? config.httpInstances() : Runtime.getRuntime().availableProcessors();
       AtomicReference<HttpVerticle> first = new AtomicReference<>();
       AppConfig finalConfig = config;
+      String httpId;
       try {
-        vertx.deployVerticle(() -> {
+        httpId = vertx.deployVerticle(() -> {
           HttpVerticle verticle = new HttpVerticle(finalConfig, services);
           first.compareAndSet(null, verticle);
           return verticle;
@@ -134,7 +147,8 @@ public final class Application {
       Optional<String> adminPassword = AdminBootstrap.ensureAdmin(vertx.eventBus(), hasher, config.adminPassword()).await();
       gate.open();
 
-      return new Application(vertx, database, config, first.get().actualPort(), adminPassword, secretGenerated, hasher);
+      return new Application(vertx, database, config, first.get().actualPort(), adminPassword, secretGenerated, hasher,
+          new Deployments(httpId, ariId, persistenceId, persistence));
     } catch (Exception | Error e) {
       vertx.close().await();
       if (database != null) {
@@ -202,17 +216,68 @@ public final class Application {
     return database.embedded();
   }
 
-  /** Stops the verticles, then the embedded database. Blocking. */
+  /**
+   * Stops gracefully within SHUTDOWN_GRACE_SECONDS (blocking): new calls are refused and readiness turns down;
+   * requests in progress finish; the ARI socket closes (calls go on in Asterisk and the next start follows them
+   * again); database writes already sent finish; then Vert.x and the embedded database stop. One log line says
+   * what was drained.
+   */
   public void stop() throws IOException {
     long started = System.nanoTime();
+    long grace = TimeUnit.SECONDS.toNanos(config.shutdownGraceSeconds());
+    // Keep a share of the grace for closing Vert.x and the embedded database.
+    long deadline = started + grace - Math.min(TimeUnit.SECONDS.toNanos(3), grace / 4);
+    ShutdownGate gate = ShutdownGate.of(vertx);
+    gate.startDraining();
+    int requests = gate.inFlight();
+    int unfinished = requests;
+    int activeCalls = -1;
     try {
-      vertx.close().await();
+      activeCalls = activeCalls();
+      unfinished = gate.awaitIdle(deadline);
+      undeploy("HTTP", deployments.http(), deadline);
+      undeploy("ARI", deployments.ari(), deadline);
+      undeploy("persistence", deployments.persistenceId(), deadline);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
-      hasher.close();
-      database.close();
+      try {
+        vertx.close().await(Math.max(1, TimeUnit.NANOSECONDS.toMillis(started + grace - System.nanoTime())),
+            TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        LOG.warn("Vert.x did not close within the shutdown grace");
+      } finally {
+        hasher.close();
+        database.close();
+      }
     }
-    LOG.info("Stopped in {} ms: HTTP server, event-bus bridge and verticles closed{}",
-        (System.nanoTime() - started) / 1_000_000,
-        database.embedded() ? ", embedded PostgreSQL shut down (data kept in " + config.dataDir() + ")" : "");
+    LOG.info("Stopped in {} ms: {} HTTP request(s) in progress finished ({} cut off), {} new call(s) refused; {} "
+        + "database write(s) finished ({} cut off); {} call(s) still in progress in Asterisk, followed again on the "
+        + "next start{}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), requests - unfinished, unfinished,
+        gate.refused(), deployments.persistence().drained(), deployments.persistence().abandoned(),
+        activeCalls < 0 ? "unknown" : activeCalls,
+        database.embedded() ? "; embedded PostgreSQL shut down (data kept in " + config.dataDir() + ")" : "");
+  }
+
+  /** Calls the ARI side follows now (-1 when it does not answer in time). */
+  private int activeCalls() {
+    try {
+      return vertx.eventBus().<JsonObject>request(EventBusAddresses.ARI_STATUS, new JsonObject(),
+              new DeliveryOptions().setSendTimeout(1000))
+          .map(reply -> reply.body().getInteger("active_calls", -1)).await(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private void undeploy(String what, String deploymentId, long deadlineNanos) {
+    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    try {
+      vertx.undeploy(deploymentId).await(left, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      LOG.warn("Stopping the {} verticle took longer than the shutdown grace allows; going on", what);
+    } catch (RuntimeException e) {
+      LOG.warn("Stopping the {} verticle failed: {}", what, e.toString());
+    }
   }
 }

@@ -9,6 +9,7 @@ import dev.contactcenter.config.ConfigLoader;
 import dev.contactcenter.config.StartupProblem;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,11 +68,25 @@ public final class Main {
   private static int serve(AppConfig config) throws Exception {
     Application app = Application.start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // SIGTERM (or Ctrl-C): drain within SHUTDOWN_GRACE_SECONDS; should a step hang anyway, exit regardless.
+      Thread watchdog = new Thread(() -> {
+        try {
+          Thread.sleep(TimeUnit.SECONDS.toMillis(config.shutdownGraceSeconds()) + 2_000);
+          System.err.println("Shutdown took longer than SHUTDOWN_GRACE_SECONDS=" + config.shutdownGraceSeconds()
+              + "; exiting now");
+          Runtime.getRuntime().halt(1);
+        } catch (InterruptedException done) {
+          // Stopped in time.
+        }
+      }, "shutdown-watchdog");
+      watchdog.setDaemon(true);
+      watchdog.start();
       try {
         app.stop();
       } catch (Exception e) {
         System.err.println("Stopping failed: " + e.getMessage());
       } finally {
+        watchdog.interrupt();
         flushLogs();
       }
     }, "shutdown"));

@@ -46,7 +46,8 @@ public record AppConfig(
     ClusterSettings cluster,
     List<AsteriskServer> asteriskServers,
     WebhookSettings webhooks,
-    EdgeSettings edge) {
+    EdgeSettings edge,
+    int shutdownGraceSeconds) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
@@ -64,6 +65,6 @@ public record AppConfig(
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
         defaultCallerId, metricsEnabled, metricsToken,
-        sandboxTimeScale, cluster, asteriskServers, webhooks, edge);
+        sandboxTimeScale, cluster, asteriskServers, webhooks, edge, shutdownGraceSeconds);
   }
 }

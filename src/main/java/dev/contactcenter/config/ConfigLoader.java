@@ -167,7 +167,8 @@ public final class ConfigLoader {
             v.integer("USER_CALLS_PER_SECOND", n -> n >= 0 && n <= 1000, "between 0 and 1000"),
             v.integer("USER_CONCURRENT_CALLS", n -> n >= 0 && n <= 100_000, "between 0 and 100000"),
             v.integer("USER_CALLS_PER_DAY", n -> n >= 0 && n <= 10_000_000, "between 0 and 10000000"),
-            trustedProxies(v.string("TRUSTED_PROXIES"))));
+            trustedProxies(v.string("TRUSTED_PROXIES"))),
+        v.integer("SHUTDOWN_GRACE_SECONDS", n -> n >= 1 && n <= 600, "seconds between 1 and 600"));
   }
 
   /** A comma-separated list of CIDR blocks (or single addresses), each checked now so a typo fails at start. */

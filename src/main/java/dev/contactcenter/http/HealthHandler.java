@@ -4,6 +4,7 @@ import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
 import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_STATUS;
 import static dev.contactcenter.bus.EventBusAddresses.DB_PING;
 
+import dev.contactcenter.lifecycle.ShutdownGate;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -21,12 +22,14 @@ final class HealthHandler {
   private final EventBus bus;
   private final boolean simulated;
   private final String version;
+  private final ShutdownGate shutdown;
   private final long startedAt = System.currentTimeMillis();
 
-  HealthHandler(EventBus bus, boolean simulated, String version) {
+  HealthHandler(EventBus bus, boolean simulated, String version, ShutdownGate shutdown) {
     this.bus = bus;
     this.simulated = simulated;
     this.version = version;
+    this.shutdown = shutdown;
   }
 
   void live(RoutingContext rc) {
@@ -52,7 +55,8 @@ final class HealthHandler {
 
   private void respond(RoutingContext rc, JsonObject database, JsonObject asterisk, JsonObject node,
       boolean asteriskCounts) {
-    boolean up = "up".equals(database.getString("status"))
+    boolean shuttingDown = shutdown.draining();
+    boolean up = !shuttingDown && "up".equals(database.getString("status"))
         && (!asteriskCounts || "up".equals(asterisk.getString("status")));
     JsonObject checks = new JsonObject().put("database", database).put("asterisk", asterisk);
     JsonObject body = new JsonObject()
@@ -61,6 +65,10 @@ final class HealthHandler {
         .put("version", version)
         .put("uptime_seconds", (System.currentTimeMillis() - startedAt) / 1000)
         .put("checks", checks);
+    if (shuttingDown) {
+      // Readiness down while the process drains, so a load balancer stops sending it work.
+      body.put("shutting_down", true);
+    }
     if (!up) {
       rc.response().putHeader("Retry-After", Problems.UNAVAILABLE_RETRY_AFTER_SECONDS);
     }

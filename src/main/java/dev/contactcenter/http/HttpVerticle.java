@@ -4,6 +4,7 @@ import dev.contactcenter.auth.VerifiedTokenCache;
 import dev.contactcenter.calls.CallRequest;
 import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.config.AppConfig;
+import dev.contactcenter.lifecycle.ShutdownGate;
 import dev.contactcenter.metrics.MetricsEndpoint;
 import dev.contactcenter.webhooks.Subscriptions;
 import io.vertx.core.Future;
@@ -82,6 +83,7 @@ public final class HttpVerticle extends VerticleBase {
     root.route().handler(services.gate()::handle);
     // Before CORS and the API's BodyHandler: SockJS answers its own CORS requests and brings its own body handler.
     EventBusBridge.mount(root, vertx, services.tokens(), users);
+    root.route().handler(ShutdownGate.of(vertx)::handle);
     if (!config.corsAllowedOrigins().isEmpty()) {
       root.route().handler(cors());
     }
@@ -113,7 +115,7 @@ public final class HttpVerticle extends VerticleBase {
     InlineRequestValidator validator = new InlineRequestValidator(vertx, contract.routable);
 
     HealthHandler health = new HealthHandler(vertx.eventBus(), config.sandboxMode(),
-        DocsRoutes.webjarVersions().getProperty("version"));
+        DocsRoutes.webjarVersions().getProperty("version"), ShutdownGate.of(vertx));
     bind(builder, validator, "getHealth", health::health);
     bind(builder, validator, "getLiveness", health::live);
     bind(builder, validator, "getReadiness", health::ready);

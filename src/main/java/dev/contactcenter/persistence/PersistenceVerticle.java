@@ -6,6 +6,7 @@ import dev.contactcenter.bus.BusError;
 import dev.contactcenter.bus.CallStatusChanged;
 import dev.contactcenter.calls.CallState;
 import dev.contactcenter.config.DatabaseUrl;
+import dev.contactcenter.lifecycle.InFlight;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
@@ -36,6 +37,7 @@ public final class PersistenceVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(PersistenceVerticle.class);
   private static final String UNIQUE_VIOLATION = "23505";
+  private static final long DRAIN_MAX_MS = 10_000;
 
   private final DatabaseUrl url;
   private final int poolSize;
@@ -43,6 +45,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private UserRepository users;
   private CallRepository calls;
   private WebhookStore webhooks;
+  private final InFlight work = new InFlight();
 
   public PersistenceVerticle(DatabaseUrl url, int poolSize) {
     this.url = url;
@@ -89,8 +92,19 @@ public final class PersistenceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    // Requests already accepted (a transition sent just before the ARI side stopped) finish before the pool closes.
     Future<Void> listening = webhooks == null ? Future.succeededFuture() : webhooks.stop();
-    return listening.eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
+    return listening.eventually(() -> work.whenIdle(vertx, DRAIN_MAX_MS))
+        .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
+  }
+
+  /** Database requests that finished while the stop waited for them, and those it gave up on. */
+  public int drained() {
+    return work.finishedWhileDraining();
+  }
+
+  public int abandoned() {
+    return work.running();
   }
 
   private void ping(Message<JsonObject> msg) {
@@ -282,14 +296,14 @@ public final class PersistenceVerticle extends VerticleBase {
     return failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
   }
 
-  private static void reply(Message<JsonObject> msg, Future<JsonObject> result) {
+  private void reply(Message<JsonObject> msg, Future<JsonObject> result) {
     reply(msg, result, failure -> null);
   }
 
   /** Replies with the result, or fails the message with a typed code; unexpected errors are logged once. */
-  private static void reply(Message<JsonObject> msg, Future<JsonObject> result,
+  private void reply(Message<JsonObject> msg, Future<JsonObject> result,
       Function<Throwable, Throwable> translate) {
-    result.onSuccess(msg::reply).onFailure(failure -> {
+    work.track(result).onSuccess(msg::reply).onFailure(failure -> {
       Throwable mapped = translate.apply(failure);
       Throwable effective = mapped != null ? mapped : failure;
       if (effective instanceof io.vertx.core.eventbus.ReplyException reply) {
