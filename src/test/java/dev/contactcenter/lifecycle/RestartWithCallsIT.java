@@ -1,0 +1,111 @@
+package dev.contactcenter.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.contactcenter.support.ApiClient;
+import dev.contactcenter.support.CallProbe;
+import dev.contactcenter.support.ServiceProcess;
+import dev.contactcenter.support.TestApp;
+import dev.contactcenter.support.TestAsterisk;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The service (its own JVM, an external PostgreSQL) stopped with 30 answered calls in flight on the real Asterisk,
+ * by SIGTERM or by kill -9, then started again: the calls go on in Asterisk meanwhile, and every one ends in its
+ * true status with its true duration (the [lifecycle-callee] dialplan fixes both from the number).
+ */
+@DisplayName("Restart with calls in flight on a real Asterisk")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class RestartWithCallsIT {
+
+  private static final int CALLS = 30;
+  private static final AtomicInteger APPS = new AtomicInteger();
+  private TestAsterisk asterisk;
+
+  @BeforeAll
+  void startAsterisk() throws Exception {
+    asterisk = TestAsterisk.startOrSkip();
+  }
+
+  @AfterAll
+  void stopAsterisk() throws Exception {
+    if (asterisk != null) {
+      asterisk.close();
+    }
+  }
+
+  @Test
+  @DisplayName("SIGTERM: drained and exited within SHUTDOWN_GRACE_SECONDS; after the restart every call ends right")
+  void sigterm() throws Exception {
+    restartWithCalls(true);
+  }
+
+  @Test
+  @DisplayName("kill -9: after the restart every call ends right")
+  void kill9() throws Exception {
+    restartWithCalls(false);
+  }
+
+  private void restartWithCalls(boolean graceful) throws Exception {
+    Map<String, String> env = asterisk.serviceEnv("cc-life-" + ProcessHandle.current().pid() + "-" + APPS.incrementAndGet());
+    env.put("HTTP_PORT", Integer.toString(ServiceProcess.freePort()));
+    env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@lifecycle-callee/n");
+    env.put("DEFAULT_EXTENSION", "hold");
+    env.put("SHUTDOWN_GRACE_SECONDS", "15");
+    Path logs = Files.createTempDirectory("cc-restart-calls");
+
+    Map<String, Integer> talkSeconds = new LinkedHashMap<>();
+    try (ServiceProcess first = ServiceProcess.start(env, logs.resolve("first.log"))) {
+      first.awaitOk("/health", Duration.ofSeconds(90));
+      ApiClient api = first.client();
+      CallProbe calls = new CallProbe(api, api.login("admin", TestApp.ADMIN_PASSWORD));
+      for (int i = 0; i < CALLS; i++) {
+        // Rings 1 s, then talks 30-39 s: answered before the stop, ended after the restart.
+        int talk = 30 + i % 10;
+        talkSeconds.put(calls.place(String.format("+1555%02d01%02d", i, talk), new JsonObject()), talk);
+      }
+      for (String id : talkSeconds.keySet()) {
+        calls.awaitStatus(id, "answered", Duration.ofSeconds(20));
+      }
+      if (graceful) {
+        Duration exit = first.sigterm(Duration.ofSeconds(20));
+        assertThat(exit).isLessThan(Duration.ofSeconds(15));
+        assertThat(first.log()).containsPattern("Stopped in \\d+ ms: .*" + CALLS + " call\\(s\\) still in progress");
+      } else {
+        first.kill9();
+      }
+    }
+
+    try (ServiceProcess second = ServiceProcess.start(env, logs.resolve("second.log"))) {
+      second.awaitOk("/health", Duration.ofSeconds(90));
+      ApiClient api = second.client();
+      CallProbe calls = new CallProbe(api, api.login("admin", TestApp.ADMIN_PASSWORD));
+      for (Map.Entry<String, Integer> expected : talkSeconds.entrySet()) {
+        JsonObject call = calls.awaitFinal(expected.getKey(), Duration.ofSeconds(60));
+        String label = call.encode();
+        assertThat(call.getString("status")).as(label).isEqualTo("completed");
+        assertThat(call.getInteger("duration")).as(label)
+            .isBetween(expected.getValue() - 1, expected.getValue() + 1);
+        assertThat(call.getString("failure_reason")).as(label).isNull();
+        List<String> timeline = calls.timeline(expected.getKey());
+        assertThat(timeline).as(label).endsWith("answered", "completed");
+      }
+      second.sigterm(Duration.ofSeconds(20));
+    }
+  }
+}
