@@ -3,6 +3,10 @@ package dev.contactcenter.db;
 import dev.contactcenter.config.DatabaseUrl;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,11 +24,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
   private static final String DATABASE = "postgres";
   private static final String USER = "postgres";
+  /** The superuser's generated password, beside (not inside) the data directory, mode 600. */
+  static final String PASSWORD_FILE = "postgres.password";
+  private static final String HBA_MARKER = "# contact-center-api:";
+  /**
+   * Loopback TCP with a password only: no trust (any local OS user could otherwise connect as superuser, read the
+   * password hashes or run programs through COPY ... TO PROGRAM), no Unix-socket entry.
+   */
+  private static final String HBA = HBA_MARKER + " written at every start. Password (SCRAM) authentication on loopback"
+      + " only;\n# the password is in DATA_DIR/" + PASSWORD_FILE + ".\n"
+      + "host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n";
 
   private final EmbeddedPostgres postgres;
+  private final String password;
 
-  private EmbeddedDatabase(EmbeddedPostgres postgres) {
+  private EmbeddedDatabase(EmbeddedPostgres postgres, String password) {
     this.postgres = postgres;
+    this.password = password;
   }
 
   /** Starts PostgreSQL on a free loopback port over {@code dataDir/postgres}, creating it on first use. */
@@ -32,9 +48,18 @@ public final class EmbeddedDatabase implements AutoCloseable {
     return start(dataDir, 0);
   }
 
+  /**
+   * Call only while holding the {@link DataDirLock}: a PostgreSQL still running over this data directory is then
+   * an orphan of a process that died (kill -9), and is stopped first.
+   */
   public static EmbeddedDatabase start(Path dataDir, int port) throws IOException {
     Path pgData = pgData(dataDir);
     Files.createDirectories(pgData.getParent());
+    OrphanPostmaster.stopIfRunning(pgData);
+    Path passwordFile = dataDir.toAbsolutePath().normalize().resolve(PASSWORD_FILE);
+    String password = DatabasePassword.loadOrCreate(passwordFile);
+    boolean fresh = !Files.isRegularFile(pgData.resolve("postgresql.conf"));
+    boolean[] trustSetup = {false};
     ClassLoader loader = EmbeddedDatabase.class.getClassLoader();
     String binaries = PostgresBinaries.forThisMachine(loader);
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
@@ -45,13 +70,57 @@ public final class EmbeddedDatabase implements AutoCloseable {
         .setServerConfig("max_connections", "200")
         // ./data must survive a crash or power cut: zonky's test defaults (-F, synchronous_commit=off) do not.
         .setServerConfig("fsync", "on")
-        .setServerConfig("synchronous_commit", "on");
+        .setServerConfig("synchronous_commit", "on")
+        // initdb only: the superuser gets its password when the cluster is created.
+        .setLocaleConfig("pwfile", passwordFile.toString())
+        .setConnectConfig("password", password)
+        .setDataDirectoryCustomizer(dir -> {
+          if (fresh || isOurs(dir.toPath())) {
+            writeHba(dir.toPath());
+          } else {
+            // Created by a version that trusted every local user: its superuser has no password yet.
+            trustSetup[0] = true;
+          }
+        });
     if (port > 0) {
       builder.setPort(port);
     }
     EmbeddedPostgres postgres = builder.start();
+    if (trustSetup[0]) {
+      lockDown(postgres, pgData, password);
+    }
     LOG.info("Embedded PostgreSQL started on 127.0.0.1:{} with data in {}", postgres.getPort(), pgData);
-    return new EmbeddedDatabase(postgres);
+    return new EmbeddedDatabase(postgres, password);
+  }
+
+  /** Moves a data directory of the old trust setup to password authentication, once. */
+  private static void lockDown(EmbeddedPostgres postgres, Path pgData, String password) throws IOException {
+    try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+      // Hex from DatabasePassword: nothing to escape.
+      s.execute("ALTER ROLE " + USER + " WITH PASSWORD '" + password + "'");
+      writeHba(pgData);
+      s.execute("SELECT pg_reload_conf()");
+    } catch (SQLException e) {
+      throw new IOException("cannot switch the embedded PostgreSQL to password authentication: " + e.getMessage(), e);
+    }
+    LOG.info("Embedded PostgreSQL in {} switched from trust to password authentication (password in {})", pgData,
+        PASSWORD_FILE);
+  }
+
+  private static boolean isOurs(Path pgData) {
+    try {
+      return Files.readString(pgData.resolve("pg_hba.conf")).startsWith(HBA_MARKER);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void writeHba(Path pgData) {
+    try {
+      Files.writeString(pgData.resolve("pg_hba.conf"), HBA);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + pgData.resolve("pg_hba.conf"), e);
+    }
   }
 
   /**
@@ -76,11 +145,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
   }
 
-  public static DatabaseUrl urlForPort(int port) {
-    return DatabaseUrl.of("127.0.0.1", port, DATABASE, USER, "");
+  /** The running service's database, for a CLI command beside it (same OS user: it can read the password). */
+  public static DatabaseUrl urlForRunning(Path dataDir, int port) throws IOException {
+    Path passwordFile = dataDir.toAbsolutePath().normalize().resolve(PASSWORD_FILE);
+    return DatabaseUrl.of("127.0.0.1", port, DATABASE, USER, DatabasePassword.read(passwordFile));
   }
 
-  private static Path pgData(Path dataDir) {
+  static Path pgData(Path dataDir) {
     return dataDir.toAbsolutePath().normalize().resolve("postgres");
   }
 
@@ -89,7 +160,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
   }
 
   public DatabaseUrl url() {
-    return urlForPort(port());
+    return DatabaseUrl.of("127.0.0.1", port(), DATABASE, USER, password);
   }
 
   @Override

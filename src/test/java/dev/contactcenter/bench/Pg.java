@@ -52,7 +52,7 @@ final class Pg implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
-    return DatabaseUrl.of("127.0.0.1", server.port(), name, admin.user(), "").reactiveUri();
+    return DatabaseUrl.of("127.0.0.1", server.port(), name, admin.user(), admin.password()).reactiveUri();
   }
 
   static Connection connect(String databaseUrl) throws SQLException {

@@ -43,7 +43,7 @@ public final class TestDatabase {
           Statement s = c.createStatement()) {
         s.execute("CREATE DATABASE " + name);
       }
-      return DatabaseUrl.of("127.0.0.1", server.port(), name, admin.user(), "").reactiveUri();
+      return DatabaseUrl.of("127.0.0.1", server.port(), name, admin.user(), admin.password()).reactiveUri();
     } catch (Exception e) {
       throw new IllegalStateException("cannot create a test database", e);
     }
