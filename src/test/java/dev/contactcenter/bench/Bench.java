@@ -29,7 +29,7 @@ import java.util.Set;
 public final class Bench {
 
   static final List<String> ALL = List.of("status", "originate", "ingest", "asterisk", "freshness", "scale", "startup",
-      "webhooks");
+      "webhooks", "faults");
   private static final Deque<AutoCloseable> TO_CLOSE = new ArrayDeque<>();
 
   final boolean smoke;
@@ -122,7 +122,8 @@ public final class Bench {
     String loadBefore = Machine.loadAverage();
     pg = Pg.start(workDir.resolve("pg"));
     onExit(pg);
-    boolean needsAsterisk = scenarios.contains("asterisk") || scenarios.contains("freshness");
+    boolean needsAsterisk = scenarios.contains("asterisk") || scenarios.contains("freshness")
+        || scenarios.contains("faults");
     if (needsAsterisk) {
       if (Asterisk.provisioned()) {
         asterisk = Asterisk.start(projectDir);
@@ -151,6 +152,11 @@ public final class Bench {
           case "freshness" -> {
             if (asterisk != null) {
               s.freshness();
+            }
+          }
+          case "faults" -> {
+            if (asterisk != null) {
+              new FaultScenarios(this).run();
             }
           }
           case "scale" -> s.scale();
@@ -212,11 +218,20 @@ public final class Bench {
   }
 
   Service service(String label, String databaseUrl, Map<String, String> extraEnv) throws IOException {
+    return service(label, serviceEnv(label, databaseUrl, extraEnv));
+  }
+
+  /** The complete environment of a scenario's service: start it again with the same one after a fault. */
+  Map<String, String> serviceEnv(String label, String databaseUrl, Map<String, String> extraEnv) throws IOException {
     Map<String, String> env = Service.baseEnv(freePort(), databaseUrl, workDir.resolve("data-" + label), secret);
     env.putAll(extraEnv);
     if (!env.containsKey("ARI_HTTP_URL")) {
       env.put("ARI_SANDBOX", "true");
     }
+    return env;
+  }
+
+  Service service(String label, Map<String, String> env) throws IOException {
     List<String> jvm = new ArrayList<>();
     if (jfr) {
       Path recording = resultsDir.resolve("jfr").resolve(label + ".jfr");

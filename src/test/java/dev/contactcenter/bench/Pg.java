@@ -20,7 +20,7 @@ final class Pg implements AutoCloseable {
 
   static final String ACTIVE = dev.contactcenter.calls.CallState.activeSqlList();
 
-  private final EmbeddedDatabase server;
+  private EmbeddedDatabase server;
   private final Path dir;
   private int databases;
 
@@ -40,6 +40,14 @@ final class Pg implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       return -1;
     }
+  }
+
+  /** A database outage: PostgreSQL stopped for {@code millis}, then started again on the same port. */
+  void outage(long millis) throws IOException {
+    int port = server.port();
+    server.close();
+    Service.sleep(millis);
+    server = EmbeddedDatabase.start(dir, port);
   }
 
   /** A new, empty database; its {@code postgresql://} URL. */

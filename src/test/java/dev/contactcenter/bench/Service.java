@@ -223,6 +223,21 @@ final class Service implements AutoCloseable {
     }
   }
 
+  /** SIGTERM as an orchestrator sends it; seconds until the process exited (killed after 60 s). */
+  double sigterm() throws InterruptedException {
+    long started = System.nanoTime();
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    return (System.nanoTime() - started) / 1e9;
+  }
+
+  /** SIGKILL: no shutdown hook runs. */
+  void kill9() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
   void stop() {
     if (!process.isAlive()) {
       return;
