@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Faults with calls in flight on the real Asterisk (issue 9): PostgreSQL stopped for 10 s, SIGTERM and restart,
@@ -42,24 +43,26 @@ final class FaultScenarios {
 
   void run() throws Exception {
     // Calls end during the outage: what the service records while it cannot write, and after.
-    scenario("database stopped 10 s", "db", i -> 2 + i % 12, true, (svc, env, label) -> {
+    scenario("database stopped 10 s", "db", i -> 1 + i % 3, i -> 2 + i % 12, true, (svc, env, label) -> {
       bench.pg.outage(10_000);
       return svc;
     });
-    // Calls outlive the restart: the service must follow them again and record their true end.
-    scenario("SIGTERM, restart", "sigterm", i -> 25 + i % 10, false, (svc, env, label) -> {
+    // Calls outlive the restart: the service must follow them again and record their true end. They are all
+    // answered before the fault: a callee who answers while no instance has the ARI application's socket open is
+    // hung up by Asterisk (the Stasis application is inactive), whatever the service does (docs/PRODUCTION.md).
+    scenario("SIGTERM, restart", "sigterm", i -> 1, i -> 25 + i % 10, false, (svc, env, label) -> {
       double exit = svc.sigterm();
       report.add("faults, SIGTERM, restart (" + CALLS + " calls in flight)", "exit after SIGTERM", exit, "s",
           "≤ SHUTDOWN_GRACE_SECONDS (15)", exit <= 15, Machine.loadAverage());
       return bench.service(label, env);
     });
-    scenario("kill -9, restart", "kill9", i -> 25 + i % 10, false, (svc, env, label) -> {
+    scenario("kill -9, restart", "kill9", i -> 1, i -> 25 + i % 10, false, (svc, env, label) -> {
       svc.kill9();
       return bench.service(label, env);
     });
   }
 
-  private void scenario(String name, String key, java.util.function.IntUnaryOperator talkOf, boolean dbOutage,
+  private void scenario(String name, String key, IntUnaryOperator ringOf, IntUnaryOperator talkOf, boolean dbOutage,
       Fault fault) throws Exception {
     String load0 = Machine.loadAverage();
     String label = "faults-" + key;
@@ -73,7 +76,7 @@ final class FaultScenarios {
       String auth = "Bearer " + svc.adminToken();
       Map<String, Integer> truth = new LinkedHashMap<>();
       for (int i = 0; i < CALLS; i++) {
-        int ring = 1 + i % 3;
+        int ring = ringOf.applyAsInt(i);
         int talk = talkOf.applyAsInt(i);
         truth.put(place(svc, auth, String.format("+1555%02d%02d%02d", i, ring, talk)), talk);
       }
