@@ -50,7 +50,7 @@ class DatabaseOutageTest {
     ariVertx.deployVerticle(sandbox, new DeploymentOptions().setConfig(new JsonObject())).await();
     Map<String, String> env = TestApp.defaultEnv();
     env.put("DATABASE_URL", pg.url());
-    env.put("ARI_HTTP_URL", "http://127.0.0.1:" + sandbox.actualPort());
+    TestApp.withAri(env, "http://127.0.0.1:" + sandbox.actualPort());
     env.put("ARI_USERNAME", "asterisk");
     env.put("ARI_PASSWORD", "outage-secret");
     env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@callee/n");

@@ -84,10 +84,10 @@ class ConfigLoaderTest {
   void bindAddressIsSafeByDefault() {
     assertThat(load().httpHost()).isEqualTo("127.0.0.1");
     assertThat(load("HTTP_HOST", "0.0.0.0").httpHost()).isEqualTo("0.0.0.0");
-    assertThat(load("DATABASE_URL", "postgresql://app:pw@db:5432/calls", "SECRET_KEY", GOOD_SECRET).httpHost())
-        .isEqualTo("0.0.0.0");
     assertThat(load("DATABASE_URL", "postgresql://app:pw@db:5432/calls", "SECRET_KEY", GOOD_SECRET,
-        "HTTP_HOST", "127.0.0.1").httpHost()).isEqualTo("127.0.0.1");
+        "ARI_SANDBOX", "true").httpHost()).isEqualTo("0.0.0.0");
+    assertThat(load("DATABASE_URL", "postgresql://app:pw@db:5432/calls", "SECRET_KEY", GOOD_SECRET,
+        "ARI_SANDBOX", "true", "HTTP_HOST", "127.0.0.1").httpHost()).isEqualTo("127.0.0.1");
     assertThat(load("HTTP_HOST", "  ").httpHost()).as("blank is unset").isEqualTo("127.0.0.1");
   }
 
