@@ -21,6 +21,7 @@ class ClusterSettingsTest {
     Map<String, String> env = new HashMap<>();
     env.put("DATABASE_URL", "postgresql://cc:pw@db.example:5432/cc");
     env.put("SECRET_KEY", SECRET);
+    env.put("ARI_SANDBOX", "true");
     env.put("CLUSTER_ENABLED", "true");
     env.put("CLUSTER_HOST", "10.0.0.11");
     env.put("CLUSTER_MEMBERS", "10.0.0.11:5701, 10.0.0.12:5701");
@@ -69,6 +70,7 @@ class ClusterSettingsTest {
   @DisplayName("until ownership is wired, cluster mode with a real Asterisk is refused (nodes would steal its events)")
   void realAsteriskRefusedForNow() {
     Map<String, String> env = clustered();
+    env.remove("ARI_SANDBOX");
     env.put("ARI_HTTP_URL", "http://127.0.0.1:8088");
     env.put("ARI_USERNAME", "u");
     env.put("ARI_PASSWORD", "p");
