@@ -28,7 +28,7 @@ public final class Main {
     String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
     AppConfig config;
     try {
-      config = ConfigLoader.load();
+      config = "serve".equals(command) ? ConfigLoader.load() : ConfigLoader.loadForAdminCommand(System.getenv());
     } catch (ConfigException e) {
       System.err.println("Configuration error: " + e.getMessage());
       exit(2);

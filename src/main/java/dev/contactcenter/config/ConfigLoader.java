@@ -45,6 +45,19 @@ public final class ConfigLoader {
     return load(System.getenv());
   }
 
+  /**
+   * For the commands that place no call (migrate, create-user, reset-password, enable-user): whether calls would be
+   * simulated is no question for them, so an operator can run them with DATABASE_URL alone.
+   */
+  public static AppConfig loadForAdminCommand(Map<String, String> env) {
+    if (env.containsKey("ARI_HTTP_URL") || env.containsKey("ARI_SANDBOX")) {
+      return load(env);
+    }
+    Map<String, String> placesNoCall = new java.util.HashMap<>(env);
+    placesNoCall.put("ARI_SANDBOX", "true");
+    return load(placesNoCall);
+  }
+
   public static AppConfig load(Map<String, String> env) {
     JsonObject merged = defaults(env);
     for (String key : merged.fieldNames()) {

@@ -210,6 +210,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("commands that place no call (migrate, create-user, …) run with DATABASE_URL alone")
+  void adminCommandsNeedNoAsteriskChoice() {
+    Map<String, String> env = Map.of("DATABASE_URL", "postgresql://app:pw@db:5432/calls", "SECRET_KEY", GOOD_SECRET);
+
+    assertThat(ConfigLoader.loadForAdminCommand(env).databaseUrl()).isPresent();
+    assertThat(refused("DATABASE_URL", "postgresql://app:pw@db:5432/calls", "SECRET_KEY", GOOD_SECRET)).isNotNull();
+  }
+
+  @Test
   @DisplayName("the sandbox runs in zero-config or when ARI_SANDBOX=true asks for it, never beside ARI_HTTP_URL")
   void sandboxOnlyWhenChosen() {
     assertThat(load().sandboxMode()).isTrue();
