@@ -100,8 +100,11 @@ BEGIN
       'duration', c.duration_seconds,
       'sequence', NEW.id));
 
+  -- A callback that answered 410 is off for the rest of the call.
   IF c.status_callback IS NOT NULL
-     AND NEW.to_status = ANY (COALESCE(c.status_callback_events, final_statuses)) THEN
+     AND NEW.to_status = ANY (COALESCE(c.status_callback_events, final_statuses))
+     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries g
+                     WHERE g.call_id = c.id AND g.stream = 'callback' AND g.last_status_code = 410) THEN
     INSERT INTO webhook_deliveries (webhook_id, stream, owner, call_id, event_id, url, payload)
     VALUES ('msg_' || NEW.id || '_callback', 'callback', c.owner, c.id, NEW.id, c.status_callback, payload);
     enqueued := 1;

@@ -54,14 +54,27 @@ final class WebhookRepository {
       + " RETURNING secret, previous_expires_at";
 
   /**
+   * A delivery whose subscription was turned off by a 410 while it was being written: the trigger that wrote it
+   * and the transaction that disabled the subscription ran side by side, so the cancel of the latter missed it.
+   */
+  private static final String TURNED_OFF = "(EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id"
+      + "   AND NOT e.enabled)"
+      + " OR d.stream = 'callback' AND EXISTS (SELECT 1 FROM webhook_deliveries g WHERE g.call_id = d.call_id"
+      + "   AND g.stream = 'callback' AND g.last_status_code = 410))";
+
+  /**
    * Claims up to $1 due deliveries, each the oldest pending one of its (stream, call), so a call's events reach a
    * receiver in order. SKIP LOCKED lets several nodes claim side by side; pushing next_attempt_at by the lease ($2
    * ms) keeps a delivery in flight reserved, and hands it to another node (or this one after a restart) if its
    * claimer died. Rotated-out secrets still sign until their overlap ends.
    */
-  private static final String CLAIM = "WITH due AS ("
+  private static final String CLAIM = "WITH turned_off AS ("
+      + "   UPDATE webhook_deliveries d SET state = 'canceled', finished_at = now(),"
+      + "     last_error = 'subscription disabled: the receiver answered 410 Gone'"
+      + "   WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND " + TURNED_OFF
+      + " ), due AS ("
       + "   SELECT d.id FROM webhook_deliveries d"
-      + "   WHERE d.state = 'pending' AND d.next_attempt_at <= now()"
+      + "   WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND NOT " + TURNED_OFF
       + "     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.stream = d.stream AND p.call_id = d.call_id"
       + "       AND p.state = 'pending' AND p.id < d.id)"
       + "   ORDER BY d.next_attempt_at, d.id LIMIT $1 FOR UPDATE SKIP LOCKED"

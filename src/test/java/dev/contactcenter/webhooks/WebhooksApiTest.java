@@ -6,6 +6,7 @@ import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
 import dev.contactcenter.support.StandardWebhooksVerifier;
 import dev.contactcenter.support.TestApp;
+import dev.contactcenter.support.TestDatabase;
 import dev.contactcenter.support.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -190,6 +191,35 @@ class WebhooksApiTest {
         .header("Content-Type", "application/json")
         .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"enabled\":false}"))).status())
         .isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("a delivery written while its subscription was being turned off by a 410 is canceled, never sent")
+  void deliveryRacingA410IsCanceled() {
+    String user = Calls.newUser(api, admin, "racing");
+    JsonObject endpoint = subscribe(user, "/racing", List.of("failed"));
+    String callId = Calls.place(api, user, new JsonObject().put("phone_number", BUSY_NUMBER));
+    Calls.awaitStatus(api, user, callId, "busy", Duration.ofSeconds(20));
+    ApiClient.Response off = api.send(api.authorized("/api/v2/webhooks/" + endpoint.getString("id"), user)
+        .header("Content-Type", "application/json")
+        .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"enabled\":false}")));
+    assertThat(off.status()).as(off.body()).isEqualTo(200);
+    // What the trigger writes when it read the subscription as enabled just before the 410's transaction committed,
+    // and the same for a call's own callback that already answered 410.
+    String insert = "INSERT INTO webhook_deliveries (webhook_id, endpoint_id, stream, owner, call_id, event_id, url,"
+        + " payload, last_status_code, state) VALUES ";
+    TestDatabase.execute(app.databaseUrl(), insert
+        + "('msg_race_endpoint', '" + endpoint.getString("id") + "', '" + endpoint.getString("id") + "', '" + user
+        + "', '" + callId + "', 1, '" + receiver.url("/racing") + "', '{}', NULL, 'pending'),"
+        + " ('msg_race_gone', NULL, 'callback', '" + user + "', '" + callId + "', 2, '" + receiver.url("/racing")
+        + "', '{}', 410, 'dead'),"
+        + " ('msg_race_callback', NULL, 'callback', '" + user + "', '" + callId + "', 3, '" + receiver.url("/racing")
+        + "', '{}', NULL, 'pending')");
+
+    Calls.eventually(Duration.ofSeconds(10), () -> assertThat(TestDatabase.queryLong(app.databaseUrl(),
+        "SELECT count(*) FROM webhook_deliveries WHERE webhook_id IN ('msg_race_endpoint', 'msg_race_callback')"
+            + " AND state = 'canceled'")).isEqualTo(2));
+    assertThat(receiver.received("/racing")).isEmpty();
   }
 
   @Test
