@@ -491,7 +491,9 @@ run_limits() {
   port=$(free_port)
   base=http://127.0.0.1:$port
   # exec: the embedded PostgreSQL runs its binaries from /tmp (Docker's tmpfs default is noexec).
+  # The per-user call limits are raised so the whole load reaches the service: this phase measures memory.
   $DOCKER run -d --name "$name" --memory 512m --memory-swap 512m --read-only --tmpfs /tmp:rw,exec,size=256m \
+    -e USER_CALLS_PER_SECOND=1000 -e USER_CONCURRENT_CALLS=100000 -e USER_CALLS_PER_DAY=10000000 \
     -v "$PREFIX-data:/data" -p "127.0.0.1:$port:8000" contact-center-api:local >/dev/null
   waited_ms=$(wait_http "$base/health" 120 "$name")
   tok=$(token "$base" admin "$password") || die "no token (read-only, 512m)"
@@ -501,9 +503,7 @@ run_limits() {
     "$base/api/v2/interaction/$SEED_NUMBER" -H "Authorization: Bearer $tok" >"$work/load-codes" || true
   load_ms=$((($(date +%s%N) - load_ms) / 1000000))
   codes=$(sort "$work/load-codes" | uniq -c | awk '{printf "%s×%s ", $1, $2}' | sed 's/ $//')
-  grep -vqE '^(200|201|202|429)$' "$work/load-codes" && die "load: unexpected status codes: $codes"
-  # 429 is a per-user limit answering as documented; the load still has to reach the service in numbers.
-  [ "$(grep -cE '^20[012]$' "$work/load-codes")" -ge $((calls / 10)) ] || die "load: fewer than a tenth accepted: $codes"
+  grep -vqE '^(200|201|202)$' "$work/load-codes" && die "load: not every call was accepted: $codes"
   # Let the calls run to their end (sandbox timing), then look at the container.
   local last
   last=$(curl -fsS -X POST "$base/api/v2/interaction/$SEED_NUMBER" -H "Authorization: Bearer $tok" | json 'd["call_id"]')
