@@ -209,8 +209,13 @@ class WebhooksApiTest {
     String user = Calls.newUser(api, admin, "slow");
     JsonObject endpoint = subscribe(user, "/slow", List.of("busy"));
     Calls.place(api, user, new JsonObject().put("phone_number", BUSY_NUMBER));
-    Calls.eventually(Duration.ofSeconds(30), () -> assertThat(api.get("/api/v2/webhooks/" + endpoint.getString("id")
-        + "/deliveries", user).json().getJsonArray("items").getJsonObject(0).getString("state")).isEqualTo("delivered"));
+    Calls.eventually(Duration.ofSeconds(30), () -> {
+      // Checked as an assertion: eventually() retries failed assertions only, and the delivery may not exist yet.
+      JsonArray items = api.get("/api/v2/webhooks/" + endpoint.getString("id") + "/deliveries", user).json()
+          .getJsonArray("items");
+      assertThat(items).isNotEmpty();
+      assertThat(items.getJsonObject(0).getString("state")).isEqualTo("delivered");
+    });
     JsonObject delivery = api.get("/api/v2/webhooks/" + endpoint.getString("id") + "/deliveries", user).json()
         .getJsonArray("items").getJsonObject(0);
     JsonArray attempts = delivery.getJsonArray("attempt_log");
