@@ -62,6 +62,9 @@ test('sign in, place a call, and watch ringing → answered → completed arrive
 
     alicesCall = await placeCall(alice.page, SANDBOX_ANSWERED, { callerId: '"Support" <+15550199>' });
     const row = alice.page.locator(`tr[data-call-id="${alicesCall}"]`);
+    // "Active" counts the calls the server marks is_active: this one while it is in progress, not once it ended.
+    await alice.page.waitForFunction(() => document.querySelector('.chip-active .count')?.textContent === '1',
+      null, { timeout: 15_000 });
     await alice.page.locator(`tr[data-call-id="${alicesCall}"][data-status="answered"]`).waitFor({ timeout: 15_000 });
     await screenshot(alice.page, '02-call-answered-live');
     await alice.page.locator(`tr[data-call-id="${alicesCall}"][data-status="completed"]`).waitFor({ timeout: 15_000 });
@@ -76,6 +79,7 @@ test('sign in, place a call, and watch ringing → answered → completed arrive
       `the row went through ${seen.join(' → ')}, not ringing → answered → completed`);
     assert.match(await row.locator('.cell-duration').innerText(), /^[1-3] s$/);
     assert.equal(await alice.page.locator('.chip-completed .count').innerText(), '1');
+    assert.equal(await alice.page.locator('.chip-active .count').innerText(), '0');
     const steps = await alice.page.locator('#timeline .step-status').allInnerTexts();
     assert.deepEqual(steps.slice(-3), ['Ringing', 'Answered', 'Completed']);
     assert.ok(alice.sockets.some((url) => /\/eventbus\/.+\/websocket$/.test(url)),

@@ -11,7 +11,9 @@ const STATUS_LABELS = {
 };
 // The state machine only moves forward: pending → dialing → ringing → answered → a final state.
 const RANK = { pending: 0, dialing: 1, ringing: 2, answered: 3, completed: 4, busy: 4, no_answer: 4, failed: 4, canceled: 4 };
-const ACTIVE = new Set(['pending', 'dialing', 'ringing', 'answered']);
+// Whether a call is in progress is the server's word (is_active, on the list, every read and every bus publication).
+// A call known only from its creation answer does not carry it yet: select() reads the whole call right after.
+const isActive = (call) => call.is_active === true;
 const FILTERS = [
   ['all', 'All'], ['active', 'Active'], ['dialing', 'Dialing'], ['ringing', 'Ringing'], ['answered', 'Answered'],
   ['completed', 'Completed'], ['busy', 'Busy'], ['no_answer', 'No answer'], ['failed', 'Failed'], ['canceled', 'Canceled'],
@@ -298,7 +300,7 @@ function visible(call) {
     return true;
   }
   if (state.filter === 'active') {
-    return ACTIVE.has(call.status);
+    return isActive(call);
   }
   return call.status === state.filter;
 }
@@ -375,7 +377,7 @@ function renderFilters() {
   const counts = { all: state.calls.size, active: 0 };
   for (const call of state.calls.values()) {
     counts[call.status] = (counts[call.status] || 0) + 1;
-    if (ACTIVE.has(call.status)) {
+    if (isActive(call)) {
       counts.active += 1;
     }
   }
@@ -407,7 +409,7 @@ function outcomeOf(call) {
   if (call.failure_reason) {
     return call.failure_reason;
   }
-  if (call.hangup_cause_text && !ACTIVE.has(call.status)) {
+  if (call.hangup_cause_text && !isActive(call)) {
     return `Hangup: ${call.hangup_cause_text}`;
   }
   return '';

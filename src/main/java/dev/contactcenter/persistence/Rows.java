@@ -1,11 +1,13 @@
 package dev.contactcenter.persistence;
 
 import dev.contactcenter.calls.CallState;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 
 /** Row to JSON mappers: the only place that knows both column names and API field names. */
 final class Rows {
@@ -13,7 +15,8 @@ final class Rows {
   /** Columns selected for a call wherever the API shows one. */
   static final String CALL_COLUMNS = "id, owner, phone_number, status, context, extension, priority, timeout_ms,"
       + " caller_id, channel_id, created_at, dialed_at, ringing_at, answered_at, ended_at, duration_seconds,"
-      + " failure_reason, hangup_cause, hangup_cause_text, attempt_number, updated_at, end_time_approximate";
+      + " failure_reason, hangup_cause, hangup_cause_text, attempt_number, updated_at, end_time_approximate,"
+      + " status_callback, status_callback_events";
 
   private static final DateTimeFormatter ISO_UTC = DateTimeFormatter.ISO_INSTANT;
 
@@ -52,7 +55,13 @@ final class Rows {
         .put("attempt_number", row.getInteger("attempt_number"))
         .put("is_active", active)
         .put("is_completed", !active)
-        .put("updated_at", time(row.getOffsetDateTime("updated_at")));
+        .put("updated_at", time(row.getOffsetDateTime("updated_at")))
+        .put("status_callback", row.getString("status_callback"))
+        .put("status_callback_events", strings(row.getArrayOfStrings("status_callback_events")));
+  }
+
+  private static JsonArray strings(String[] values) {
+    return values == null ? null : new JsonArray(List.of(values));
   }
 
   static JsonObject user(Row row) {

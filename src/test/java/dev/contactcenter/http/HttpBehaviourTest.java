@@ -185,6 +185,21 @@ class HttpBehaviourTest {
   }
 
   @Test
+  @DisplayName("a CORS preflight for the PATCH and PUT operations (users, webhooks, own password) allows those methods")
+  void preflightForPatchAndPut() {
+    Map<String, String> operations = Map.of("/api/v2/users/alice", "PATCH",
+        "/api/v2/webhooks/" + java.util.UUID.randomUUID(), "PATCH", "/api/v2/users/me/password", "PUT");
+    operations.forEach((path, method) -> {
+      ApiClient.Response response = preflight(api, ALLOWED_ORIGIN, method, path);
+
+      assertThat(response.status()).as("%s %s", method, path).isBetween(200, 204);
+      assertThat(response.header("Access-Control-Allow-Origin")).isEqualTo(ALLOWED_ORIGIN);
+      assertThat(response.header("Access-Control-Allow-Methods").split("\\s*,\\s*")).as("%s %s", method, path)
+          .contains(method);
+    });
+  }
+
+  @Test
   @DisplayName("a request from an allowed origin gets Access-Control-Allow-Origin and the exposed headers")
   void simpleRequestFromAllowedOrigin() {
     ApiClient.Response response = api.send(api.authorized("/api/v2/calls", token).header("Origin", ALLOWED_ORIGIN).GET());
@@ -224,9 +239,13 @@ class HttpBehaviourTest {
 
   /** A CORS preflight: answered by the CORS handler, not by an operation of the contract. */
   private static ApiClient.Response preflight(ApiClient client, String origin) {
-    return client.unchecked().send(HttpRequest.newBuilder(URI.create(client.base() + "/api/v2/calls"))
+    return preflight(client, origin, "POST", "/api/v2/calls");
+  }
+
+  private static ApiClient.Response preflight(ApiClient client, String origin, String method, String path) {
+    return client.unchecked().send(HttpRequest.newBuilder(URI.create(client.base() + path))
         .header("Origin", origin)
-        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Method", method)
         .header("Access-Control-Request-Headers", "authorization,content-type")
         .method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
   }

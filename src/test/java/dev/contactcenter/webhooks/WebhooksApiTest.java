@@ -239,8 +239,13 @@ class WebhooksApiTest {
     String user = Calls.newUser(api, admin, "slow");
     JsonObject endpoint = subscribe(user, "/slow", List.of("busy"));
     Calls.place(api, user, new JsonObject().put("phone_number", BUSY_NUMBER));
-    Calls.eventually(Duration.ofSeconds(30), () -> assertThat(api.get("/api/v2/webhooks/" + endpoint.getString("id")
-        + "/deliveries", user).json().getJsonArray("items").getJsonObject(0).getString("state")).isEqualTo("delivered"));
+    Calls.eventually(Duration.ofSeconds(30), () -> {
+      // Checked as an assertion: eventually() retries failed assertions only, and the delivery may not exist yet.
+      JsonArray items = api.get("/api/v2/webhooks/" + endpoint.getString("id") + "/deliveries", user).json()
+          .getJsonArray("items");
+      assertThat(items).isNotEmpty();
+      assertThat(items.getJsonObject(0).getString("state")).isEqualTo("delivered");
+    });
     JsonObject delivery = api.get("/api/v2/webhooks/" + endpoint.getString("id") + "/deliveries", user).json()
         .getJsonArray("items").getJsonObject(0);
     JsonArray attempts = delivery.getJsonArray("attempt_log");
@@ -291,6 +296,38 @@ class WebhooksApiTest {
     ApiClient.Response badEvent = api.post("/api/v2/webhooks", user, new JsonObject().put("url", receiver.url("/e"))
         .put("events", new JsonArray().add("pending")));
     assertThat(badEvent.status()).isEqualTo(400);
+  }
+
+  @Test
+  @DisplayName("a call's status_callback and its events read back by id, by the legacy status path and in the list")
+  void callbackReadBack() {
+    String user = Calls.newUser(api, admin, "readback");
+    String url = receiver.url("/readback");
+    String withEvents = Calls.place(api, user, new JsonObject().put("phone_number", BUSY_NUMBER)
+        .put("status_callback", url).put("status_callback_events", new JsonArray().add("ringing").add("busy")));
+    String withDefaults = Calls.place(api, user, new JsonObject().put("phone_number", BUSY_NUMBER)
+        .put("status_callback", url));
+    String without = Calls.place(api, user, new JsonObject().put("phone_number", BUSY_NUMBER));
+
+    for (String path : List.of("/api/v2/calls/", "/api/v2/status/")) {
+      JsonObject call = api.get(path + withEvents, user).json();
+      assertThat(call.getString("status_callback")).as(path).isEqualTo(url);
+      assertThat(call.getJsonArray("status_callback_events")).as(path).containsExactly("ringing", "busy");
+      JsonObject plain = api.get(path + without, user).json();
+      assertThat(plain.containsKey("status_callback")).as(path).isTrue();
+      assertThat(plain.getValue("status_callback")).as(path).isNull();
+      assertThat(plain.containsKey("status_callback_events")).as(path).isTrue();
+      assertThat(plain.getValue("status_callback_events")).as(path).isNull();
+    }
+    Map<String, JsonObject> listed = new java.util.HashMap<>();
+    api.get("/api/v2/calls", user).json().getJsonArray("items")
+        .forEach(item -> listed.put(((JsonObject) item).getString("call_id"), (JsonObject) item));
+    assertThat(listed).containsOnlyKeys(withEvents, withDefaults, without);
+    assertThat(listed.get(withEvents).getJsonArray("status_callback_events")).containsExactly("ringing", "busy");
+    assertThat(listed.get(withDefaults).getString("status_callback")).isEqualTo(url);
+    assertThat(listed.get(withDefaults).getJsonArray("status_callback_events"))
+        .containsExactlyElementsOf(Subscriptions.FINAL_STATUSES);
+    assertThat(listed.get(without).getValue("status_callback")).isNull();
   }
 
   @Test
