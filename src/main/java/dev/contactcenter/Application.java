@@ -2,6 +2,7 @@ package dev.contactcenter;
 
 import dev.contactcenter.ari.AriSettings;
 import dev.contactcenter.ari.AriVerticle;
+import dev.contactcenter.ari.HandoffWait;
 import dev.contactcenter.auth.AdminBootstrap;
 import dev.contactcenter.auth.PasswordHasher;
 import dev.contactcenter.auth.SecretKeyStore;
@@ -65,7 +66,8 @@ public final class Application {
   private final Deployments deployments;
 
   /** What {@link #stop()} undeploys, in this order: HTTP first, the database last. */
-  private record Deployments(String http, String ari, String persistenceId, PersistenceVerticle persistence) {
+  private record Deployments(String http, String ari, AriVerticle ariVerticle, String persistenceId,
+      PersistenceVerticle persistence) {
   }
 
   private Application(Vertx vertx, DatabaseSupply database, AppConfig config, int httpPort,
@@ -117,7 +119,8 @@ public final class Application {
 
       AriSettings ari = config.sandboxMode() ? startSandbox(vertx, config) : AriSettings.from(config);
       metrics.calls().countFinalStatuses(vertx.eventBus()).completion().await();
-      String ariId = vertx.deployVerticle(new AriVerticle(ari, metrics.calls())).await();
+      AriVerticle ariVerticle = new AriVerticle(ari, metrics.calls());
+      String ariId = vertx.deployVerticle(ariVerticle).await();
 
       TokenService tokens = new TokenService(vertx, config.secretKey().orElseThrow(), config.jwtIssuer(),
           config.jwtAudience(), config.accessTokenTtlSeconds());
@@ -148,7 +151,7 @@ public final class Application {
       gate.open();
 
       return new Application(vertx, database, config, first.get().actualPort(), adminPassword, secretGenerated, hasher,
-          new Deployments(httpId, ariId, persistenceId, persistence));
+          new Deployments(httpId, ariId, ariVerticle, persistenceId, persistence));
     } catch (Exception | Error e) {
       vertx.close().await();
       if (database != null) {
@@ -218,8 +221,9 @@ public final class Application {
 
   /**
    * Stops gracefully within SHUTDOWN_GRACE_SECONDS (blocking): new calls are refused and readiness turns down;
-   * requests in progress finish; the ARI socket closes (calls go on in Asterisk and the next start follows them
-   * again); database writes already sent finish; then Vert.x and the embedded database stop. One log line says
+   * requests in progress finish; calls not yet handed to their IVR are followed until they are (or end), because
+   * Asterisk hangs up a callee who answers while no client has the app's socket open; then the ARI socket closes
+   * (calls go on in Asterisk and the next start follows them again); database writes already sent finish; then Vert.x and the embedded database stop. One log line says
    * what was drained.
    */
   public void stop() throws IOException {
@@ -227,14 +231,18 @@ public final class Application {
     long grace = TimeUnit.SECONDS.toNanos(config.shutdownGraceSeconds());
     // Keep a share of the grace for closing Vert.x and the embedded database.
     long deadline = started + grace - Math.min(TimeUnit.SECONDS.toNanos(3), grace / 4);
+    // Calls before their IVR hand-off get what is left before that, less a margin for the undeploys.
+    long handoffDeadline = deadline - Math.min(TimeUnit.SECONDS.toNanos(3), grace / 4);
     ShutdownGate gate = ShutdownGate.of(vertx);
     gate.startDraining();
     int requests = gate.inFlight();
     int unfinished = requests;
     int activeCalls = -1;
+    HandoffWait.Result handoffs = new HandoffWait.Result(0, 0);
     try {
-      activeCalls = activeCalls();
       unfinished = gate.awaitIdle(deadline);
+      handoffs = awaitHandoffs(handoffDeadline);
+      activeCalls = activeCalls();
       undeploy("HTTP", deployments.http(), deadline);
       undeploy("ARI", deployments.ari(), deadline);
       undeploy("persistence", deployments.persistenceId(), deadline);
@@ -252,11 +260,27 @@ public final class Application {
       }
     }
     LOG.info("Stopped in {} ms: {} HTTP request(s) in progress finished ({} cut off), {} new call(s) refused; {} "
-        + "database write(s) finished ({} cut off); {} call(s) still in progress in Asterisk, followed again on the "
-        + "next start{}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), requests - unfinished, unfinished,
+        + "database write(s) finished ({} cut off); waited for {} call(s) to reach their IVR ({} still ringing at the "
+        + "bound); {} call(s) still in progress in Asterisk, followed again on the next start{}",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), requests - unfinished, unfinished,
         gate.refused(), deployments.persistence().drained(), deployments.persistence().abandoned(),
+        handoffs.waitedFor(), handoffs.stillPending(),
         activeCalls < 0 ? "unknown" : activeCalls,
         database.embedded() ? "; embedded PostgreSQL shut down (data kept in " + config.dataDir() + ")" : "");
+  }
+
+  /** Waits (bounded) for the calls still before their IVR hand-off; see {@link HandoffWait}. */
+  private HandoffWait.Result awaitHandoffs(long deadlineNanos) {
+    long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+    if (left <= 0) {
+      return new HandoffWait.Result(0, 0);
+    }
+    try {
+      return deployments.ariVerticle().awaitHandoffs(left).await(left + 1000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warn("Waiting for calls to reach their IVR failed: {}", e.toString());
+      return new HandoffWait.Result(0, 0);
+    }
   }
 
   /** Calls the ARI side follows now (-1 when it does not answer in time). */

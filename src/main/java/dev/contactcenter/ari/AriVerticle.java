@@ -7,6 +7,7 @@ import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
 import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.metrics.CallMetrics;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -37,6 +38,7 @@ public final class AriVerticle extends VerticleBase {
   private AriEventSocket socket;
   private TransitionRecorder recorder;
   private Reconciler reconciler;
+  private HandoffWait handoffWait;
   private long reconcileTimer;
   /** Set when Asterisk gave our app's events to another client: we receive nothing any more. */
   private String replacedDetail;
@@ -54,6 +56,7 @@ public final class AriVerticle extends VerticleBase {
     IvrHandoff ivr = new IvrHandoff(ari);
     recorder = new TransitionRecorder(vertx, timeouts, () -> reconciler.request());
     reconciler = new Reconciler(vertx, ari, calls, recorder, ivr, timeouts);
+    handoffWait = new HandoffWait(vertx, calls);
     CallEventHandler events = new CallEventHandler(calls, recorder, ivr, metrics, new CallEventHandler.Strangers() {
       @Override
       public void originatedEntered(String channelId) {
@@ -87,6 +90,20 @@ public final class AriVerticle extends VerticleBase {
     // Asterisk may be down at start: the service still starts, health says so, and the socket keeps retrying.
     socket.start();
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  /**
+   * For a graceful stop, before {@link #stop()}: completes once no call is before its IVR hand-off any more, or after
+   * {@code maxMs}; meanwhile the socket stays open so that callees who answer are still sent on to their IVR.
+   */
+  public Future<HandoffWait.Result> awaitHandoffs(long maxMs) {
+    if (settings.simulated()) {
+      // The sandbox's calls live in this process and stop with it: waiting would save none.
+      return Future.succeededFuture(new HandoffWait.Result(0, 0));
+    }
+    Promise<HandoffWait.Result> result = Promise.promise();
+    context.runOnContext(v -> handoffWait.await(maxMs).onComplete(result));
+    return result.future();
   }
 
   /** Stops following calls (they go on in Asterisk), after the transitions already observed are stored. */

@@ -27,6 +27,7 @@ final class IvrHandoff {
     call.continued = true;
     ari.subscribe(call.callId)
         .compose(v -> ari.continueInDialplan(call.callId, call.context, call.extension, call.priority))
+        .onSuccess(v -> call.inIvr = true)
         .onFailure(e -> LOG.warn("Call {}: could not send the channel to {},{},{}: {}", call.callId, call.context,
             call.extension, call.priority, e.getMessage()));
   }

@@ -175,6 +175,7 @@ final class Reconciler {
         call.answeredAt(Instant.parse(answeredAt));
       }
       call.continued = call.answered() || inDialplan;
+      call.inIvr = call.continued;
       calls.put(callId, call);
     }
     TrackedCall followed = call;
@@ -198,6 +199,7 @@ final class Reconciler {
             ivr.handBack(callId);
           } else {
             followed.continued = false;
+            followed.inIvr = false;
             ivr.sendToIvr(followed);
           }
         }

@@ -19,6 +19,8 @@ final class TrackedCall {
   boolean hangupRequested;
   /** Sent on to its IVR: a later StasisStart is the dialplan's own {@code Stasis()} bringing it back. */
   boolean continued;
+  /** Asterisk confirmed the hand-off (or it was found in its dialplan): the call no longer needs our app. */
+  boolean inIvr;
   /** Its ChannelDestroyed was seen: the final transition is queued. */
   boolean ended;
   /** True while the originate request is in flight. */
