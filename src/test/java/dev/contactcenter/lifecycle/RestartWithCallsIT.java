@@ -61,12 +61,45 @@ class RestartWithCallsIT {
     restartWithCalls(false);
   }
 
-  private void restartWithCalls(boolean graceful) throws Exception {
+  @Test
+  @DisplayName("SIGTERM while calls ring: the stop waits until each answers and reaches its IVR, none is hung up by "
+      + "Asterisk for want of the app; after the restart every call ends right")
+  void sigtermWhileRinging() throws Exception {
+    Map<String, String> env = serviceEnv();
+    Path logs = Files.createTempDirectory("cc-restart-ringing");
+    int ringingCalls = 10;
+    Map<String, Integer> talkSeconds = new LinkedHashMap<>();
+    try (ServiceProcess first = ServiceProcess.start(env, logs.resolve("first.log"))) {
+      first.awaitOk("/health", Duration.ofSeconds(90));
+      ApiClient api = first.client();
+      CallProbe calls = new CallProbe(api, api.login("admin", TestApp.ADMIN_PASSWORD));
+      for (int i = 0; i < ringingCalls; i++) {
+        // Rings 3-5 s, so the callee answers 1-3 s after the SIGTERM below; then talks 20-24 s, past the restart.
+        int talk = 20 + i % 5;
+        talkSeconds.put(calls.place(String.format("+1556%02d%02d%02d", i, 3 + i % 3, talk), new JsonObject()), talk);
+      }
+      for (String id : talkSeconds.keySet()) {
+        assertThat(calls.awaitStatus(id, "ringing", Duration.ofSeconds(10)).getString("status")).isEqualTo("ringing");
+      }
+      Duration exit = first.sigterm(Duration.ofSeconds(20));
+      assertThat(exit).isLessThan(Duration.ofSeconds(15)).isGreaterThan(Duration.ofSeconds(1));
+      assertThat(first.log()).containsPattern("Stopped in \\d+ ms: .*waited for " + ringingCalls
+          + " call\\(s\\) to reach their IVR \\(0 still ringing at the bound\\)");
+    }
+    awaitCompletedAfterRestart(env, logs, talkSeconds);
+  }
+
+  private Map<String, String> serviceEnv() throws Exception {
     Map<String, String> env = asterisk.serviceEnv("cc-life-" + ProcessHandle.current().pid() + "-" + APPS.incrementAndGet());
     env.put("HTTP_PORT", Integer.toString(ServiceProcess.freePort()));
     env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@lifecycle-callee/n");
     env.put("DEFAULT_EXTENSION", "hold");
     env.put("SHUTDOWN_GRACE_SECONDS", "15");
+    return env;
+  }
+
+  private void restartWithCalls(boolean graceful) throws Exception {
+    Map<String, String> env = serviceEnv();
     Path logs = Files.createTempDirectory("cc-restart-calls");
 
     Map<String, Integer> talkSeconds = new LinkedHashMap<>();
@@ -90,7 +123,12 @@ class RestartWithCallsIT {
         first.kill9();
       }
     }
+    awaitCompletedAfterRestart(env, logs, talkSeconds);
+  }
 
+  /** Starts the service again: every call ends completed, with its true duration, after answered. */
+  private void awaitCompletedAfterRestart(Map<String, String> env, Path logs, Map<String, Integer> talkSeconds)
+      throws Exception {
     try (ServiceProcess second = ServiceProcess.start(env, logs.resolve("second.log"))) {
       second.awaitOk("/health", Duration.ofSeconds(90));
       ApiClient api = second.client();
