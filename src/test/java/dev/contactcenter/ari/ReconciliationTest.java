@@ -64,6 +64,9 @@ class ReconciliationTest {
     env.put("ARI_USERNAME", ARI_USER);
     env.put("ARI_PASSWORD", ARI_PASSWORD);
     env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@callee/n");
+    // A stop waits for ringing calls to reach their IVR for the grace less ~1 s (here 1 s): shorter than the 3.5 s
+    // ring, so a call ringing at the stop is still answered while the service is down (as after a longer ring).
+    env.put("SHUTDOWN_GRACE_SECONDS", "2");
   }
 
   @AfterEach
