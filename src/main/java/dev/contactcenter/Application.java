@@ -223,8 +223,8 @@ public final class Application {
    * Stops gracefully within SHUTDOWN_GRACE_SECONDS (blocking): new calls are refused and readiness turns down;
    * requests in progress finish; calls not yet handed to their IVR are followed until they are (or end), because
    * Asterisk hangs up a callee who answers while no client has the app's socket open; then the ARI socket closes
-   * (calls go on in Asterisk and the next start follows them again); database writes already sent finish; then Vert.x and the embedded database stop. One log line says
-   * what was drained.
+   * (calls go on in Asterisk and the next start follows them again); database writes already sent finish; then
+   * Vert.x and the embedded database stop. One log line says what was drained.
    */
   public void stop() throws IOException {
     long started = System.nanoTime();
