@@ -79,14 +79,7 @@ class DatabaseOutageTest {
 
     Instant down = Instant.now();
     pg.stop();
-    Calls.eventually(Duration.ofSeconds(5), () -> {
-      ApiClient.Response read = api.get("/api/v2/calls/" + ids.get(0), token);
-      assertThat(read.status()).as(read.body()).isEqualTo(503);
-      assertThat(read.header("Retry-After")).isNotBlank();
-      ApiClient.Response health = api.get("/health", null);
-      assertThat(health.status()).isEqualTo(503);
-      assertThat(health.header("Retry-After")).isNotBlank();
-    });
+    Calls.awaitDatabaseUnavailable(api, token, ids.get(0));
     Thread.sleep(Math.max(0, OUTAGE.toMillis() - Duration.between(down, Instant.now()).toMillis()));
     Instant up = Instant.now();
     pg.startAgain();

@@ -1,5 +1,7 @@
 package dev.contactcenter.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -95,6 +97,18 @@ public final class Calls {
   }
 
   /** Repeats {@code check} until it stops throwing, or rethrows its last failure after {@code within}. */
+  /** While the database is down, a call read and /health both answer 503 with Retry-After (within 5 s). */
+  public static void awaitDatabaseUnavailable(ApiClient api, String token, String callId) {
+    eventually(Duration.ofSeconds(5), () -> {
+      ApiClient.Response read = api.get("/api/v2/calls/" + callId, token);
+      assertThat(read.status()).as(read.body()).isEqualTo(503);
+      assertThat(read.header("Retry-After")).isNotBlank();
+      ApiClient.Response health = api.get("/health", null);
+      assertThat(health.status()).isEqualTo(503);
+      assertThat(health.header("Retry-After")).isNotBlank();
+    });
+  }
+
   public static void eventually(Duration within, Runnable check) {
     long deadline = System.nanoTime() + within.toNanos();
     while (true) {
