@@ -51,6 +51,12 @@ public final class EventBusAddresses {
   public static final String ARI_HANGUP = "ari.calls.hangup";
   public static final String ARI_STATUS = "ari.status";
 
+  /**
+   * This node's ownership of each Asterisk server: {@code {node, servers:[{server, role, epoch}]}} with role
+   * owner/standby/unowned; answered on the local node only.
+   */
+  public static final String CLUSTER_OWNERSHIP = "cluster.ownership";
+
   /** This node's name and the cluster members it sees; answered on the local node only. */
   public static final String CLUSTER_STATUS = "cluster.status";
 
@@ -60,6 +66,21 @@ public final class EventBusAddresses {
   public static final String CALL_STATUS_OWNER_PREFIX = "calls.status.owner.";
 
   private EventBusAddresses() {
+  }
+
+  /** Originate on one Asterisk server: consumed only by the node that owns that server (cluster-wide). */
+  public static String ariOriginateOn(String server) {
+    return ARI_ORIGINATE + "." + server;
+  }
+
+  /** Hang up a call of one Asterisk server: consumed only by the node that owns that server (cluster-wide). */
+  public static String ariHangupOn(String server) {
+    return ARI_HANGUP + "." + server;
+  }
+
+  /** One Asterisk server's ARI status, answered by its owner. */
+  public static String ariStatusOf(String server) {
+    return ARI_STATUS + "." + server;
   }
 
   /** The address on which one user's call transitions are published. */
