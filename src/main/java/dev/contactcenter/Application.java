@@ -2,6 +2,11 @@ package dev.contactcenter;
 
 import dev.contactcenter.ari.AriSettings;
 import dev.contactcenter.ari.AriVerticle;
+import dev.contactcenter.bus.EventBusAddresses;
+import dev.contactcenter.cluster.AsteriskServer;
+import dev.contactcenter.dispatch.Dispatch;
+import dev.contactcenter.dispatch.DispatchMetrics;
+import dev.contactcenter.dispatch.DispatchVerticle;
 import dev.contactcenter.ari.HandoffWait;
 import dev.contactcenter.auth.AdminBootstrap;
 import dev.contactcenter.auth.PasswordHasher;
@@ -121,6 +126,11 @@ public final class Application {
       metrics.calls().countFinalStatuses(vertx.eventBus()).completion().await();
       AriVerticle ariVerticle = new AriVerticle(ari, metrics.calls());
       String ariId = vertx.deployVerticle(ariVerticle).await();
+      // The dispatcher of the server lives beside its ARI verticle: the one that dials is the one that paces.
+      vertx.deployVerticle(new DispatchVerticle(AsteriskServer.DEFAULT_NAME,
+          Dispatch.limitsOf(config, AsteriskServer.DEFAULT_NAME), config.dispatch().pollMs(),
+          EventBusAddresses.ARI_ORIGINATE, ari.timeouts().originateReplyMs(),
+          new DispatchMetrics(metrics.registry()))).await();
 
       TokenService tokens = new TokenService(vertx, config.secretKey().orElseThrow(), config.jwtIssuer(),
           config.jwtAudience(), config.accessTokenTtlSeconds());

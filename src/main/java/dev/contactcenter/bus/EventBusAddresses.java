@@ -47,6 +47,20 @@ public final class EventBusAddresses {
   /** Published (local) when the database notifies new deliveries; wakes the relay. */
   public static final String WEBHOOKS_DUE = "webhooks.due";
 
+  /**
+   * The queue of calls ({@code dev.contactcenter.dispatch}): take due calls of a server off the queue
+   * {@code {server, limit}} → {@code {items:[call + variables], next_due_ms}}; mark one as about to be dialled
+   * {@code {call_id}} → {@code {sent}}; put back calls taken by a claimer that died {@code {server, older_than_ms}};
+   * end expired ones {@code {server}}; per-server figures {@code {}} → {@code {servers:[...]}}.
+   */
+  public static final String DISPATCH_CLAIM = "db.dispatch.claim";
+  public static final String DISPATCH_MARK_SENT = "db.dispatch.mark-sent";
+  public static final String DISPATCH_REQUEUE = "db.dispatch.requeue";
+  public static final String DISPATCH_EXPIRE = "db.dispatch.expire";
+  public static final String DISPATCH_STATS = "db.dispatch.stats";
+  /** Prefix of a server's dispatcher addresses: {@link #dispatchAdmitOn(String)}, {@link #dispatchWakeOn(String)}. */
+  public static final String DISPATCH_PREFIX = "dispatch.";
+
   public static final String ARI_ORIGINATE = "ari.calls.originate";
   public static final String ARI_HANGUP = "ari.calls.hangup";
   public static final String ARI_STATUS = "ari.status";
@@ -81,6 +95,19 @@ public final class EventBusAddresses {
   /** One Asterisk server's ARI status, answered by its owner. */
   public static String ariStatusOf(String server) {
     return ARI_STATUS + "." + server;
+  }
+
+  /**
+   * Asks the dispatcher of a server (on its owner) whether a new call may be dialled now: {@code {}} →
+   * {@code {admit: bool}}; an admitted call has its slot reserved.
+   */
+  public static String dispatchAdmitOn(String server) {
+    return DISPATCH_PREFIX + "admit." + server;
+  }
+
+  /** Tells the dispatcher of a server that calls were queued. */
+  public static String dispatchWakeOn(String server) {
+    return DISPATCH_PREFIX + "wake." + server;
   }
 
   /** The address on which one user's call transitions are published. */

@@ -11,15 +11,17 @@ import java.util.Set;
  * change nothing.
  */
 public enum CallState {
-  PENDING(0, false),
-  DIALING(1, false),
-  RINGING(2, false),
-  ANSWERED(3, false),
-  COMPLETED(4, true),
-  FAILED(4, true),
-  BUSY(4, true),
-  NO_ANSWER(4, true),
-  CANCELED(4, true);
+  /** Accepted, waiting in its server's queue for capacity or for its retry time; never dialled yet. */
+  QUEUED(0, false),
+  PENDING(1, false),
+  DIALING(2, false),
+  RINGING(3, false),
+  ANSWERED(4, false),
+  COMPLETED(5, true),
+  FAILED(5, true),
+  BUSY(5, true),
+  NO_ANSWER(5, true),
+  CANCELED(5, true);
 
   private final int rank;
   private final boolean terminal;
@@ -63,6 +65,11 @@ public enum CallState {
     }
     if (this == CANCELED || this == BUSY || this == NO_ANSWER) {
       from.remove(ANSWERED);
+    }
+    if (this == COMPLETED || this == BUSY || this == NO_ANSWER) {
+      // Outcomes of a dialled call: a queued call leaves the queue only through pending (taken) or
+      // canceled/failed (canceled or expired there).
+      from.remove(QUEUED);
     }
     return from;
   }

@@ -1,5 +1,7 @@
 package dev.contactcenter.cluster;
 
+import dev.contactcenter.dispatch.DispatchLimits;
+
 /**
  * One Asterisk server the service may place calls on.
  *
@@ -10,9 +12,16 @@ package dev.contactcenter.cluster;
  * @param app              the Stasis application name the service registers on it
  * @param endpointTemplate dial string with {@code {number}} or {@code {digits}}, e.g. {@code PJSIP/{number}@trunk}
  * @param weight           share of new calls relative to the other servers, 1-1000
+ * @param limits           calls per second / concurrent calls its owner admits (none by default)
  */
 public record AsteriskServer(String name, String ariUrl, String username, String password, String app,
-    String endpointTemplate, int weight) {
+    String endpointTemplate, int weight, DispatchLimits limits) {
+
+  /** A server without admission limits. */
+  public AsteriskServer(String name, String ariUrl, String username, String password, String app,
+      String endpointTemplate, int weight) {
+    this(name, ariUrl, username, password, app, endpointTemplate, weight, DispatchLimits.NONE);
+  }
 
   /** The server name the single ARI_* set stands for (and that rows written before V6 carry). */
   public static final String DEFAULT_NAME = "default";

@@ -1,6 +1,7 @@
 package dev.contactcenter.cluster;
 
 import dev.contactcenter.config.ConfigException;
+import dev.contactcenter.dispatch.DispatchLimits;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,8 +23,11 @@ import java.util.regex.Pattern;
  * {@code ARI_HTTP_URL}/{@code ARI_USERNAME}/{@code ARI_PASSWORD}/{@code ARI_APP}/{@code ARI_ENDPOINT_TEMPLATE} set
  * is one server named {@value AsteriskServer#DEFAULT_NAME}, and no ARI URL at all means the sandbox (empty list).
  *
- * <p>Each entry: {@code {"name", "ari_url", "username", "password", "app"?, "endpoint_template"?, "weight"?}};
- * {@code app} and {@code endpoint_template} default to ARI_APP and ARI_ENDPOINT_TEMPLATE, {@code weight} to 1.
+ * <p>Each entry: {@code {"name", "ari_url", "username", "password", "app"?, "endpoint_template"?, "weight"?,
+ * "max_calls_per_second"?, "max_concurrent_calls"?, "max_queue_seconds"?}};
+ * {@code app} and {@code endpoint_template} default to ARI_APP and ARI_ENDPOINT_TEMPLATE, {@code weight} to 1, the
+ * limits to none (ARI_MAX_CALLS_PER_SECOND, ARI_MAX_CONCURRENT_CALLS, ARI_MAX_QUEUE_SECONDS set them for the one
+ * ARI_* server).
  * Unknown members are refused so that a typo ({@code "wieght"}) is not silently a default.
  */
 public final class AsteriskServers {
@@ -34,7 +38,7 @@ public final class AsteriskServers {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
   private static final Pattern ARI_APP = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Set<String> MEMBERS = Set.of("name", "ari_url", "username", "password", "app",
-      "endpoint_template", "weight");
+      "endpoint_template", "weight", "max_calls_per_second", "max_concurrent_calls", "max_queue_seconds");
 
   private AsteriskServers() {
   }
@@ -99,7 +103,32 @@ public final class AsteriskServers {
       return List.of();
     }
     return List.of(new AsteriskServer(AsteriskServer.DEFAULT_NAME, stripSlash(url), value.apply("ARI_USERNAME"),
-        value.apply("ARI_PASSWORD"), value.apply("ARI_APP"), value.apply("ARI_ENDPOINT_TEMPLATE"), 1));
+        value.apply("ARI_PASSWORD"), value.apply("ARI_APP"), value.apply("ARI_ENDPOINT_TEMPLATE"), 1,
+        shorthandLimits(value)));
+  }
+
+  /** The limits of the one ARI_* server (and of the sandbox): ARI_MAX_CALLS_PER_SECOND and friends, 0 = none. */
+  public static DispatchLimits shorthandLimits(Function<String, String> value) {
+    return new DispatchLimits(
+        envLimit(value, "ARI_MAX_CALLS_PER_SECOND", DispatchLimits.MAX_CALLS_PER_SECOND),
+        envLimit(value, "ARI_MAX_CONCURRENT_CALLS", DispatchLimits.MAX_CONCURRENT_CALLS),
+        envLimit(value, "ARI_MAX_QUEUE_SECONDS", DispatchLimits.MAX_QUEUE_SECONDS));
+  }
+
+  private static int envLimit(Function<String, String> value, String key, int max) {
+    String text = value.apply(key);
+    if (text == null || text.isEmpty()) {
+      return 0;
+    }
+    try {
+      int n = Integer.parseInt(text);
+      if (n >= 0 && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below.
+    }
+    throw new ConfigException(key, "'" + text + "' is invalid: a whole number from 0 (no limit) to " + max);
   }
 
   private static String read(String file) {
@@ -156,7 +185,22 @@ public final class AsteriskServers {
       if (!template.contains("{number}") && !template.contains("{digits}")) {
         throw bad("endpoint_template must contain {number} or {digits}, e.g. PJSIP/{number}@trunk");
       }
-      return new AsteriskServer(name, url, username, password, app, template, weight());
+      return new AsteriskServer(name, url, username, password, app, template, weight(),
+          new DispatchLimits(limit("max_calls_per_second", DispatchLimits.MAX_CALLS_PER_SECOND),
+              limit("max_concurrent_calls", DispatchLimits.MAX_CONCURRENT_CALLS),
+              limit("max_queue_seconds", DispatchLimits.MAX_QUEUE_SECONDS)));
+    }
+
+    private int limit(String member, int max) {
+      Object value = json.getValue(member);
+      if (value == null) {
+        return 0;
+      }
+      if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+          && n.doubleValue() >= 0 && n.doubleValue() <= max) {
+        return n.intValue();
+      }
+      throw bad(member + " " + value + " is invalid: a whole number from 0 (no limit) to " + max);
     }
 
     private String text(String member, boolean required) {

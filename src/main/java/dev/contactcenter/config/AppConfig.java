@@ -2,6 +2,7 @@ package dev.contactcenter.config;
 
 import dev.contactcenter.cluster.AsteriskServer;
 import dev.contactcenter.cluster.ClusterSettings;
+import dev.contactcenter.dispatch.DispatchSettings;
 import dev.contactcenter.webhooks.WebhookSettings;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,7 +48,8 @@ public record AppConfig(
     List<AsteriskServer> asteriskServers,
     WebhookSettings webhooks,
     EdgeSettings edge,
-    int shutdownGraceSeconds) {
+    int shutdownGraceSeconds,
+    DispatchSettings dispatch) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
@@ -65,6 +67,7 @@ public record AppConfig(
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
         defaultCallerId, metricsEnabled, metricsToken,
-        sandboxTimeScale, cluster, asteriskServers, webhooks, edge, shutdownGraceSeconds);
+        sandboxTimeScale, cluster, asteriskServers, webhooks, edge, shutdownGraceSeconds,
+        dispatch);
   }
 }

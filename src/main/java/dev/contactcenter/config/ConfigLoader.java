@@ -1,6 +1,8 @@
 package dev.contactcenter.config;
 
 import dev.contactcenter.cluster.AsteriskServers;
+import dev.contactcenter.dispatch.DispatchSettings;
+import dev.contactcenter.dispatch.RetryPolicy;
 import dev.contactcenter.cluster.ClusterSettings;
 import dev.contactcenter.webhooks.WebhookSettings;
 import io.vertx.core.json.DecodeException;
@@ -181,7 +183,28 @@ public final class ConfigLoader {
             v.integer("USER_CONCURRENT_CALLS", n -> n >= 0 && n <= 100_000, "between 0 and 100000"),
             v.integer("USER_CALLS_PER_DAY", n -> n >= 0 && n <= 10_000_000, "between 0 and 10000000"),
             trustedProxies(v.string("TRUSTED_PROXIES"))),
-        v.integer("SHUTDOWN_GRACE_SECONDS", n -> n >= 1 && n <= 600, "seconds between 1 and 600"));
+        v.integer("SHUTDOWN_GRACE_SECONDS", n -> n >= 1 && n <= 600, "seconds between 1 and 600"),
+        dispatch(v));
+  }
+
+  /** Limits of the ARI_* server, the retry defaults of calls (CALL_RETRY_*), and the queue's backup poll. */
+  private static DispatchSettings dispatch(Values v) {
+    String on = v.string("CALL_RETRY_ON");
+    List<String> outcomes = on.isBlank() ? List.of()
+        : Arrays.stream(on.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    RetryPolicy retry;
+    try {
+      retry = RetryPolicy.of(
+          v.integer("CALL_RETRY_MAX_ATTEMPTS", n -> n >= 1 && n <= RetryPolicy.MAX_ATTEMPTS, "between 1 and 20"),
+          outcomes,
+          v.integer("CALL_RETRY_DELAY_SECONDS", n -> n >= 0 && n <= RetryPolicy.MAX_DELAY_SECONDS,
+              "seconds between 0 and 86400"));
+    } catch (RetryPolicy.Invalid invalid) {
+      throw new ConfigException("CALL_RETRY_ON", "a comma-separated list of busy, no_answer, failed: "
+          + invalid.getMessage());
+    }
+    return new DispatchSettings(AsteriskServers.shorthandLimits(v::string), retry,
+        v.integer("DISPATCH_POLL_MS", n -> n >= 50 && n <= 60_000, "milliseconds between 50 and 60000"));
   }
 
   /** A comma-separated list of CIDR blocks (or single addresses), each checked now so a typo fails at start. */

@@ -6,12 +6,16 @@ import static dev.contactcenter.bus.EventBusAddresses.CALLS_CREATE;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_EVENTS;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_LIST;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
 
 import dev.contactcenter.bus.BusError;
 import dev.contactcenter.bus.OriginateCommand;
 import dev.contactcenter.calls.CallRequest;
 import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.calls.InvalidCallRequest;
+import dev.contactcenter.cluster.AsteriskServer;
+import dev.contactcenter.dispatch.Admission;
+import dev.contactcenter.dispatch.RetryPolicy;
 import dev.contactcenter.webhooks.Subscriptions;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -38,10 +42,12 @@ final class CallsHandler {
   private final boolean simulated;
   private final DeliveryOptions ariDelivery;
   private final Subscriptions subscriptions;
+  private final Admission admission;
 
   CallsHandler(EventBus bus, CallRequest.Defaults defaults, boolean simulated, CallTimeouts timeouts,
-      Subscriptions subscriptions, CallLimits limits) {
+      Subscriptions subscriptions, CallLimits limits, Admission admission) {
     this.bus = bus;
+    this.admission = admission;
     this.subscriptions = subscriptions;
     this.limits = limits;
     this.defaults = defaults;
@@ -69,11 +75,13 @@ final class CallsHandler {
     CallRequest call;
     String callback = options == null ? null : options.getString("status_callback");
     JsonArray callbackEvents;
+    JsonObject dispatch;
     try {
       JsonObject callOptions = options == null ? null : options.copy();
       if (callOptions != null) {
         callOptions.remove("phone_number");
       }
+      dispatch = dispatchOptions(options);
       call = CallRequest.from(number, numberField, callOptions, defaults);
       callbackEvents = callback == null ? null
           : Subscriptions.events(options.getJsonArray("status_callback_events"), "status_callback_events");
@@ -83,20 +91,36 @@ final class CallsHandler {
     } catch (Subscriptions.Invalid invalid) {
       WebhooksHandler.badRequest(rc, invalid);
       return;
+    } catch (RetryPolicy.Invalid invalid) {
+      Problems.send(rc, 400, "invalid call request", Problems.fieldErrors("retry." + invalid.field(),
+          invalid.getMessage()));
+      return;
     }
     Caller caller = Caller.of(rc);
     if (callback == null) {
-      store(rc, call, caller, null, null, successStatus);
+      store(rc, call, caller, null, null, dispatch, successStatus);
       return;
     }
     subscriptions.prepareCallback(caller.username(), callback)
-        .onSuccess(ready -> store(rc, call, caller, callback, callbackEvents, successStatus))
+        .onSuccess(ready -> store(rc, call, caller, callback, callbackEvents, dispatch, successStatus))
         .onFailure(failure -> WebhooksHandler.fail(rc, failure));
+  }
+
+  /** The request's retry policy over the configured one, and its queue time over the server's default. */
+  private JsonObject dispatchOptions(JsonObject options) {
+    Object retry = options == null ? null : options.getValue("retry");
+    if (retry != null && !(retry instanceof JsonObject)) {
+      throw new RetryPolicy.Invalid("retry", "must be an object {max_attempts, on, delay_seconds}");
+    }
+    RetryPolicy policy = admission.retryDefaults().overriddenBy((JsonObject) retry);
+    Integer maxQueue = options == null ? null : options.getInteger("max_queue_seconds");
+    return new JsonObject().put("retry", policy.toJson())
+        .put("max_queue_seconds", admission.maxQueueSeconds(AsteriskServer.DEFAULT_NAME, maxQueue));
   }
 
   /** Stores the call (with its status callback, if any), then hands it to the ARI verticle. */
   private void store(RoutingContext rc, CallRequest call, Caller caller, String callback, JsonArray callbackEvents,
-      int successStatus) {
+      JsonObject dispatch, int successStatus) {
     String callId = UUID.randomUUID().toString();
     String idempotencyKey = rc.request().getHeader("Idempotency-Key");
     JsonObject row = new JsonObject()
@@ -107,11 +131,14 @@ final class CallsHandler {
         // Only a retry with the same key compares fingerprints: without a key, skip the SHA-256.
         .put("request_hash", idempotencyKey == null ? null
             : Subscriptions.fingerprint(call.fingerprint(), callback, callbackEvents))
-        .put("status_callback", callback).put("status_callback_events", callbackEvents);
+        .put("status_callback", callback).put("status_callback_events", callbackEvents)
+        .mergeIn(dispatch);
 
     limits.admit(rc, caller.username()).onFailure(rc::fail).onSuccess(admitted -> {
       if (admitted) {
-        store(rc, call, callId, row, successStatus);
+        // Over the server's capacity the call is stored queued and its dispatcher dials it later.
+        admission.dialNow(AsteriskServer.DEFAULT_NAME).onSuccess(now -> store(rc, call, callId,
+            row.put("status", now ? "pending" : "queued"), successStatus));
       }
     });
   }
@@ -122,6 +149,12 @@ final class CallsHandler {
       if (!created.getBoolean("created")) {
         // A retry with the same Idempotency-Key: the first call, never a second dial.
         respondCreated(rc, stored, successStatus, "Call already initiated for this Idempotency-Key");
+        return;
+      }
+      if ("queued".equals(stored.getString("status"))) {
+        admission.queued(stored.getString("server"));
+        respondCreated(rc, stored.put("queue_position", created.getLong("queue_position")), successStatus,
+            "Call queued: the Asterisk server is at its limit; it is dialled when capacity frees up");
         return;
       }
       OriginateCommand command = new OriginateCommand(callId, call.phoneNumber(), call.context(), call.extension(),
@@ -160,6 +193,9 @@ final class CallsHandler {
         .put("channel", call.getString("channel"))
         .put("status", call.getString("status"))
         .put("created_at", call.getString("created_at"));
+    if ("queued".equals(call.getString("status"))) {
+      body.put("queue_position", call.getLong("queue_position")).put("not_before", call.getString("not_before"));
+    }
     if (status == 201) {
       rc.response().putHeader("Location", "/api/v2/calls/" + call.getString("call_id"));
     }
@@ -202,10 +238,32 @@ final class CallsHandler {
         return Future.failedFuture(BusError.CONFLICT.exception(
             "call " + call.getString("call_id") + " already ended (" + call.getString("status") + ")"));
       }
-      return bus.<JsonObject>request(ARI_HANGUP, new JsonObject().put("call_id", call.getString("call_id")), ariDelivery)
-          .map(reply -> reply.body().getJsonObject("call", call));
+      if ("queued".equals(call.getString("status"))) {
+        return cancelQueued(call);
+      }
+      return hangUpLive(call);
     }).onSuccess(call -> rc.response().setStatusCode(202).putHeader("Content-Type", "application/json").end(call.encode()))
         .onFailure(rc::fail);
+  }
+
+  /**
+   * A queued call is canceled in the database, only while still queued (never dialled); if its dispatcher took it
+   * meanwhile, it is hung up like any live call.
+   */
+  private Future<JsonObject> cancelQueued(JsonObject call) {
+    JsonObject cancel = new JsonObject().put("call_id", call.getString("call_id")).put("status", "canceled")
+        .put("at", java.time.Instant.now().toString()).put("source", "api")
+        .put("failure_reason", "canceled while queued (never dialled)")
+        .put("only_from", new JsonArray().add("queued"));
+    return bus.<JsonObject>request(CALLS_TRANSITION, cancel).map(Message::body).compose(result -> result.getBoolean("applied")
+        ? Future.succeededFuture(result.getJsonObject("call"))
+        : bus.<JsonObject>request(CALLS_GET, new JsonObject().put("call_id", call.getString("call_id")).put("admin", true))
+            .map(Message::body).compose(this::hangUpLive));
+  }
+
+  private Future<JsonObject> hangUpLive(JsonObject call) {
+    return bus.<JsonObject>request(ARI_HANGUP, new JsonObject().put("call_id", call.getString("call_id")), ariDelivery)
+        .map(reply -> reply.body().getJsonObject("call", call));
   }
 
   private static JsonObject ownedCall(RoutingContext rc) {

@@ -2,6 +2,7 @@ package dev.contactcenter.http;
 
 import dev.contactcenter.auth.VerifiedTokenCache;
 import dev.contactcenter.calls.CallRequest;
+import dev.contactcenter.dispatch.Dispatch;
 import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.lifecycle.ShutdownGate;
@@ -132,7 +133,8 @@ public final class HttpVerticle extends VerticleBase {
         config.defaultExtension(), config.defaultPriority(), config.defaultTimeoutMs(),
         config.defaultCallerId().orElse(null)), config.sandboxMode(),
         new CallTimeouts(config.ariRequestTimeoutMs()), subscriptions,
-        new CallLimits(vertx.eventBus(), config.edge(), services.callsPerSecond()));
+        new CallLimits(vertx.eventBus(), config.edge(), services.callsPerSecond()),
+        Dispatch.admission(vertx.eventBus(), config));
     bindProtected(builder, validator, users, false, "createInteraction", calls::createInteraction);
     bindProtected(builder, validator, users, false, "createCall", calls::createCall);
     bindProtected(builder, validator, users, false, "listCalls", calls::listCalls);

@@ -20,9 +20,19 @@ final class CallRepository {
    * and the caller reads the first call instead: the unique constraint decides races, not application code.
    */
   private static final String INSERT = "INSERT INTO calls (id, owner, phone_number, context, extension, priority,"
-      + " timeout_ms, caller_id, variables, idempotency_key, request_hash, status_callback, status_callback_events)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+      + " timeout_ms, caller_id, variables, idempotency_key, request_hash, status_callback, status_callback_events,"
+      + " status, retry_max_attempts, retry_on, retry_delay_seconds, max_queue_seconds, queue_expires_at)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,"
+      + " now() + make_interval(secs => $18))"
       + " ON CONFLICT (owner, idempotency_key) DO NOTHING RETURNING " + Rows.CALL_COLUMNS;
+
+  /** Calls ahead of a newly queued one on its server (the new row is not in the statement's snapshot yet). */
+  private static final String QUEUE_AHEAD = "SELECT count(*) AS ahead FROM calls WHERE server = $1"
+      + " AND status = 'queued' AND not_before <= now() AND id <> $2";
+
+  /** A first attempt's later attempts, in order. */
+  private static final String ATTEMPTS = "SELECT id, attempt_number, status, created_at, not_before, ended_at"
+      + " FROM calls WHERE first_attempt_id = $1 ORDER BY attempt_number";
 
   private static final String BY_IDEMPOTENCY_KEY = "SELECT " + Rows.CALL_COLUMNS + ", request_hash FROM calls"
       + " WHERE owner = $1 AND idempotency_key = $2";
@@ -77,9 +87,14 @@ final class CallRepository {
   private static final String EVENTS = "SELECT c.owner, e.from_status, e.to_status, e.source, e.at"
       + " FROM calls c LEFT JOIN call_events e ON e.call_id = c.id WHERE c.id = $1 ORDER BY e.id";
 
-  /** Calls in progress; the list of states comes from {@link CallState}, and the V1 partial index matches it. */
+  /**
+   * Calls in progress on Asterisk's side, what reconciliation settles; the list of states comes from
+   * {@link CallState}, and the V1 partial index matches it. Queued calls and calls just taken off the queue whose
+   * dial has not been sent (or was sent a moment ago) belong to the dispatcher ({@code dev.contactcenter.dispatch}).
+   */
   static final String ACTIVE = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE status IN "
-      + CallState.activeSqlList();
+      + CallState.activeSqlList() + " AND status <> 'queued' AND NOT (status = 'pending' AND claimed_at IS NOT NULL"
+      + " AND (dial_sent_at IS NULL OR dial_sent_at > now() - interval '10 seconds'))";
 
   private final Pool pool;
 
@@ -102,8 +117,36 @@ final class CallRepository {
         .addString(call.getString("idempotency_key"))
         .addString(call.getString("request_hash"))
         .addString(call.getString("status_callback"))
-        .addArrayOfString(statusCallbackEvents(call));
+        .addArrayOfString(statusCallbackEvents(call))
+        .addString(call.getString("status", "pending"));
+    JsonObject retry = call.getJsonObject("retry");
+    params.addInteger(retry == null ? 1 : retry.getInteger("max_attempts"))
+        .addArrayOfString(retry == null ? new String[0]
+            : retry.getJsonArray("on").stream().map(String::valueOf).toArray(String[]::new))
+        .addInteger(retry == null ? 0 : retry.getInteger("delay_seconds"))
+        .addInteger(call.getInteger("max_queue_seconds"));
     return pool.preparedQuery(INSERT).execute(params).map(CallRepository::firstCall);
+  }
+
+  /** How many due queued calls of the server are ahead of {@code id}. */
+  Future<Long> queueAhead(String server, UUID id) {
+    return pool.preparedQuery(QUEUE_AHEAD).execute(Tuple.of(server, id))
+        .map(rows -> rows.iterator().next().getLong("ahead"));
+  }
+
+  /** The later attempts of a first attempt (empty for a call never retried). */
+  Future<JsonArray> attempts(UUID firstAttempt) {
+    return pool.preparedQuery(ATTEMPTS).execute(Tuple.of(firstAttempt)).map(rows -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(row -> items.add(new JsonObject()
+          .put("call_id", row.getUUID("id").toString())
+          .put("attempt_number", row.getInteger("attempt_number"))
+          .put("status", row.getString("status"))
+          .put("created_at", Rows.time(row.getOffsetDateTime("created_at")))
+          .put("not_before", Rows.time(row.getOffsetDateTime("not_before")))
+          .put("ended_at", Rows.time(row.getOffsetDateTime("ended_at")))));
+      return items;
+    });
   }
 
   /** The statuses the call's own callback gets; null stores "the final ones" (the default). */
@@ -130,9 +173,9 @@ final class CallRepository {
   /** The updated call plus {@code previous_status}, or empty when the guard refused the transition. */
   Future<Optional<JsonObject>> transition(UUID id, CallState to, OffsetDateTime at, String failureReason,
       Integer hangupCause, String hangupCauseText, String channelId, String source, OffsetDateTime answeredAt,
-      boolean endTimeApproximate) {
+      boolean endTimeApproximate, String[] onlyFrom) {
     Tuple params = Tuple.tuple().addUUID(id).addString(to.value()).addOffsetDateTime(at).addBoolean(to.isTerminal())
-        .addArrayOfString(to.allowedPredecessorValues()).addString(failureReason).addInteger(hangupCause)
+        .addArrayOfString(onlyFrom != null ? onlyFrom : to.allowedPredecessorValues()).addString(failureReason).addInteger(hangupCause)
         .addString(hangupCauseText).addString(channelId).addString(source).addOffsetDateTime(answeredAt)
         .addBoolean(endTimeApproximate);
     return pool.preparedQuery(TRANSITION).execute(params).map(rows -> {

@@ -85,6 +85,10 @@ public final class PersistenceVerticle extends VerticleBase {
     consumers.add(bus.consumer(CALLS_EVENTS, this::callEvents));
     consumers.add(bus.consumer(CALLS_TRANSITION, this::transition));
     consumers.add(bus.consumer(CALLS_ACTIVE, msg -> reply(msg, calls.active().map(items -> new JsonObject().put("items", items)))));
+    consumers.addAll(new DispatchStore(pool, (msg, result) -> {
+      reply(msg, result);
+      return null;
+    }, (call, previous) -> publish(call, previous, call.getString("updated_at"))).register(bus));
     webhooks = new WebhookStore(vertx, pool, connect);
     consumers.addAll(webhooks.register());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
@@ -169,7 +173,12 @@ public final class PersistenceVerticle extends VerticleBase {
     String key = call.getString("idempotency_key");
     reply(msg, calls.insert(call).compose(inserted -> {
       if (inserted.isPresent()) {
-        return Future.succeededFuture(new JsonObject().put("created", true).put("call", inserted.get()));
+        JsonObject created = inserted.get();
+        if (!"queued".equals(created.getString("status"))) {
+          return Future.succeededFuture(new JsonObject().put("created", true).put("call", created));
+        }
+        return calls.queueAhead(created.getString("server"), UUID.fromString(created.getString("call_id")))
+            .map(ahead -> new JsonObject().put("created", true).put("call", created).put("queue_position", ahead + 1));
       }
       // Same owner and key as an earlier request: return that call, never dial twice.
       return calls.findByIdempotencyKey(call.getString("owner"), key).compose(existing -> {
@@ -192,7 +201,16 @@ public final class PersistenceVerticle extends VerticleBase {
     reply(msg, parseUuid(body.getString("call_id")).compose(calls::find)
         .compose(found -> found.filter(call -> visible(body, call.getString("owner")))
             .map(Future::succeededFuture)
-            .orElseGet(() -> Future.failedFuture(notFound(body.getString("call_id"))))));
+            .orElseGet(() -> Future.failedFuture(notFound(body.getString("call_id")))))
+        .compose(this::withAttempts));
+  }
+
+  /** A first attempt that may be retried shows its later attempts. */
+  private Future<JsonObject> withAttempts(JsonObject call) {
+    if (call.getString("first_attempt_id") != null || call.getJsonObject("retry").getInteger("max_attempts") < 2) {
+      return Future.succeededFuture(call);
+    }
+    return calls.attempts(UUID.fromString(call.getString("call_id"))).map(later -> call.put("attempts", later));
   }
 
   private void callEvents(Message<JsonObject> msg) {
@@ -252,7 +270,7 @@ public final class PersistenceVerticle extends VerticleBase {
     Future<JsonObject> applied = parseUuid(t.getString("call_id")).compose(id -> calls.transition(id, to, at,
             t.getString("failure_reason"), t.getInteger("hangup_cause"), t.getString("hangup_cause_text"),
             t.getString("channel"), t.getString("source", "api"), answeredAt,
-            t.getBoolean("end_time_approximate", false)))
+            t.getBoolean("end_time_approximate", false), onlyFrom(t)))
         .map(updated -> {
           if (updated.isEmpty()) {
             return new JsonObject().put("applied", false);
@@ -263,6 +281,12 @@ public final class PersistenceVerticle extends VerticleBase {
           return new JsonObject().put("applied", true).put("call", call);
         });
     reply(msg, applied);
+  }
+
+  /** A transition may name the only states it applies from (e.g. a cancel applies to a queued call only). */
+  private static String[] onlyFrom(JsonObject t) {
+    JsonArray from = t.getJsonArray("only_from");
+    return from == null ? null : from.stream().map(String::valueOf).toArray(String[]::new);
   }
 
   private void publish(JsonObject call, String previous, String at) {

@@ -16,7 +16,8 @@ final class Rows {
   static final String CALL_COLUMNS = "id, owner, phone_number, status, context, extension, priority, timeout_ms,"
       + " caller_id, channel_id, created_at, dialed_at, ringing_at, answered_at, ended_at, duration_seconds,"
       + " failure_reason, hangup_cause, hangup_cause_text, attempt_number, updated_at, end_time_approximate,"
-      + " status_callback, status_callback_events";
+      + " status_callback, status_callback_events, server, previous_attempt_id, first_attempt_id, not_before,"
+      + " retry_max_attempts, retry_on, retry_delay_seconds, max_queue_seconds";
 
   private static final DateTimeFormatter ISO_UTC = DateTimeFormatter.ISO_INSTANT;
 
@@ -57,7 +58,20 @@ final class Rows {
         .put("is_completed", !active)
         .put("updated_at", time(row.getOffsetDateTime("updated_at")))
         .put("status_callback", row.getString("status_callback"))
-        .put("status_callback_events", strings(row.getArrayOfStrings("status_callback_events")));
+        .put("status_callback_events", strings(row.getArrayOfStrings("status_callback_events")))
+        .put("server", row.getString("server"))
+        .put("previous_attempt_id", uuid(row, "previous_attempt_id"))
+        .put("first_attempt_id", uuid(row, "first_attempt_id"))
+        .put("not_before", time(row.getOffsetDateTime("not_before")))
+        .put("max_queue_seconds", row.getInteger("max_queue_seconds"))
+        .put("retry", new JsonObject().put("max_attempts", row.getInteger("retry_max_attempts"))
+            .put("on", strings(row.getArrayOfStrings("retry_on")))
+            .put("delay_seconds", row.getInteger("retry_delay_seconds")));
+  }
+
+  private static String uuid(Row row, String column) {
+    java.util.UUID value = row.getUUID(column);
+    return value == null ? null : value.toString();
   }
 
   private static JsonArray strings(String[] values) {

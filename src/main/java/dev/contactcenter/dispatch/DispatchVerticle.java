@@ -1,0 +1,263 @@
+package dev.contactcenter.dispatch;
+
+import static dev.contactcenter.bus.EventBusAddresses.CALL_STATUS_ALL;
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_CLAIM;
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_EXPIRE;
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_MARK_SENT;
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_REQUEUE;
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_STATS;
+
+import dev.contactcenter.bus.EventBusAddresses;
+import dev.contactcenter.bus.OriginateCommand;
+import dev.contactcenter.calls.CallState;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dispatcher of one Asterisk server, deployed where that server's ARI verticle runs (its owner): admits calls on
+ * the API's immediate path while capacity is free, and otherwise takes the server's queued calls off the durable
+ * queue in order, as its {@link Pacer} allows, and sends them to the ARI verticle. Woken by a bus message when the
+ * API queues a call, by every call that ends (capacity freed, or a retry scheduled), and by a slow poll.
+ */
+public final class DispatchVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DispatchVerticle.class);
+  private static final long STATS_EVERY_MS = 2_000;
+  /** A taken call not marked sent after this long was taken by a claimer that is gone: back to the queue. */
+  private static final long ORPHAN_AFTER_MS = 30_000;
+  private static final int MAX_BATCH = 50;
+
+  private final String server;
+  private final DispatchLimits limits;
+  private final int pollMs;
+  private final String originateAddress;
+  private final DispatchMetrics metrics;
+  private final Pacer pacer;
+  private final DeliveryOptions originateDelivery;
+  private boolean draining;
+  private boolean drainAgain;
+  /** Due calls may be waiting in the database: new calls queue behind them rather than overtake them. */
+  private boolean backlog = true;
+  private long wakeTimer = -1;
+  private long wakeAt;
+  private long pollTimer;
+  private long statsTimer;
+  private long polls;
+
+  /**
+   * @param originateAddress where the server's ARI verticle takes originate requests
+   * @param originateTimeoutMs how long a dial request may take to be answered
+   */
+  public DispatchVerticle(String server, DispatchLimits limits, int pollMs, String originateAddress,
+      long originateTimeoutMs, DispatchMetrics metrics) {
+    this.server = server;
+    this.limits = limits;
+    this.pollMs = pollMs;
+    this.originateAddress = originateAddress;
+    this.metrics = metrics;
+    this.pacer = new Pacer(limits);
+    this.originateDelivery = new DeliveryOptions().setSendTimeout(originateTimeoutMs);
+  }
+
+  @Override
+  public Future<?> start() {
+    EventBus bus = vertx.eventBus();
+    List<MessageConsumer<JsonObject>> consumers = List.of(
+        bus.consumer(EventBusAddresses.dispatchAdmitOn(server), this::admit),
+        bus.consumer(EventBusAddresses.dispatchWakeOn(server), msg -> {
+          backlog = true;
+          drain();
+        }),
+        bus.consumer(CALL_STATUS_ALL, this::statusChanged));
+    pollTimer = vertx.setPeriodic(pollMs, id -> expireThenDrain());
+    statsTimer = vertx.setPeriodic(STATS_EVERY_MS, id -> refreshStats());
+    // Started as the server's (new) owner: calls its previous owner took but never sent go back to the queue first.
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
+        .compose(ready -> requeue(0).otherwise(0))
+        .onComplete(done -> {
+          refreshStats();
+          drain();
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(pollTimer);
+    vertx.cancelTimer(statsTimer);
+    vertx.cancelTimer(wakeTimer);
+    return Future.succeededFuture();
+  }
+
+  /** The API asks whether a new call may be dialled now; yes reserves its slot. */
+  private void admit(Message<JsonObject> msg) {
+    long now = System.nanoTime();
+    boolean admitted = !backlog && pacer.canStart(now);
+    if (admitted) {
+      pacer.admittedNow(now);
+      metrics.dialed(server, "immediate");
+    } else {
+      metrics.queued(server);
+    }
+    msg.reply(new JsonObject().put("admit", admitted).put("estimated_wait_ms", admitted ? 0
+        : pacer.waitNanos(now) / 1_000_000));
+  }
+
+  private void statusChanged(Message<JsonObject> msg) {
+    JsonObject call = msg.body();
+    if (!server.equals(call.getString("server", server)) || !CallState.isValid(call.getString("status"))) {
+      return;
+    }
+    CallState status = CallState.of(call.getString("status"));
+    String previous = call.getString("previous_status");
+    if (status.isTerminal() && previous != null && !"queued".equals(previous)) {
+      pacer.ended();
+      // A slot is free, and a retry may have been queued by the same transition.
+      drain();
+    }
+  }
+
+  private void expireThenDrain() {
+    vertx.eventBus().<JsonObject>request(DISPATCH_EXPIRE, new JsonObject().put("server", server))
+        .onSuccess(reply -> {
+          int expired = reply.body().getInteger("expired", 0);
+          if (expired > 0) {
+            LOG.info("{} queued call(s) on server {} expired (max_queue_seconds)", expired, server);
+            metrics.expired(server, expired);
+          }
+        });
+    if (++polls % Math.max(1, ORPHAN_AFTER_MS / pollMs) == 0) {
+      requeue(ORPHAN_AFTER_MS);
+    }
+    backlog = true;
+    drain();
+  }
+
+  private Future<Integer> requeue(long olderThanMs) {
+    return vertx.eventBus().<JsonObject>request(DISPATCH_REQUEUE,
+            new JsonObject().put("server", server).put("older_than_ms", olderThanMs))
+        .map(reply -> reply.body().getInteger("requeued", 0))
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.warn("{} call(s) of server {} were taken off the queue but never dialled: back in the queue", n, server);
+            metrics.requeued(server, n);
+          }
+        });
+  }
+
+  private void refreshStats() {
+    int reservedBefore = pacer.active();
+    vertx.eventBus().<JsonObject>request(DISPATCH_STATS, new JsonObject()).onSuccess(reply -> {
+      JsonObject mine = null;
+      for (Object item : reply.body().getJsonArray("servers", new JsonArray())) {
+        JsonObject s = (JsonObject) item;
+        if (server.equals(s.getString("server"))) {
+          mine = s;
+        }
+      }
+      long queued = mine == null ? 0 : mine.getLong("queued");
+      metrics.queue(server, queued, mine == null ? 0 : mine.getDouble("oldest_wait_seconds"));
+      // Only when nothing was reserved meanwhile, so a dial on its way is not forgotten.
+      if (pacer.active() == reservedBefore) {
+        pacer.resync(mine == null ? 0 : mine.getLong("active").intValue());
+      }
+    });
+  }
+
+  /** Takes due calls while the pacer allows; one pass at a time, a request meanwhile runs right after it. */
+  private void drain() {
+    if (draining) {
+      drainAgain = true;
+      return;
+    }
+    long now = System.nanoTime();
+    if (!pacer.canStart(now)) {
+      long wait = pacer.waitNanos(now);
+      if (wait > 0) {
+        wakeIn(Math.max(1, (wait + 999_999) / 1_000_000));
+      }
+      // Otherwise the concurrency limit is reached: a call that ends wakes us.
+      return;
+    }
+    draining = true;
+    drainAgain = false;
+    int want = pacer.rateLimited() ? 1 : Math.min(MAX_BATCH, pacer.free());
+    vertx.eventBus().<JsonObject>request(DISPATCH_CLAIM, new JsonObject().put("server", server).put("limit", want))
+        .map(Message::body)
+        .compose(claimed -> {
+          JsonArray items = claimed.getJsonArray("items");
+          pacer.reserve(items.size());
+          if (items.size() < want) {
+            backlog = false;
+            Long nextDue = claimed.getLong("next_due_ms");
+            if (nextDue != null) {
+              wakeIn(Math.max(1, Math.min(nextDue, pollMs)));
+            }
+          } else {
+            drainAgain = true;
+          }
+          return Future.all(items.stream().map(item -> dial((JsonObject) item)).toList());
+        })
+        .onComplete(done -> {
+          if (done.failed()) {
+            LOG.warn("Queue of server {} not read: {}", server, done.cause().getMessage());
+          }
+          draining = false;
+          if (drainAgain) {
+            drain();
+          }
+        });
+  }
+
+  /** Marks the call as about to be dialled, then sends it: from the mark on it is never taken again. */
+  private Future<Void> dial(JsonObject call) {
+    String callId = call.getString("call_id");
+    return vertx.eventBus().<JsonObject>request(DISPATCH_MARK_SENT, new JsonObject().put("call_id", callId))
+        .map(reply -> reply.body().getBoolean("sent"))
+        .recover(failure -> {
+          // Stays taken and unsent: put back in the queue by whoever owns the server ORPHAN_AFTER_MS later.
+          LOG.warn("Call {} could not be marked sent, not dialled now: {}", callId, failure.getMessage());
+          return Future.succeededFuture(false);
+        })
+        .map(sent -> {
+          if (!sent) {
+            pacer.ended();
+            return null;
+          }
+          pacer.sent(System.nanoTime());
+          metrics.dialed(server, "queue");
+          OriginateCommand command = new OriginateCommand(callId, call.getString("phone_number"),
+              call.getString("context"), call.getString("extension"), call.getInteger("priority"),
+              call.getInteger("timeout"), call.getString("caller_id"), call.getJsonObject("variables", new JsonObject()));
+          vertx.eventBus().<JsonObject>request(originateAddress, command.toJson(), originateDelivery)
+              .onFailure(failure -> LOG.warn("Dial request of queued call {} got no answer (reconciliation settles it):"
+                  + " {}", callId, failure.getMessage()));
+          return null;
+        });
+  }
+
+  private void wakeIn(long ms) {
+    long at = System.currentTimeMillis() + ms;
+    if (wakeTimer != -1 && wakeAt <= at) {
+      return;
+    }
+    vertx.cancelTimer(wakeTimer);
+    wakeAt = at;
+    wakeTimer = vertx.setTimer(ms, id -> {
+      wakeTimer = -1;
+      drain();
+    });
+  }
+
+  public DispatchLimits limits() {
+    return limits;
+  }
+}

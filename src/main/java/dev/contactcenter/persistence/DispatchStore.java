@@ -1,0 +1,143 @@
+package dev.contactcenter.persistence;
+
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_CLAIM;
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_EXPIRE;
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_MARK_SENT;
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_REQUEUE;
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_STATS;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+
+/**
+ * The {@code db.dispatch.*} side of the persistence verticle: the durable queue of calls. Every statement moves calls
+ * and records their timeline in one round trip, and takes rows with {@code FOR UPDATE SKIP LOCKED} so that two
+ * claimers never take the same call.
+ */
+final class DispatchStore {
+
+  private static final String TIMELINE = " INSERT INTO call_events (call_id, from_status, to_status, source, at)"
+      + " SELECT id, previous_status, status, 'dispatch', now() FROM updated";
+
+  /** Due calls of a server in queue order, taken: {@code pending} with claimed_at set. $1 server, $2 how many. */
+  private static final String CLAIM = "WITH next AS ("
+      + "   SELECT id FROM calls WHERE server = $1 AND status = 'queued' AND not_before <= now()"
+      + "   ORDER BY not_before, created_at LIMIT $2 FOR UPDATE SKIP LOCKED"
+      + " ), updated AS ("
+      + "   UPDATE calls c SET status = 'pending', claimed_at = now(), updated_at = now()"
+      + "   FROM next WHERE c.id = next.id RETURNING c.*, 'queued'::text AS previous_status"
+      + " ), logged AS (" + TIMELINE + ")"
+      + " SELECT " + Rows.CALL_COLUMNS + ", variables FROM updated ORDER BY not_before, created_at";
+
+  private static final String NEXT_DUE = "SELECT GREATEST(0, extract(epoch FROM min(not_before) - now()) * 1000)::bigint"
+      + " AS next_due_ms FROM calls WHERE server = $1 AND status = 'queued'";
+
+  /** The point after which a taken call may have been dialled: never sent twice, reconciled if its claimer died. */
+  private static final String MARK_SENT = "UPDATE calls SET dial_sent_at = now() WHERE id = $1 AND status = 'pending'"
+      + " AND claimed_at IS NOT NULL AND dial_sent_at IS NULL RETURNING id";
+
+  /** Taken calls never sent (their claimer died or lost the server) go back to the queue, in their old place. */
+  private static final String REQUEUE = "WITH orphan AS ("
+      + "   SELECT id FROM calls WHERE server = $1 AND status = 'pending' AND claimed_at IS NOT NULL"
+      + "   AND dial_sent_at IS NULL AND claimed_at <= now() - make_interval(secs => $2 / 1000.0)"
+      + "   FOR UPDATE SKIP LOCKED"
+      + " ), updated AS ("
+      + "   UPDATE calls c SET status = 'queued', claimed_at = NULL, updated_at = now()"
+      + "   FROM orphan WHERE c.id = orphan.id RETURNING c.*, 'pending'::text AS previous_status"
+      + " ), logged AS (" + TIMELINE + ")"
+      + " SELECT " + Rows.CALL_COLUMNS + " FROM updated";
+
+  private static final String EXPIRE = "WITH expired AS ("
+      + "   SELECT id FROM calls WHERE server = $1 AND status = 'queued' AND queue_expires_at <= now()"
+      + "   FOR UPDATE SKIP LOCKED"
+      + " ), updated AS ("
+      + "   UPDATE calls c SET status = 'failed', ended_at = now(), updated_at = now(),"
+      + "     failure_reason = 'not dialled within max_queue_seconds (' || c.max_queue_seconds || ' s): expired in the"
+      + " queue of server ' || c.server"
+      + "   FROM expired WHERE c.id = expired.id RETURNING c.*, 'queued'::text AS previous_status"
+      + " ), logged AS (" + TIMELINE + ")"
+      + " SELECT " + Rows.CALL_COLUMNS + " FROM updated";
+
+  /** Per server: queued (due or not), oldest wait of a due one, calls in progress after the queue. */
+  private static final String STATS = "SELECT server,"
+      + " count(*) FILTER (WHERE status = 'queued') AS queued,"
+      + " COALESCE(extract(epoch FROM now() - min(not_before) FILTER (WHERE status = 'queued')), 0) AS oldest_wait,"
+      + " count(*) FILTER (WHERE status <> 'queued') AS active"
+      + " FROM calls WHERE status IN ('queued', 'pending', 'dialing', 'ringing', 'answered') GROUP BY server";
+
+  private final Pool pool;
+  private final BiFunction<Message<JsonObject>, Future<JsonObject>, Void> reply;
+  private final BiConsumer<JsonObject, String> publish;
+
+  /** {@code publish(call, previousStatus)} announces a moved call like every other transition. */
+  DispatchStore(Pool pool, BiFunction<Message<JsonObject>, Future<JsonObject>, Void> reply,
+      BiConsumer<JsonObject, String> publish) {
+    this.pool = pool;
+    this.reply = reply;
+    this.publish = publish;
+  }
+
+  List<MessageConsumer<JsonObject>> register(EventBus bus) {
+    return List.of(
+        bus.consumer(DISPATCH_CLAIM, this::claim),
+        bus.consumer(DISPATCH_MARK_SENT, msg -> reply.apply(msg, pool.preparedQuery(MARK_SENT)
+            .execute(Tuple.of(UUID.fromString(msg.body().getString("call_id"))))
+            .map(rows -> new JsonObject().put("sent", rows.size() == 1)))),
+        bus.consumer(DISPATCH_REQUEUE, msg -> reply.apply(msg, moved(REQUEUE, Tuple.of(msg.body().getString("server"),
+            msg.body().getLong("older_than_ms", 0L)), "pending").map(n -> new JsonObject().put("requeued", n)))),
+        bus.consumer(DISPATCH_EXPIRE, msg -> reply.apply(msg, moved(EXPIRE, Tuple.of(msg.body().getString("server")),
+            "queued").map(n -> new JsonObject().put("expired", n)))),
+        bus.consumer(DISPATCH_STATS, msg -> reply.apply(msg, stats())));
+  }
+
+  private void claim(Message<JsonObject> msg) {
+    String server = msg.body().getString("server");
+    Future<JsonObject> claimed = pool.preparedQuery(CLAIM).execute(Tuple.of(server, msg.body().getInteger("limit", 1)))
+        .compose(rows -> {
+          JsonArray items = new JsonArray();
+          for (Row row : rows) {
+            JsonObject call = Rows.call(row);
+            publish.accept(call, "queued");
+            items.add(call.copy().put("variables", row.getJsonObject("variables")));
+          }
+          if (!items.isEmpty()) {
+            return Future.succeededFuture(new JsonObject().put("items", items));
+          }
+          // Nothing due: say when the next queued call is, so the dispatcher sleeps until then.
+          return pool.preparedQuery(NEXT_DUE).execute(Tuple.of(server)).map(due -> {
+            Long ms = due.iterator().next().getLong("next_due_ms");
+            return new JsonObject().put("items", items).put("next_due_ms", ms);
+          });
+        });
+    reply.apply(msg, claimed);
+  }
+
+  private Future<Integer> moved(String sql, Tuple params, String previous) {
+    return pool.preparedQuery(sql).execute(params).map(rows -> {
+      rows.forEach(row -> publish.accept(Rows.call(row), previous));
+      return rows.size();
+    });
+  }
+
+  private Future<JsonObject> stats() {
+    return pool.query(STATS).execute().map(rows -> {
+      JsonArray servers = new JsonArray();
+      rows.forEach(row -> servers.add(new JsonObject().put("server", row.getString("server"))
+          .put("queued", row.getLong("queued"))
+          .put("oldest_wait_seconds", row.getNumeric("oldest_wait").doubleValue())
+          .put("active", row.getLong("active"))));
+      return new JsonObject().put("servers", servers);
+    });
+  }
+}
