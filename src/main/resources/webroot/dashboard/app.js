@@ -6,16 +6,18 @@ import { EventBusClient } from '/dashboard/eventbus.js';
 const TOKEN_KEY = 'contact-center.token';
 const PAGE_SIZE = 100;
 const STATUS_LABELS = {
-  pending: 'Pending', dialing: 'Dialing', ringing: 'Ringing', answered: 'Answered', completed: 'Completed',
+  queued: 'Queued', pending: 'Pending', dialing: 'Dialing', ringing: 'Ringing', answered: 'Answered', completed: 'Completed',
   busy: 'Busy', no_answer: 'No answer', failed: 'Failed', canceled: 'Canceled',
 };
-// The state machine only moves forward: pending → dialing → ringing → answered → a final state.
-const RANK = { pending: 0, dialing: 1, ringing: 2, answered: 3, completed: 4, busy: 4, no_answer: 4, failed: 4, canceled: 4 };
+// The state machine only moves forward: queued → pending → dialing → ringing → answered → a final state.
+const RANK = {
+  queued: 0, pending: 1, dialing: 2, ringing: 3, answered: 4, completed: 5, busy: 5, no_answer: 5, failed: 5, canceled: 5,
+};
 // Whether a call is in progress is the server's word (is_active, on the list, every read and every bus publication).
 // A call known only from its creation answer does not carry it yet: select() reads the whole call right after.
 const isActive = (call) => call.is_active === true;
 const FILTERS = [
-  ['all', 'All'], ['active', 'Active'], ['dialing', 'Dialing'], ['ringing', 'Ringing'], ['answered', 'Answered'],
+  ['all', 'All'], ['active', 'Active'], ['queued', 'Queued'], ['dialing', 'Dialing'], ['ringing', 'Ringing'], ['answered', 'Answered'],
   ['completed', 'Completed'], ['busy', 'Busy'], ['no_answer', 'No answer'], ['failed', 'Failed'], ['canceled', 'Canceled'],
 ];
 const AUTH_MESSAGES = {
@@ -406,6 +408,19 @@ function renderFilters() {
 }
 
 function outcomeOf(call) {
+  return [attemptOf(call), endOf(call)].filter(Boolean).join(' · ');
+}
+
+// Retried calls: which attempt this is, and for a queued one when it is due.
+function attemptOf(call) {
+  const attempt = call.attempt_number > 1 ? `Attempt ${call.attempt_number}` : '';
+  if (call.status === 'queued' && call.not_before && Date.parse(call.not_before) > Date.now()) {
+    return `${attempt || 'Queued'} at ${formatTime(call.not_before, false)}`;
+  }
+  return attempt;
+}
+
+function endOf(call) {
   if (call.failure_reason) {
     return call.failure_reason;
   }

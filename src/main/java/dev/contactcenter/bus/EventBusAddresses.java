@@ -55,6 +55,8 @@ public final class EventBusAddresses {
    */
   public static final String DISPATCH_CLAIM = "db.dispatch.claim";
   public static final String DISPATCH_MARK_SENT = "db.dispatch.mark-sent";
+  /** Cancels a call not sent yet (queued, or taken and not marked): {@code {call_id}} → {@code {canceled, call?}}. */
+  public static final String DISPATCH_CANCEL = "db.dispatch.cancel";
   public static final String DISPATCH_REQUEUE = "db.dispatch.requeue";
   public static final String DISPATCH_EXPIRE = "db.dispatch.expire";
   public static final String DISPATCH_STATS = "db.dispatch.stats";

@@ -35,6 +35,8 @@ public final class DispatchVerticle extends VerticleBase {
   /** A taken call not marked sent after this long was taken by a claimer that is gone: back to the queue. */
   private static final long ORPHAN_AFTER_MS = 30_000;
   private static final int MAX_BATCH = 50;
+  /** How long before its slot the next queued call is taken off the queue (one database round trip). */
+  private static final long PREPARE_AHEAD_NANOS = 100_000_000;
 
   private final String server;
   private final DispatchLimits limits;
@@ -172,19 +174,24 @@ public final class DispatchVerticle extends VerticleBase {
     });
   }
 
-  /** Takes due calls while the pacer allows; one pass at a time, a request meanwhile runs right after it. */
+  /**
+   * Takes due calls while the pacer allows; one pass at a time, a request meanwhile runs right after it. Under a rate
+   * limit the next call is taken up to {@link #PREPARE_AHEAD_NANOS} before its slot, so the claim's latency does not
+   * delay its dial.
+   */
   private void drain() {
     if (draining) {
       drainAgain = true;
       return;
     }
     long now = System.nanoTime();
-    if (!pacer.canStart(now)) {
-      long wait = pacer.waitNanos(now);
-      if (wait > 0) {
-        wakeIn(Math.max(1, (wait + 999_999) / 1_000_000));
-      }
-      // Otherwise the concurrency limit is reached: a call that ends wakes us.
+    if (pacer.free() == 0) {
+      // The concurrency limit is reached: a call that ends wakes us.
+      return;
+    }
+    long wait = pacer.waitNanos(now);
+    if (wait > PREPARE_AHEAD_NANOS) {
+      wakeIn(Math.max(1, (wait - PREPARE_AHEAD_NANOS) / 1_000_000));
       return;
     }
     draining = true;
@@ -217,10 +224,14 @@ public final class DispatchVerticle extends VerticleBase {
         });
   }
 
-  /** Marks the call as about to be dialled, then sends it: from the mark on it is never taken again. */
+  /**
+   * When its slot comes, marks the call as about to be dialled and sends it: from the mark on it is never taken again
+   * nor canceled. The mark's round trip only lengthens the spacing Asterisk sees, never shortens it.
+   */
   private Future<Void> dial(JsonObject call) {
     String callId = call.getString("call_id");
-    return vertx.eventBus().<JsonObject>request(DISPATCH_MARK_SENT, new JsonObject().put("call_id", callId))
+    return atSlot().compose(slot -> vertx.eventBus()
+            .<JsonObject>request(DISPATCH_MARK_SENT, new JsonObject().put("call_id", callId)))
         .map(reply -> reply.body().getBoolean("sent"))
         .recover(failure -> {
           // Stays taken and unsent: put back in the queue by whoever owns the server ORPHAN_AFTER_MS later.
@@ -228,20 +239,37 @@ public final class DispatchVerticle extends VerticleBase {
           return Future.succeededFuture(false);
         })
         .map(sent -> {
-          if (!sent) {
+          if (sent) {
+            send(call);
+          } else {
+            // Canceled while it waited for its slot, or the database is away.
             pacer.ended();
-            return null;
           }
-          pacer.sent(System.nanoTime());
-          metrics.dialed(server, "queue");
-          OriginateCommand command = new OriginateCommand(callId, call.getString("phone_number"),
-              call.getString("context"), call.getString("extension"), call.getInteger("priority"),
-              call.getInteger("timeout"), call.getString("caller_id"), call.getJsonObject("variables", new JsonObject()));
-          vertx.eventBus().<JsonObject>request(originateAddress, command.toJson(), originateDelivery)
-              .onFailure(failure -> LOG.warn("Dial request of queued call {} got no answer (reconciliation settles it):"
-                  + " {}", callId, failure.getMessage()));
           return null;
         });
+  }
+
+  /** Completes when the pacer's rate allows the next dial (at once without a rate limit). */
+  private Future<Void> atSlot() {
+    long wait = pacer.waitNanos(System.nanoTime());
+    if (wait <= 0) {
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> slot = io.vertx.core.Promise.promise();
+    vertx.setTimer(Math.max(1, (wait + 999_999) / 1_000_000), id -> slot.complete());
+    return slot.future().compose(v -> atSlot());
+  }
+
+  private void send(JsonObject call) {
+    String callId = call.getString("call_id");
+    pacer.sent(System.nanoTime());
+    metrics.dialed(server, "queue");
+    OriginateCommand command = new OriginateCommand(callId, call.getString("phone_number"),
+        call.getString("context"), call.getString("extension"), call.getInteger("priority"),
+        call.getInteger("timeout"), call.getString("caller_id"), call.getJsonObject("variables", new JsonObject()));
+    vertx.eventBus().<JsonObject>request(originateAddress, command.toJson(), originateDelivery)
+        .onFailure(failure -> LOG.warn("Dial request of queued call {} got no answer (reconciliation settles it): {}",
+            callId, failure.getMessage()));
   }
 
   private void wakeIn(long ms) {

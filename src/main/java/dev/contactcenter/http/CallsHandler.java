@@ -6,7 +6,7 @@ import static dev.contactcenter.bus.EventBusAddresses.CALLS_CREATE;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_EVENTS;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_LIST;
-import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_CANCEL;
 
 import dev.contactcenter.bus.BusError;
 import dev.contactcenter.bus.OriginateCommand;
@@ -238,8 +238,8 @@ final class CallsHandler {
         return Future.failedFuture(BusError.CONFLICT.exception(
             "call " + call.getString("call_id") + " already ended (" + call.getString("status") + ")"));
       }
-      if ("queued".equals(call.getString("status"))) {
-        return cancelQueued(call);
+      if ("queued".equals(call.getString("status")) || "pending".equals(call.getString("status"))) {
+        return cancelUnsent(call);
       }
       return hangUpLive(call);
     }).onSuccess(call -> rc.response().setStatusCode(202).putHeader("Content-Type", "application/json").end(call.encode()))
@@ -247,18 +247,15 @@ final class CallsHandler {
   }
 
   /**
-   * A queued call is canceled in the database, only while still queued (never dialled); if its dispatcher took it
-   * meanwhile, it is hung up like any live call.
+   * A call its dispatcher has not sent (queued, or taken off the queue and waiting for its slot) is canceled in the
+   * database and never dialled; any other is hung up in Asterisk.
    */
-  private Future<JsonObject> cancelQueued(JsonObject call) {
-    JsonObject cancel = new JsonObject().put("call_id", call.getString("call_id")).put("status", "canceled")
-        .put("at", java.time.Instant.now().toString()).put("source", "api")
-        .put("failure_reason", "canceled while queued (never dialled)")
-        .put("only_from", new JsonArray().add("queued"));
-    return bus.<JsonObject>request(CALLS_TRANSITION, cancel).map(Message::body).compose(result -> result.getBoolean("applied")
-        ? Future.succeededFuture(result.getJsonObject("call"))
-        : bus.<JsonObject>request(CALLS_GET, new JsonObject().put("call_id", call.getString("call_id")).put("admin", true))
-            .map(Message::body).compose(this::hangUpLive));
+  private Future<JsonObject> cancelUnsent(JsonObject call) {
+    return bus.<JsonObject>request(DISPATCH_CANCEL, new JsonObject().put("call_id", call.getString("call_id")))
+        .map(Message::body)
+        .compose(result -> result.getBoolean("canceled")
+            ? Future.succeededFuture(result.getJsonObject("call"))
+            : hangUpLive(call));
   }
 
   private Future<JsonObject> hangUpLive(JsonObject call) {

@@ -135,6 +135,7 @@ public final class HttpVerticle extends VerticleBase {
         new CallTimeouts(config.ariRequestTimeoutMs()), subscriptions,
         new CallLimits(vertx.eventBus(), config.edge(), services.callsPerSecond()),
         Dispatch.admission(vertx.eventBus(), config));
+    bindProtected(builder, validator, users, true, "listServers", new ServersHandler(vertx.eventBus(), config)::list);
     bindProtected(builder, validator, users, false, "createInteraction", calls::createInteraction);
     bindProtected(builder, validator, users, false, "createCall", calls::createCall);
     bindProtected(builder, validator, users, false, "listCalls", calls::listCalls);

@@ -173,9 +173,9 @@ final class CallRepository {
   /** The updated call plus {@code previous_status}, or empty when the guard refused the transition. */
   Future<Optional<JsonObject>> transition(UUID id, CallState to, OffsetDateTime at, String failureReason,
       Integer hangupCause, String hangupCauseText, String channelId, String source, OffsetDateTime answeredAt,
-      boolean endTimeApproximate, String[] onlyFrom) {
+      boolean endTimeApproximate) {
     Tuple params = Tuple.tuple().addUUID(id).addString(to.value()).addOffsetDateTime(at).addBoolean(to.isTerminal())
-        .addArrayOfString(onlyFrom != null ? onlyFrom : to.allowedPredecessorValues()).addString(failureReason).addInteger(hangupCause)
+        .addArrayOfString(to.allowedPredecessorValues()).addString(failureReason).addInteger(hangupCause)
         .addString(hangupCauseText).addString(channelId).addString(source).addOffsetDateTime(answeredAt)
         .addBoolean(endTimeApproximate);
     return pool.preparedQuery(TRANSITION).execute(params).map(rows -> {

@@ -1,5 +1,6 @@
 package dev.contactcenter.persistence;
 
+import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_CANCEL;
 import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_CLAIM;
 import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_EXPIRE;
 import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_MARK_SENT;
@@ -69,12 +70,32 @@ final class DispatchStore {
       + " ), logged AS (" + TIMELINE + ")"
       + " SELECT " + Rows.CALL_COLUMNS + " FROM updated";
 
+  /**
+   * Cancels a call its dispatcher has not sent: queued, or taken and not marked sent. The row lock orders it with
+   * MARK_SENT: whichever comes second finds nothing to do.
+   */
+  private static final String CANCEL = "WITH target AS ("
+      + "   SELECT id, status FROM calls WHERE id = $1 AND (status = 'queued'"
+      + "   OR (status = 'pending' AND claimed_at IS NOT NULL AND dial_sent_at IS NULL)) FOR UPDATE"
+      + " ), updated AS ("
+      + "   UPDATE calls c SET status = 'canceled', ended_at = now(), updated_at = now(),"
+      + "     failure_reason = 'canceled before it was dialled'"
+      + "   FROM target WHERE c.id = target.id RETURNING c.*, target.status AS previous_status"
+      + " ), logged AS ("
+      + "   INSERT INTO call_events (call_id, from_status, to_status, source, at)"
+      + "   SELECT id, previous_status, status, 'api', now() FROM updated"
+      + " ) SELECT " + Rows.CALL_COLUMNS + ", previous_status FROM updated";
+
   /** Per server: queued (due or not), oldest wait of a due one, calls in progress after the queue. */
   private static final String STATS = "SELECT server,"
       + " count(*) FILTER (WHERE status = 'queued') AS queued,"
-      + " COALESCE(extract(epoch FROM now() - min(not_before) FILTER (WHERE status = 'queued')), 0) AS oldest_wait,"
+      + " COALESCE(extract(epoch FROM now() - min(not_before) FILTER (WHERE status = 'queued' AND not_before <= now())),"
+      + " 0) AS oldest_wait,"
       + " count(*) FILTER (WHERE status <> 'queued') AS active"
       + " FROM calls WHERE status IN ('queued', 'pending', 'dialing', 'ringing', 'answered') GROUP BY server";
+
+  /** Who owns each server right now (V6: the row names the last taker, the advisory lock says it still holds it). */
+  private static final String OWNERS = "SELECT server, owner_node, owned FROM asterisk_server_status";
 
   private final Pool pool;
   private final BiFunction<Message<JsonObject>, Future<JsonObject>, Void> reply;
@@ -91,6 +112,7 @@ final class DispatchStore {
   List<MessageConsumer<JsonObject>> register(EventBus bus) {
     return List.of(
         bus.consumer(DISPATCH_CLAIM, this::claim),
+        bus.consumer(DISPATCH_CANCEL, this::cancel),
         bus.consumer(DISPATCH_MARK_SENT, msg -> reply.apply(msg, pool.preparedQuery(MARK_SENT)
             .execute(Tuple.of(UUID.fromString(msg.body().getString("call_id"))))
             .map(rows -> new JsonObject().put("sent", rows.size() == 1)))),
@@ -98,7 +120,7 @@ final class DispatchStore {
             msg.body().getLong("older_than_ms", 0L)), "pending").map(n -> new JsonObject().put("requeued", n)))),
         bus.consumer(DISPATCH_EXPIRE, msg -> reply.apply(msg, moved(EXPIRE, Tuple.of(msg.body().getString("server")),
             "queued").map(n -> new JsonObject().put("expired", n)))),
-        bus.consumer(DISPATCH_STATS, msg -> reply.apply(msg, stats())));
+        bus.consumer(DISPATCH_STATS, msg -> reply.apply(msg, stats(msg.body().getBoolean("owners", false)))));
   }
 
   private void claim(Message<JsonObject> msg) {
@@ -123,6 +145,19 @@ final class DispatchStore {
     reply.apply(msg, claimed);
   }
 
+  private void cancel(Message<JsonObject> msg) {
+    reply.apply(msg, pool.preparedQuery(CANCEL).execute(Tuple.of(UUID.fromString(msg.body().getString("call_id"))))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return new JsonObject().put("canceled", false);
+          }
+          Row row = rows.iterator().next();
+          JsonObject call = Rows.call(row);
+          publish.accept(call, row.getString("previous_status"));
+          return new JsonObject().put("canceled", true).put("call", call);
+        }));
+  }
+
   private Future<Integer> moved(String sql, Tuple params, String previous) {
     return pool.preparedQuery(sql).execute(params).map(rows -> {
       rows.forEach(row -> publish.accept(Rows.call(row), previous));
@@ -130,8 +165,9 @@ final class DispatchStore {
     });
   }
 
-  private Future<JsonObject> stats() {
-    return pool.query(STATS).execute().map(rows -> {
+  /** {@code {servers:[{server, queued, oldest_wait_seconds, active}], owners?:[{server, owner_node, owned}]}}. */
+  private Future<JsonObject> stats(boolean withOwners) {
+    Future<JsonObject> counts = pool.query(STATS).execute().map(rows -> {
       JsonArray servers = new JsonArray();
       rows.forEach(row -> servers.add(new JsonObject().put("server", row.getString("server"))
           .put("queued", row.getLong("queued"))
@@ -139,5 +175,14 @@ final class DispatchStore {
           .put("active", row.getLong("active"))));
       return new JsonObject().put("servers", servers);
     });
+    if (!withOwners) {
+      return counts;
+    }
+    return counts.compose(result -> pool.query(OWNERS).execute().map(rows -> {
+      JsonArray owners = new JsonArray();
+      rows.forEach(row -> owners.add(new JsonObject().put("server", row.getString("server"))
+          .put("owner_node", row.getString("owner_node")).put("owned", row.getBoolean("owned"))));
+      return result.put("owners", owners);
+    }));
   }
 }

@@ -270,7 +270,7 @@ public final class PersistenceVerticle extends VerticleBase {
     Future<JsonObject> applied = parseUuid(t.getString("call_id")).compose(id -> calls.transition(id, to, at,
             t.getString("failure_reason"), t.getInteger("hangup_cause"), t.getString("hangup_cause_text"),
             t.getString("channel"), t.getString("source", "api"), answeredAt,
-            t.getBoolean("end_time_approximate", false), onlyFrom(t)))
+            t.getBoolean("end_time_approximate", false)))
         .map(updated -> {
           if (updated.isEmpty()) {
             return new JsonObject().put("applied", false);
@@ -281,12 +281,6 @@ public final class PersistenceVerticle extends VerticleBase {
           return new JsonObject().put("applied", true).put("call", call);
         });
     reply(msg, applied);
-  }
-
-  /** A transition may name the only states it applies from (e.g. a cancel applies to a queued call only). */
-  private static String[] onlyFrom(JsonObject t) {
-    JsonArray from = t.getJsonArray("only_from");
-    return from == null ? null : from.stream().map(String::valueOf).toArray(String[]::new);
   }
 
   private void publish(JsonObject call, String previous, String at) {

@@ -29,7 +29,7 @@ import java.util.Set;
 public final class Bench {
 
   static final List<String> ALL = List.of("status", "originate", "ingest", "asterisk", "freshness", "scale", "startup",
-      "webhooks", "faults");
+      "webhooks", "faults", "dispatch");
   private static final Deque<AutoCloseable> TO_CLOSE = new ArrayDeque<>();
 
   final boolean smoke;
@@ -162,6 +162,7 @@ public final class Bench {
           case "scale" -> s.scale();
           case "startup" -> s.startup();
           case "webhooks" -> new WebhookScenario(this).run();
+          case "dispatch" -> new DispatchScenario(this).run();
           default -> throw new IllegalArgumentException(scenario);
         }
       } catch (Exception e) {

@@ -193,6 +193,20 @@ class DispatchApiTest {
   }
 
   @Test
+  @DisplayName("GET /api/v2/servers (admins): the server's owner, limits, calls in progress and queue; 403 for users")
+  void servers() {
+    ApiClient.Response listed = api.get("/api/v2/servers", admin);
+    assertThat(listed.status()).as(listed.body()).isEqualTo(200);
+    JsonObject server = listed.json().getJsonArray("items").getJsonObject(0);
+    assertThat(server.getString("name")).isEqualTo("default");
+    assertThat(server.getString("owner_node")).isNotBlank();
+    assertThat(server.getJsonObject("limits")).isEqualTo(new JsonObject().put("max_calls_per_second", CPS)
+        .put("max_concurrent_calls", 4).put("max_queue_seconds", 0));
+    assertThat(server.getLong("queued_calls")).isNotNegative();
+    assertThat(api.get("/api/v2/servers", newUser("servers")).status()).isEqualTo(403);
+  }
+
+  @Test
   @DisplayName("a retry policy naming an unknown outcome is a 400 and stores nothing")
   void invalidRetry() {
     String user = newUser("badretry");

@@ -1,0 +1,85 @@
+package dev.contactcenter.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Pacer: even spacing under the rate, the concurrency bound")
+class PacerTest {
+
+  private static final long MS = 1_000_000;
+
+  @Test
+  @DisplayName("without limits every start is allowed at once")
+  void unlimited() {
+    Pacer pacer = new Pacer(DispatchLimits.NONE);
+    for (int i = 0; i < 1000; i++) {
+      assertThat(pacer.canStart(0)).isTrue();
+      pacer.reserve(1);
+      pacer.sent(0);
+    }
+    assertThat(pacer.rateLimited()).isFalse();
+  }
+
+  @Test
+  @DisplayName("20 per second: starts 52.5 ms apart, so any 21 starts span more than a second")
+  void spacing() {
+    Pacer pacer = new Pacer(new DispatchLimits(20, 0, 0));
+    List<Long> starts = new ArrayList<>();
+    long now = 0;
+    while (starts.size() < 200) {
+      if (pacer.canStart(now)) {
+        pacer.reserve(1);
+        pacer.sent(now);
+        starts.add(now);
+      } else {
+        assertThat(pacer.waitNanos(now)).isPositive();
+      }
+      now += MS;
+    }
+    for (int i = 20; i < starts.size(); i++) {
+      assertThat(starts.get(i) - starts.get(i - 20)).isGreaterThan(1000 * MS);
+    }
+    // Not slower than needed either: 200 starts take under 200 / 20 * 1.06 s.
+    assertThat(starts.get(199)).isLessThan((long) (10_600 * MS));
+  }
+
+  @Test
+  @DisplayName("an immediate admission holds two spacings: its dial leaves a moment after the decision")
+  void immediateHoldsTwoSlots() {
+    Pacer pacer = new Pacer(new DispatchLimits(10, 0, 0));
+    pacer.admittedNow(0);
+    assertThat(pacer.canStart(150 * MS)).isFalse();
+    assertThat(pacer.canStart(211 * MS)).isTrue();
+  }
+
+  @Test
+  @DisplayName("max_concurrent_calls: no start while that many are in progress; an end frees one")
+  void concurrency() {
+    Pacer pacer = new Pacer(new DispatchLimits(0, 3, 0));
+    pacer.reserve(3);
+    assertThat(pacer.canStart(0)).isFalse();
+    assertThat(pacer.free()).isZero();
+    pacer.ended();
+    assertThat(pacer.canStart(0)).isTrue();
+    assertThat(pacer.free()).isEqualTo(1);
+    pacer.resync(5);
+    assertThat(pacer.free()).isZero();
+    pacer.ended();
+    pacer.ended();
+    pacer.ended();
+    assertThat(pacer.free()).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("limits out of range are refused")
+  void limitsChecked() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DispatchLimits(-1, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DispatchLimits(1001, 0, 0))
+        .hasMessageContaining("max_calls_per_second");
+  }
+}
