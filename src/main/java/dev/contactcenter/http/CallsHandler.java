@@ -1,7 +1,7 @@
 package dev.contactcenter.http;
 
-import static dev.contactcenter.bus.EventBusAddresses.ARI_HANGUP;
-import static dev.contactcenter.bus.EventBusAddresses.ARI_ORIGINATE;
+import static dev.contactcenter.bus.EventBusAddresses.ariHangupOn;
+import static dev.contactcenter.bus.EventBusAddresses.ariOriginateOn;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_CREATE;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_EVENTS;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
@@ -23,6 +23,9 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import dev.contactcenter.cluster.ServerDirectory;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,10 +41,12 @@ final class CallsHandler {
   private final boolean simulated;
   private final DeliveryOptions ariDelivery;
   private final Subscriptions subscriptions;
+  private final Supplier<ServerDirectory> servers;
 
   CallsHandler(EventBus bus, CallRequest.Defaults defaults, boolean simulated, CallTimeouts timeouts,
-      Subscriptions subscriptions, CallLimits limits) {
+      Subscriptions subscriptions, CallLimits limits, Supplier<ServerDirectory> servers) {
     this.bus = bus;
+    this.servers = servers;
     this.subscriptions = subscriptions;
     this.limits = limits;
     this.defaults = defaults;
@@ -116,7 +121,21 @@ final class CallsHandler {
     });
   }
 
+  /**
+   * Stores the call on the server chosen for it, then asks that server's owner (on whichever node) to place it. With
+   * no server owned by a live node, 503 + Retry-After and nothing stored: no call was attempted, so the client's
+   * retry is the whole remedy, and a stored failed call would only count against its limits.
+   */
   private void store(RoutingContext rc, CallRequest call, String callId, JsonObject row, int successStatus) {
+    ServerDirectory directory = servers.get();
+    Optional<String> chosen = directory == null ? Optional.empty() : directory.choose();
+    if (chosen.isEmpty()) {
+      Problems.send(rc, 503, "no Asterisk server has a connected owner right now; the call was not stored, retry "
+          + "shortly");
+      return;
+    }
+    String server = chosen.get();
+    row.put("server", server);
     bus.<JsonObject>request(CALLS_CREATE, row).map(Message::body).onSuccess(created -> {
       JsonObject stored = created.getJsonObject("call");
       if (!created.getBoolean("created")) {
@@ -126,7 +145,7 @@ final class CallsHandler {
       }
       OriginateCommand command = new OriginateCommand(callId, call.phoneNumber(), call.context(), call.extension(),
           call.priority(), call.timeoutMs(), call.callerId(), call.variablesJson());
-      bus.<JsonObject>request(ARI_ORIGINATE, command.toJson(), ariDelivery).map(Message::body)
+      bus.<JsonObject>request(ariOriginateOn(stored.getString("server", server)), command.toJson(), ariDelivery).map(Message::body)
           .onSuccess(outcome -> {
             JsonObject current = stored.copy().mergeIn(outcome.getJsonObject("call", new JsonObject()));
             if ("failed".equals(outcome.getString("status"))) {
@@ -202,7 +221,9 @@ final class CallsHandler {
         return Future.failedFuture(BusError.CONFLICT.exception(
             "call " + call.getString("call_id") + " already ended (" + call.getString("status") + ")"));
       }
-      return bus.<JsonObject>request(ARI_HANGUP, new JsonObject().put("call_id", call.getString("call_id")), ariDelivery)
+      // The call's server's owner hangs it up, wherever it runs; with none, 503 + Retry-After.
+      return bus.<JsonObject>request(ariHangupOn(call.getString("server")), new JsonObject()
+              .put("call_id", call.getString("call_id")), ariDelivery)
           .map(reply -> reply.body().getJsonObject("call", call));
     }).onSuccess(call -> rc.response().setStatusCode(202).putHeader("Content-Type", "application/json").end(call.encode()))
         .onFailure(rc::fail);

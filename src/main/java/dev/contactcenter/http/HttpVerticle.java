@@ -7,6 +7,7 @@ import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.lifecycle.ShutdownGate;
 import dev.contactcenter.metrics.MetricsEndpoint;
 import dev.contactcenter.webhooks.Subscriptions;
+import dev.contactcenter.cluster.ServerDirectory;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -132,7 +133,8 @@ public final class HttpVerticle extends VerticleBase {
         config.defaultExtension(), config.defaultPriority(), config.defaultTimeoutMs(),
         config.defaultCallerId().orElse(null)), config.sandboxMode(),
         new CallTimeouts(config.ariRequestTimeoutMs()), subscriptions,
-        new CallLimits(vertx.eventBus(), config.edge(), services.callsPerSecond()));
+        new CallLimits(vertx.eventBus(), config.edge(), services.callsPerSecond()),
+        () -> ServerDirectory.of(vertx));
     bindProtected(builder, validator, users, false, "createInteraction", calls::createInteraction);
     bindProtected(builder, validator, users, false, "createCall", calls::createCall);
     bindProtected(builder, validator, users, false, "listCalls", calls::listCalls);

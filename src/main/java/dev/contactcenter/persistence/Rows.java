@@ -16,7 +16,7 @@ final class Rows {
   static final String CALL_COLUMNS = "id, owner, phone_number, status, context, extension, priority, timeout_ms,"
       + " caller_id, channel_id, created_at, dialed_at, ringing_at, answered_at, ended_at, duration_seconds,"
       + " failure_reason, hangup_cause, hangup_cause_text, attempt_number, updated_at, end_time_approximate,"
-      + " status_callback, status_callback_events";
+      + " status_callback, status_callback_events, server";
 
   private static final DateTimeFormatter ISO_UTC = DateTimeFormatter.ISO_INSTANT;
 
@@ -57,7 +57,8 @@ final class Rows {
         .put("is_completed", !active)
         .put("updated_at", time(row.getOffsetDateTime("updated_at")))
         .put("status_callback", row.getString("status_callback"))
-        .put("status_callback_events", strings(row.getArrayOfStrings("status_callback_events")));
+        .put("status_callback_events", strings(row.getArrayOfStrings("status_callback_events")))
+        .put("server", row.getString("server"));
   }
 
   private static JsonArray strings(String[] values) {
