@@ -1,9 +1,6 @@
 package dev.contactcenter;
 
 import dev.contactcenter.ari.AriSettings;
-import dev.contactcenter.ari.AriVerticle;
-import dev.contactcenter.bus.EventBusAddresses;
-import dev.contactcenter.cluster.AsteriskServer;
 import dev.contactcenter.dispatch.Dispatch;
 import dev.contactcenter.dispatch.DispatchMetrics;
 import dev.contactcenter.dispatch.DispatchVerticle;
@@ -13,7 +10,11 @@ import dev.contactcenter.auth.PasswordHasher;
 import dev.contactcenter.auth.SecretKeyStore;
 import dev.contactcenter.auth.TokenRateLimiter;
 import dev.contactcenter.auth.TokenService;
+import dev.contactcenter.cluster.AsteriskServer;
 import dev.contactcenter.cluster.ClusterNode;
+import dev.contactcenter.cluster.OwnershipTiming;
+import dev.contactcenter.cluster.ServerDirectory;
+import dev.contactcenter.cluster.ServerRuntimes;
 import dev.contactcenter.cluster.ClusterSettings;
 import dev.contactcenter.cluster.ClusterStatus;
 import dev.contactcenter.cluster.NodeLogging;
@@ -41,11 +42,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -60,6 +65,8 @@ import org.slf4j.LoggerFactory;
 public final class Application {
 
   private static final Logger LOG = LoggerFactory.getLogger(Application.class);
+  /** How often each node reads the servers' owners and active calls for choosing where new calls go. */
+  private static final long SERVER_LOAD_REFRESH_MS = 1000;
 
   private final Vertx vertx;
   private final DatabaseSupply database;
@@ -71,7 +78,7 @@ public final class Application {
   private final Deployments deployments;
 
   /** What {@link #stop()} undeploys, in this order: HTTP first, the database last. */
-  private record Deployments(String http, String ari, AriVerticle ariVerticle, String persistenceId,
+  private record Deployments(String http, ServerRuntimes servers, String persistenceId,
       PersistenceVerticle persistence) {
   }
 
@@ -89,11 +96,6 @@ public final class Application {
 
   /** Starts everything; blocks the calling thread (never an event loop) until the service listens. */
   public static Application start(AppConfig initial) throws Exception {
-    if (initial.ariHttpUrl().isEmpty() && !initial.asteriskServers().isEmpty()) {
-      // Never ignore a server list silently (the service would fall back to the sandbox).
-      throw new ConfigException("ASTERISK_SERVERS", "server lists are read and checked but not yet used by this "
-          + "version; configure one server with ARI_HTTP_URL, ARI_USERNAME, ARI_PASSWORD");
-    }
     ListenAddress.ensureFree(initial.httpHost(), initial.httpPort());
     NodeLogging.apply(initial.cluster());
     ServiceMetrics metrics = ServiceMetrics.create(initial.metricsEnabled());
@@ -122,15 +124,23 @@ public final class Application {
       AppConfig withSecret = config;
       PasswordHasher hasher = vertx.executeBlocking(() -> new PasswordHasher(vertx, withSecret.bcryptCost())).await();
 
-      AriSettings ari = config.sandboxMode() ? startSandbox(vertx, config) : AriSettings.from(config);
+      List<ServerRuntimes.Server> servers = config.sandboxMode()
+          ? List.of(new ServerRuntimes.Server(AsteriskServer.DEFAULT_NAME, startSandbox(vertx, config)))
+          : config.asteriskServers().stream().map(s -> new ServerRuntimes.Server(s.name(), AriSettings.of(s,
+              withSecret.ariRequestTimeoutMs()))).toList();
       metrics.calls().countFinalStatuses(vertx.eventBus()).completion().await();
-      AriVerticle ariVerticle = new AriVerticle(ari, metrics.calls());
-      String ariId = vertx.deployVerticle(ariVerticle).await();
-      // The dispatcher of the server lives beside its ARI verticle: the one that dials is the one that paces.
-      vertx.deployVerticle(new DispatchVerticle(AsteriskServer.DEFAULT_NAME,
-          Dispatch.limitsOf(config, AsteriskServer.DEFAULT_NAME), config.dispatch().pollMs(),
-          EventBusAddresses.ARI_ORIGINATE, ari.timeouts().originateReplyMs(),
-          new DispatchMetrics(metrics.registry()))).await();
+      ServerRuntimes runtimes = ServerRuntimes.start(vertx, servers, PgConnectOptions.fromUri(db.url().reactiveUri()),
+          config.cluster().nodeName(), OwnershipTiming.defaults(), metrics.calls()).await();
+      Map<String, Integer> weights = new LinkedHashMap<>();
+      servers.forEach(s -> weights.put(s.name(), withSecret.asteriskServers().stream()
+          .filter(listed -> listed.name().equals(s.name())).mapToInt(AsteriskServer::weight).findFirst().orElse(1)));
+      ServerDirectory.start(vertx, weights, runtimes::owned, SERVER_LOAD_REFRESH_MS).await();
+      // Each server's dispatcher paces and dials its queue while this node owns the server (the one that dials).
+      DispatchMetrics dispatchMetrics = new DispatchMetrics(metrics.registry());
+      for (ServerRuntimes.Server s : servers) {
+        vertx.deployVerticle(new DispatchVerticle(s.name(), Dispatch.limitsOf(config, s.name()),
+            config.dispatch().pollMs(), s.settings().timeouts().originateReplyMs(), dispatchMetrics)).await();
+      }
 
       TokenService tokens = new TokenService(vertx, config.secretKey().orElseThrow(), config.jwtIssuer(),
           config.jwtAudience(), config.accessTokenTtlSeconds());
@@ -161,7 +171,7 @@ public final class Application {
       gate.open();
 
       return new Application(vertx, database, config, first.get().actualPort(), adminPassword, secretGenerated, hasher,
-          new Deployments(httpId, ariId, ariVerticle, persistenceId, persistence));
+          new Deployments(httpId, runtimes, persistenceId, persistence));
     } catch (Exception | Error e) {
       vertx.close().await();
       if (database != null) {
@@ -254,7 +264,7 @@ public final class Application {
       handoffs = awaitHandoffs(handoffDeadline);
       activeCalls = activeCalls();
       undeploy("HTTP", deployments.http(), deadline);
-      undeploy("ARI", deployments.ari(), deadline);
+      stopServers(deadline);
       undeploy("persistence", deployments.persistenceId(), deadline);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -286,7 +296,7 @@ public final class Application {
       return new HandoffWait.Result(0, 0);
     }
     try {
-      return deployments.ariVerticle().awaitHandoffs(left).await(left + 1000, TimeUnit.MILLISECONDS);
+      return deployments.servers().awaitHandoffs(left).await(left + 1000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       LOG.warn("Waiting for calls to reach their IVR failed: {}", e.toString());
       return new HandoffWait.Result(0, 0);
@@ -301,6 +311,18 @@ public final class Application {
           .map(reply -> reply.body().getInteger("active_calls", -1)).await(2, TimeUnit.SECONDS);
     } catch (Exception e) {
       return -1;
+    }
+  }
+
+  /** Each owned server's ARI verticle, then its ownership (released so that a standby node takes over at once). */
+  private void stopServers(long deadlineNanos) {
+    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    try {
+      deployments.servers().stop().await(left, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      LOG.warn("Stopping the ARI verticles took longer than the shutdown grace allows; going on");
+    } catch (RuntimeException e) {
+      LOG.warn("Stopping the ARI verticles failed: {}", e.toString());
     }
   }
 

@@ -27,7 +27,9 @@ final class Banner {
         ? "embedded PostgreSQL, data in " + config.dataDir().toAbsolutePath().normalize() : "external (DATABASE_URL)").append('\n');
     out.append("   Asterisk: ").append(config.sandboxMode()
         ? "SANDBOX: calls are SIMULATED, no real phone call is placed (set ARI_HTTP_URL for a real Asterisk)"
-        : config.ariHttpUrl().orElse("")).append('\n');
+        : config.ariHttpUrl().orElseGet(() -> config.asteriskServers().stream()
+            .map(server -> server.name() + " " + server.ariUrl()).collect(java.util.stream.Collectors.joining(", "))))
+        .append('\n');
     if (app.secretGenerated()) {
       out.append("\n WARNING: no SECRET_KEY set; generated one and stored it in ")
           .append(config.dataDir().resolve("secret.key")).append(".\n Set SECRET_KEY in production.\n");

@@ -1,6 +1,7 @@
 package dev.contactcenter.ari;
 
 import dev.contactcenter.calls.CallTimeouts;
+import dev.contactcenter.cluster.AsteriskServer;
 import dev.contactcenter.config.AppConfig;
 
 /** How to reach Asterisk's ARI and what to dial: the slice of the configuration the ARI verticle needs. */
@@ -29,6 +30,12 @@ public record AriSettings(String httpUrl, String username, String password, Stri
   public static AriSettings from(AppConfig config) {
     return new AriSettings(config.ariHttpUrl().orElseThrow(), config.ariUsername(), config.ariPassword(),
         config.ariApp(), config.ariEndpointTemplate(), config.ariRequestTimeoutMs(), false);
+  }
+
+  /** One server of ASTERISK_SERVERS (or the ARI_* shorthand's "default"). */
+  public static AriSettings of(AsteriskServer server, int requestTimeoutMs) {
+    return new AriSettings(server.ariUrl(), server.username(), server.password(), server.app(),
+        server.endpointTemplate(), requestTimeoutMs, false);
   }
 
   /** The built-in sandbox at {@code url}; calls are simulated. */

@@ -1,8 +1,8 @@
 package dev.contactcenter.ari;
 
-import static dev.contactcenter.bus.EventBusAddresses.ARI_HANGUP;
-import static dev.contactcenter.bus.EventBusAddresses.ARI_ORIGINATE;
-import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
+import static dev.contactcenter.bus.EventBusAddresses.ariHangupOn;
+import static dev.contactcenter.bus.EventBusAddresses.ariOriginateOn;
+import static dev.contactcenter.bus.EventBusAddresses.ariStatusOf;
 
 import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.metrics.CallMetrics;
@@ -33,6 +33,8 @@ public final class AriVerticle extends VerticleBase {
   private final AriSettings settings;
   private final CallMetrics metrics;
   private final CallTimeouts timeouts;
+  private final OwnerEpoch owner;
+  private final Runnable onFenced;
   private final Map<String, TrackedCall> calls = new HashMap<>();
   private AriClient ari;
   private AriEventSocket socket;
@@ -43,10 +45,22 @@ public final class AriVerticle extends VerticleBase {
   /** Set when Asterisk gave our app's events to another client: we receive nothing any more. */
   private String replacedDetail;
 
-  public AriVerticle(AriSettings settings, CallMetrics metrics) {
+  /**
+   * One Asterisk server's verticle, deployed by the node that owns the server under {@code owner}'s epoch.
+   *
+   * @param onFenced runs (on this verticle's event loop) when the database refused a write because another node
+   *                 took the server over: the owner must stop
+   */
+  public AriVerticle(AriSettings settings, CallMetrics metrics, OwnerEpoch owner, Runnable onFenced) {
     this.settings = settings;
     this.metrics = metrics;
     this.timeouts = settings.timeouts();
+    this.owner = owner;
+    this.onFenced = onFenced;
+  }
+
+  public OwnerEpoch owner() {
+    return owner;
   }
 
   @Override
@@ -54,8 +68,8 @@ public final class AriVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     ari = new AriClient(vertx, settings);
     IvrHandoff ivr = new IvrHandoff(ari);
-    recorder = new TransitionRecorder(vertx, timeouts, () -> reconciler.request());
-    reconciler = new Reconciler(vertx, ari, calls, recorder, ivr, timeouts);
+    recorder = new TransitionRecorder(vertx, timeouts, owner, () -> reconciler.request(), onFenced);
+    reconciler = new Reconciler(vertx, ari, calls, recorder, ivr, timeouts, owner.server());
     handoffWait = new HandoffWait(vertx, calls);
     CallEventHandler events = new CallEventHandler(calls, recorder, ivr, metrics, new CallEventHandler.Strangers() {
       @Override
@@ -79,9 +93,9 @@ public final class AriVerticle extends VerticleBase {
       reconciler.streamLost();
     });
     List<MessageConsumer<JsonObject>> consumers = List.of(
-        bus.consumer(ARI_ORIGINATE, originator::originate),
-        bus.consumer(ARI_HANGUP, originator::hangup),
-        bus.consumer(ARI_STATUS, this::status));
+        bus.consumer(ariOriginateOn(owner.server()), originator::originate),
+        bus.consumer(ariHangupOn(owner.server()), originator::hangup),
+        bus.consumer(ariStatusOf(owner.server()), this::status));
     reconcileTimer = vertx.setPeriodic(RECONCILE_EVERY_MS, id -> {
       if (connected()) {
         reconciler.request();
@@ -141,7 +155,7 @@ public final class AriVerticle extends VerticleBase {
         : replacedDetail != null ? replacedDetail
         : connected ? "connected to Asterisk ARI at " + settings.httpUrl()
         : socket.lastError() != null ? socket.lastError() : "connecting to Asterisk ARI at " + settings.httpUrl();
-    msg.reply(new JsonObject().put("connected", connected).put("simulated", settings.simulated())
+    msg.reply(new JsonObject().put("server", owner.server()).put("epoch", owner.epoch()).put("connected", connected).put("simulated", settings.simulated())
         .put("detail", detail).put("active_calls", calls.size())
         .put("unstored_transitions", recorder.inFlight()));
   }

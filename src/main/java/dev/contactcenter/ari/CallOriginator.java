@@ -80,6 +80,10 @@ final class CallOriginator {
           placed.complete(TransitionCommand.of(callId, CallState.DIALING, at, SOURCE).withChannel(callId));
           JsonObject dialing = new JsonObject().put("status", "dialing").put("channel", callId);
           replyOnceStored(stored, () -> msg.reply(dialing.copy().put("call", dialing)));
+          if (call.hangupRequested) {
+            // Hung up through the API while its originate was on its way: end it now that the channel exists.
+            ari.hangup(callId).onFailure(ignored -> { });
+          }
         })
         .onFailure(failure -> {
           calls.remove(callId, call);
@@ -126,6 +130,11 @@ final class CallOriginator {
     TrackedCall call = calls.get(callId);
     if (call != null && !call.answered()) {
       call.hangupRequested = true;
+    }
+    if (call != null && call.placing) {
+      // No channel yet to hang up: the originate's answer does it (above).
+      msg.reply(new JsonObject().put("call_id", callId));
+      return;
     }
     ari.hangup(callId).onSuccess(v -> msg.reply(new JsonObject().put("call_id", callId))).onFailure(failure -> {
       if (call != null && !call.answered()) {

@@ -37,6 +37,7 @@ final class Reconciler {
   private final TransitionRecorder recorder;
   private final IvrHandoff ivr;
   private final CallTimeouts timeouts;
+  private final String server;
   private final long startedAtMillis = System.currentTimeMillis();
   private boolean running;
   private boolean requestedAgain;
@@ -44,8 +45,10 @@ final class Reconciler {
   /** When the event stream was lost: calls that ended unobserved were known alive until then. */
   private Instant streamLostAt;
 
+  /** @param server the Asterisk server whose active calls this reconciler settles (each server has its own) */
   Reconciler(Vertx vertx, AriClient ari, Map<String, TrackedCall> calls, TransitionRecorder recorder, IvrHandoff ivr,
-      CallTimeouts timeouts) {
+      CallTimeouts timeouts, String server) {
+    this.server = server;
     this.vertx = vertx;
     this.ari = ari;
     this.calls = calls;
@@ -79,7 +82,7 @@ final class Reconciler {
     requestedAgain = false;
     long startedAt = System.currentTimeMillis();
     Instant lostAt = streamLostAt;
-    Future<JsonArray> active = vertx.eventBus().<JsonObject>request(CALLS_ACTIVE, new JsonObject())
+    Future<JsonArray> active = vertx.eventBus().<JsonObject>request(CALLS_ACTIVE, new JsonObject().put("server", server))
         .map(reply -> reply.body().getJsonArray("items"));
     Future<Set<String>> live = ari.channelIds();
     Future.all(active, live).onComplete(done -> {

@@ -32,6 +32,9 @@ final class TransitionRecorder {
   private final Vertx vertx;
   private final CallTimeouts timeouts;
   private final Runnable onRecovered;
+  private final OwnerEpoch owner;
+  private final Runnable onFenced;
+  private boolean fenced;
   private final DeliveryOptions delivery;
   /** The last queued write of each call with writes in flight. */
   private final Map<String, Future<JsonObject>> tails = new HashMap<>();
@@ -40,11 +43,22 @@ final class TransitionRecorder {
   private long delayedSinceFailure;
   private Promise<Void> drained;
 
-  /** @param onRecovered runs once when writes succeed again after an outage */
+  /** A recorder whose writes carry no ownership epoch (never fenced). */
   TransitionRecorder(Vertx vertx, CallTimeouts timeouts, Runnable onRecovered) {
+    this(vertx, timeouts, OwnerEpoch.none(), onRecovered, () -> { });
+  }
+
+  /**
+   * @param owner       the server and epoch every write carries; the database refuses them once superseded
+   * @param onRecovered runs once when writes succeed again after an outage
+   * @param onFenced    runs once when the database refused a write because another node owns the server now
+   */
+  TransitionRecorder(Vertx vertx, CallTimeouts timeouts, OwnerEpoch owner, Runnable onRecovered, Runnable onFenced) {
     this.vertx = vertx;
     this.timeouts = timeouts;
+    this.owner = owner;
     this.onRecovered = onRecovered;
+    this.onFenced = onFenced;
     this.delivery = new DeliveryOptions().setSendTimeout(timeouts.transitionWriteMs());
   }
 
@@ -104,9 +118,22 @@ final class TransitionRecorder {
   }
 
   private Future<JsonObject> attempt(TransitionCommand command, int retries) {
-    return vertx.eventBus().<JsonObject>request(CALLS_TRANSITION, command.toJson(), delivery).map(Message::body)
+    if (fenced) {
+      return Future.failedFuture(BusError.FENCED.exception("ownership of server " + owner.server() + " epoch "
+          + owner.epoch() + " was superseded"));
+    }
+    return vertx.eventBus().<JsonObject>request(CALLS_TRANSITION, owner.stamp(command.toJson()), delivery)
+        .map(Message::body)
         .onSuccess(stored -> recovered())
         .recover(failure -> {
+          if (isFenced(failure)) {
+            // Another node owns the server now and follows this call: nothing to retry, stop owning.
+            if (!fenced) {
+              fenced = true;
+              onFenced.run();
+            }
+            return Future.failedFuture(failure);
+          }
           if (!retryable(failure)) {
             LOG.error("Call {}: recording {} was rejected: {}", command.callId(), command.status().value(),
                 failure.getMessage());
@@ -139,6 +166,10 @@ final class TransitionRecorder {
       delayedSinceFailure = 0;
       onRecovered.run();
     }
+  }
+
+  private static boolean isFenced(Throwable failure) {
+    return failure instanceof ReplyException reply && reply.failureCode() == BusError.FENCED.code();
   }
 
   /** The database did not answer or could not: worth retrying. Any other reply is final. */

@@ -15,7 +15,12 @@ public enum BusError {
   UNPROCESSABLE(422),
   UPSTREAM_REFUSED(502),
   UNAVAILABLE(503),
-  INTERNAL(500);
+  INTERNAL(500),
+  /**
+   * A write made under a server's ownership epoch that another node's takeover superseded (SQLSTATE CCF01). Only
+   * the ARI side sees it; outside the HTTP range so it is never mistaken for a retryable 503.
+   */
+  FENCED(1409);
 
   private final int code;
 

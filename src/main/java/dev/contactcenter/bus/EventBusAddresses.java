@@ -27,7 +27,13 @@ public final class EventBusAddresses {
   public static final String CALLS_LIST = "db.calls.list";
   public static final String CALLS_EVENTS = "db.calls.events";
   public static final String CALLS_TRANSITION = "db.calls.transition";
+  /** Calls in progress; with {@code {server}}, that server's only. */
   public static final String CALLS_ACTIVE = "db.calls.active";
+  /**
+   * Each Asterisk server's load as the database sees it: {@code {items:[{server, owned, owner_node, active}]}} with
+   * {@code owned} true while some node holds its ownership lock. Read every second by each node's server directory.
+   */
+  public static final String SERVERS_LOAD = "db.servers.load";
 
   /** Webhook subscriptions, secrets and the delivery outbox ({@code dev.contactcenter.webhooks}). */
   public static final String WEBHOOKS_CREATE = "db.webhooks.create";

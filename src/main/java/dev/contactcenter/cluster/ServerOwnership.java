@@ -37,12 +37,26 @@ public final class ServerOwnership extends VerticleBase {
     void acquired(String server, long epoch);
 
     void lost(String server, long epoch, String reason);
+
+    /**
+     * Ownership ended because this node lost its database session (down, unreachable, too slow), not because
+     * another node took over: nobody else can take the lock while the database is away either. By default the
+     * same as {@link #lost}; a listener may keep following the server's calls until it learns who owns it next.
+     */
+    default void suspended(String server, long epoch, String reason) {
+      lost(server, epoch, reason);
+    }
+
+    /** An attempt found the lock held by another session: {@code ownerNode} (may be null) owns the server. */
+    default void standingBy(String server, String ownerNode) {
+    }
   }
 
   private static final String REGISTER =
       "INSERT INTO asterisk_server_owners (server) VALUES ($1) ON CONFLICT (server) DO NOTHING";
   private static final String LOCK_ID = "SELECT lock_id FROM asterisk_server_owners WHERE server = $1";
   private static final String TRY_LOCK = "SELECT pg_try_advisory_lock(ownership_lock_class(), $1) AS locked";
+  private static final String HOLDER = "SELECT owner_node FROM asterisk_server_owners WHERE server = $1";
   private static final String UNLOCK = "SELECT pg_advisory_unlock(ownership_lock_class(), $1)";
   private static final String TAKE = "UPDATE asterisk_server_owners SET epoch = epoch + 1, owner_node = $2, "
       + "acquired_at = now(), heartbeat_at = now() WHERE server = $1 RETURNING epoch";
@@ -67,6 +81,10 @@ public final class ServerOwnership extends VerticleBase {
   private long timer = -1;
   private long lastHeartbeatOk;
   private boolean heartbeatInFlight;
+  /** While standing by: the node the row names as owner (the lock's holder), for /health and the log. */
+  private volatile String ownerNode;
+  /** True once an attempt got an answer from the database (owner or standby); false while it cannot. */
+  private volatile boolean known;
 
   public ServerOwnership(PgConnectOptions database, String server, String nodeName, OwnershipTiming timing,
       Listener listener) {
@@ -120,6 +138,28 @@ public final class ServerOwnership extends VerticleBase {
     return server;
   }
 
+  /** The node owning the server as last seen: this one while owner, the lock holder while standing by. */
+  public String ownerNode() {
+    return role == Role.OWNER ? nodeName : ownerNode;
+  }
+
+  /** Whether the last attempt reached the database: false means nobody here knows who owns the server. */
+  public boolean known() {
+    return known;
+  }
+
+  /**
+   * Gives ownership up while keeping the lock's retry going: the database refused a write of {@code staleEpoch}
+   * (fenced), so another node took the server over. Ignored when that epoch is no longer the one owned.
+   */
+  public void relinquish(long staleEpoch, String reason) {
+    context.runOnContext(v -> {
+      if (role == Role.OWNER && epoch == staleEpoch) {
+        lose(reason, false);
+      }
+    });
+  }
+
   private Future<Void> attempt() {
     if (role == Role.STOPPED) {
       return Future.succeededFuture();
@@ -131,8 +171,9 @@ public final class ServerOwnership extends VerticleBase {
               lockId = rows.iterator().next().getInteger("lock_id");
               return conn.preparedQuery(TRY_LOCK).execute(Tuple.of(lockId));
             })
-            .compose(rows -> rows.iterator().next().getBoolean("locked") ? take(conn) : standBy()))
+            .compose(rows -> rows.iterator().next().getBoolean("locked") ? take(conn) : standBy(conn)))
         .recover(failure -> {
+          known = false;
           LOG.warn("Ownership of server {}: {}; asking again in {} ms", server, failure.getMessage(),
               timing.retryMs());
           dropConnection();
@@ -149,6 +190,8 @@ public final class ServerOwnership extends VerticleBase {
       }
       epoch = row.getLong("epoch");
       role = Role.OWNER;
+      known = true;
+      ownerNode = null;
       lastHeartbeatOk = System.nanoTime();
       LOG.info("Node {} owns server {} (epoch {})", nodeName, server, epoch);
       listener.acquired(server, epoch);
@@ -157,12 +200,25 @@ public final class ServerOwnership extends VerticleBase {
     });
   }
 
-  private Future<Void> standBy() {
+  /** Another session holds the lock: note (and say once) who, then ask again later. */
+  private Future<Void> standBy(PgConnection conn) {
     if (role != Role.STANDBY) {
       return Future.succeededFuture();
     }
-    schedule(timing.retryMs(), this::attempt);
-    return Future.succeededFuture();
+    return conn.preparedQuery(HOLDER).execute(Tuple.of(server)).map(rows -> {
+      String holder = rows.iterator().next().getString("owner_node");
+      if (role == Role.STANDBY) {
+        if (!known || !java.util.Objects.equals(holder, ownerNode)) {
+          LOG.info("Server {} is owned by node {}: node {} stands by for it and does not open its ARI stream",
+              server, holder == null ? "(unknown)" : holder, nodeName);
+        }
+        ownerNode = holder;
+        known = true;
+        listener.standingBy(server, holder);
+        schedule(timing.retryMs(), this::attempt);
+      }
+      return null;
+    });
   }
 
   /** Proves the session is alive and the epoch still ours; gives up ownership when it cannot within lostAfterMs. */
@@ -172,7 +228,7 @@ public final class ServerOwnership extends VerticleBase {
     }
     long silentMs = (System.nanoTime() - lastHeartbeatOk) / 1_000_000;
     if (silentMs >= timing.lostAfterMs()) {
-      lose("no answer from the database for " + silentMs + " ms");
+      lose("no answer from the database for " + silentMs + " ms", true);
       return Future.succeededFuture();
     }
     schedule(timing.heartbeatMs(), this::heartbeat);
@@ -188,7 +244,7 @@ public final class ServerOwnership extends VerticleBase {
             if (rows.rowCount() == 1) {
               lastHeartbeatOk = System.nanoTime();
             } else {
-              lose("epoch " + ownedEpoch + " was superseded");
+              lose("epoch " + ownedEpoch + " was superseded", false);
             }
           }
           return null;
@@ -218,17 +274,25 @@ public final class ServerOwnership extends VerticleBase {
     }
     connection = null;
     if (role == Role.OWNER) {
-      lose("connection to the database closed");
+      lose("connection to the database closed", true);
     }
   }
 
-  /** Stops owning: listener told, connection closed so that the server frees the lock, then standby. */
-  private void lose(String reason) {
+  /**
+   * Stops owning: listener told, connection closed so that the server frees the lock, then standby.
+   *
+   * @param databaseLost the database session is gone or silent (no other owner known), rather than superseded
+   */
+  private void lose(String reason, boolean databaseLost) {
     long lostEpoch = epoch;
     role = Role.STANDBY;
     epoch = 0;
     LOG.warn("Node {} lost server {} (epoch {}): {}", nodeName, server, lostEpoch, reason);
-    listener.lost(server, lostEpoch, reason);
+    if (databaseLost) {
+      listener.suspended(server, lostEpoch, reason);
+    } else {
+      listener.lost(server, lostEpoch, reason);
+    }
     dropConnection();
     schedule(timing.retryMs(), this::attempt);
   }

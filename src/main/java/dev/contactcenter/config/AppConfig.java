@@ -53,7 +53,7 @@ public record AppConfig(
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
-    return ariHttpUrl.isEmpty();
+    return ariHttpUrl.isEmpty() && asteriskServers.isEmpty();
   }
 
   /** True when no DATABASE_URL is set and the service runs its own PostgreSQL under DATA_DIR. */

@@ -115,7 +115,9 @@ public final class ConfigLoader {
     if (ariUrl.isPresent() && (ariUser.isEmpty() || ariPassword.isEmpty())) {
       throw new ConfigException(ariUser.isEmpty() ? "ARI_USERNAME" : "ARI_PASSWORD", "required when ARI_HTTP_URL is set");
     }
-    checkSandboxChoice(v, databaseUrl.isPresent(), ariUrl.isPresent());
+    // A server list is real Asterisks too (AsteriskServers checks it and refuses it beside ARI_HTTP_URL).
+    checkSandboxChoice(v, databaseUrl.isPresent(), ariUrl.isPresent() || !v.string("ASTERISK_SERVERS").isEmpty()
+        || !v.string("ASTERISK_SERVERS_FILE").isEmpty());
     String template = v.string("ARI_ENDPOINT_TEMPLATE");
     if (!template.contains("{number}") && !template.contains("{digits}")) {
       throw new ConfigException("ARI_ENDPOINT_TEMPLATE", "must contain {number} or {digits}, e.g. PJSIP/{number}@trunk");
@@ -224,11 +226,6 @@ public final class ConfigLoader {
     if (cluster.enabled() && databaseUrl.isEmpty()) {
       throw new ConfigException("CLUSTER_ENABLED", "needs DATABASE_URL: all nodes must share one PostgreSQL, "
           + "and the embedded database would be a separate one on each node");
-    }
-    if (cluster.enabled() && v.optional("ARI_HTTP_URL").isPresent()) {
-      // Every node would open the same ARI application and Asterisk gives its events to the last one only.
-      throw new ConfigException("CLUSTER_ENABLED", "not yet with a real Asterisk (ARI_HTTP_URL): per-server "
-          + "ownership is not wired in this version; run one instance per Asterisk (docs/PRODUCTION.md, Scaling)");
     }
     return cluster;
   }

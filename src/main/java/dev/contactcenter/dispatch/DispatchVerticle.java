@@ -1,6 +1,7 @@
 package dev.contactcenter.dispatch;
 
 import static dev.contactcenter.bus.EventBusAddresses.CALL_STATUS_ALL;
+import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_OWNERSHIP;
 import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_CLAIM;
 import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_EXPIRE;
 import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_MARK_SENT;
@@ -23,15 +24,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The dispatcher of one Asterisk server, deployed where that server's ARI verticle runs (its owner): admits calls on
- * the API's immediate path while capacity is free, and otherwise takes the server's queued calls off the durable
- * queue in order, as its {@link Pacer} allows, and sends them to the ARI verticle. Woken by a bus message when the
- * API queues a call, by every call that ends (capacity freed, or a retry scheduled), and by a slow poll.
+ * The dispatcher of one Asterisk server, on every node; it works only while this node owns the server (the node
+ * whose ARI verticle dials on it, {@code cluster.ownership}): then it admits calls on the API's immediate path while
+ * capacity is free, and otherwise takes the server's queued calls off the durable queue in order, as its
+ * {@link Pacer} allows, and sends them to the server's ARI verticle. Woken by a bus message when the API queues a
+ * call, by every call that ends (capacity freed, or a retry scheduled), and by a slow poll.
  */
 public final class DispatchVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DispatchVerticle.class);
   private static final long STATS_EVERY_MS = 2_000;
+  private static final long OWNERSHIP_CHECK_MS = 1_000;
   /** A taken call not marked sent after this long was taken by a claimer that is gone: back to the queue. */
   private static final long ORPHAN_AFTER_MS = 30_000;
   private static final int MAX_BATCH = 50;
@@ -54,17 +57,17 @@ public final class DispatchVerticle extends VerticleBase {
   private long pollTimer;
   private long statsTimer;
   private long polls;
+  private long ownershipTimer;
+  /** The admit and wake consumers, registered while this node owns the server (empty otherwise). */
+  private List<MessageConsumer<JsonObject>> consumers = List.of();
 
-  /**
-   * @param originateAddress where the server's ARI verticle takes originate requests
-   * @param originateTimeoutMs how long a dial request may take to be answered
-   */
-  public DispatchVerticle(String server, DispatchLimits limits, int pollMs, String originateAddress,
-      long originateTimeoutMs, DispatchMetrics metrics) {
+  /** @param originateTimeoutMs how long a dial request may take to be answered */
+  public DispatchVerticle(String server, DispatchLimits limits, int pollMs, long originateTimeoutMs,
+      DispatchMetrics metrics) {
     this.server = server;
     this.limits = limits;
     this.pollMs = pollMs;
-    this.originateAddress = originateAddress;
+    this.originateAddress = EventBusAddresses.ariOriginateOn(server);
     this.metrics = metrics;
     this.pacer = new Pacer(limits);
     this.originateDelivery = new DeliveryOptions().setSendTimeout(originateTimeoutMs);
@@ -72,31 +75,58 @@ public final class DispatchVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    MessageConsumer<JsonObject> ended = vertx.eventBus().consumer(CALL_STATUS_ALL, this::statusChanged);
+    ownershipTimer = vertx.setPeriodic(OWNERSHIP_CHECK_MS, id -> checkOwnership());
+    return ended.completion().compose(ready -> checkOwnership());
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(ownershipTimer);
+    return deactivate();
+  }
+
+  /** Starts dispatching when this node became the server's owner, stops when it is not any more. */
+  private Future<Void> checkOwnership() {
+    return vertx.eventBus().<JsonObject>request(CLUSTER_OWNERSHIP, new JsonObject())
+        .map(reply -> reply.body().getJsonArray("servers", new JsonArray()).stream().map(JsonObject.class::cast)
+            .anyMatch(s -> server.equals(s.getString("server")) && "owner".equals(s.getString("role"))))
+        .otherwise(false)
+        .compose(owner -> owner && consumers.isEmpty() ? activate()
+            : !owner && !consumers.isEmpty() ? deactivate() : Future.succeededFuture());
+  }
+
+  private Future<Void> activate() {
     EventBus bus = vertx.eventBus();
-    List<MessageConsumer<JsonObject>> consumers = List.of(
+    consumers = List.of(
         bus.consumer(EventBusAddresses.dispatchAdmitOn(server), this::admit),
         bus.consumer(EventBusAddresses.dispatchWakeOn(server), msg -> {
           backlog = true;
           drain();
-        }),
-        bus.consumer(CALL_STATUS_ALL, this::statusChanged));
+        }));
+    backlog = true;
     pollTimer = vertx.setPeriodic(pollMs, id -> expireThenDrain());
     statsTimer = vertx.setPeriodic(STATS_EVERY_MS, id -> refreshStats());
-    // Started as the server's (new) owner: calls its previous owner took but never sent go back to the queue first.
+    LOG.info("Server {}: dispatching its queue (limits: {} calls/s, {} concurrent)", server,
+        limits.maxCallsPerSecond(), limits.maxConcurrentCalls());
+    // The server's (new) owner: calls its previous owner took but never sent go back to the queue first.
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .compose(ready -> requeue(0).otherwise(0))
         .onComplete(done -> {
           refreshStats();
           drain();
-        });
+        })
+        .mapEmpty();
   }
 
-  @Override
-  public Future<?> stop() {
+  private Future<Void> deactivate() {
     vertx.cancelTimer(pollTimer);
     vertx.cancelTimer(statsTimer);
     vertx.cancelTimer(wakeTimer);
-    return Future.succeededFuture();
+    wakeTimer = -1;
+    List<MessageConsumer<JsonObject>> active = consumers;
+    consumers = List.of();
+    return Future.all(active.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
   }
 
   /** The API asks whether a new call may be dialled now; yes reserves its slot. */
@@ -114,6 +144,9 @@ public final class DispatchVerticle extends VerticleBase {
   }
 
   private void statusChanged(Message<JsonObject> msg) {
+    if (consumers.isEmpty()) {
+      return;
+    }
     JsonObject call = msg.body();
     if (!server.equals(call.getString("server", server)) || !CallState.isValid(call.getString("status"))) {
       return;
@@ -180,6 +213,9 @@ public final class DispatchVerticle extends VerticleBase {
    * delay its dial.
    */
   private void drain() {
+    if (consumers.isEmpty()) {
+      return;
+    }
     if (draining) {
       drainAgain = true;
       return;

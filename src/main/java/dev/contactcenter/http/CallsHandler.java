@@ -1,7 +1,7 @@
 package dev.contactcenter.http;
 
-import static dev.contactcenter.bus.EventBusAddresses.ARI_HANGUP;
-import static dev.contactcenter.bus.EventBusAddresses.ARI_ORIGINATE;
+import static dev.contactcenter.bus.EventBusAddresses.ariHangupOn;
+import static dev.contactcenter.bus.EventBusAddresses.ariOriginateOn;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_CREATE;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_EVENTS;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
@@ -13,7 +13,6 @@ import dev.contactcenter.bus.OriginateCommand;
 import dev.contactcenter.calls.CallRequest;
 import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.calls.InvalidCallRequest;
-import dev.contactcenter.cluster.AsteriskServer;
 import dev.contactcenter.dispatch.Admission;
 import dev.contactcenter.dispatch.RetryPolicy;
 import dev.contactcenter.webhooks.Subscriptions;
@@ -27,6 +26,9 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import dev.contactcenter.cluster.ServerDirectory;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,11 +44,13 @@ final class CallsHandler {
   private final boolean simulated;
   private final DeliveryOptions ariDelivery;
   private final Subscriptions subscriptions;
+  private final Supplier<ServerDirectory> servers;
   private final Admission admission;
 
   CallsHandler(EventBus bus, CallRequest.Defaults defaults, boolean simulated, CallTimeouts timeouts,
-      Subscriptions subscriptions, CallLimits limits, Admission admission) {
+      Subscriptions subscriptions, CallLimits limits, Supplier<ServerDirectory> servers, Admission admission) {
     this.bus = bus;
+    this.servers = servers;
     this.admission = admission;
     this.subscriptions = subscriptions;
     this.limits = limits;
@@ -114,8 +118,7 @@ final class CallsHandler {
     }
     RetryPolicy policy = admission.retryDefaults().overriddenBy((JsonObject) retry);
     Integer maxQueue = options == null ? null : options.getInteger("max_queue_seconds");
-    return new JsonObject().put("retry", policy.toJson())
-        .put("max_queue_seconds", admission.maxQueueSeconds(AsteriskServer.DEFAULT_NAME, maxQueue));
+    return new JsonObject().put("retry", policy.toJson()).put("max_queue_seconds", maxQueue);
   }
 
   /** Stores the call (with its status callback, if any), then hands it to the ARI verticle. */
@@ -136,14 +139,34 @@ final class CallsHandler {
 
     limits.admit(rc, caller.username()).onFailure(rc::fail).onSuccess(admitted -> {
       if (admitted) {
-        // Over the server's capacity the call is stored queued and its dispatcher dials it later.
-        admission.dialNow(AsteriskServer.DEFAULT_NAME).onSuccess(now -> store(rc, call, callId,
-            row.put("status", now ? "pending" : "queued"), successStatus));
+        onServer(rc, call, callId, row, successStatus);
       }
     });
   }
 
+  /**
+   * Chooses the call's server. With no server owned by a live node, 503 + Retry-After and nothing stored: no call
+   * was attempted, so the client's retry is the whole remedy, and a stored failed call would only count against its
+   * limits. Over the server's capacity the call is stored queued and the server's dispatcher dials it later.
+   */
+  private void onServer(RoutingContext rc, CallRequest call, String callId, JsonObject row, int successStatus) {
+    ServerDirectory directory = servers.get();
+    Optional<String> chosen = directory == null ? Optional.empty() : directory.choose();
+    if (chosen.isEmpty()) {
+      Problems.send(rc, 503, "no Asterisk server has a connected owner right now; the call was not stored, retry "
+          + "shortly");
+      return;
+    }
+    String server = chosen.get();
+    row.put("server", server)
+        .put("max_queue_seconds", admission.maxQueueSeconds(server, row.getInteger("max_queue_seconds")));
+    admission.dialNow(server).onSuccess(now -> store(rc, call, callId, row.put("status", now ? "pending" : "queued"),
+        successStatus));
+  }
+
+  /** Stores the call on its server, then asks that server's owner (on whichever node) to place it. */
   private void store(RoutingContext rc, CallRequest call, String callId, JsonObject row, int successStatus) {
+    String server = row.getString("server");
     bus.<JsonObject>request(CALLS_CREATE, row).map(Message::body).onSuccess(created -> {
       JsonObject stored = created.getJsonObject("call");
       if (!created.getBoolean("created")) {
@@ -159,7 +182,7 @@ final class CallsHandler {
       }
       OriginateCommand command = new OriginateCommand(callId, call.phoneNumber(), call.context(), call.extension(),
           call.priority(), call.timeoutMs(), call.callerId(), call.variablesJson());
-      bus.<JsonObject>request(ARI_ORIGINATE, command.toJson(), ariDelivery).map(Message::body)
+      bus.<JsonObject>request(ariOriginateOn(stored.getString("server", server)), command.toJson(), ariDelivery).map(Message::body)
           .onSuccess(outcome -> {
             JsonObject current = stored.copy().mergeIn(outcome.getJsonObject("call", new JsonObject()));
             if ("failed".equals(outcome.getString("status"))) {
@@ -259,7 +282,9 @@ final class CallsHandler {
   }
 
   private Future<JsonObject> hangUpLive(JsonObject call) {
-    return bus.<JsonObject>request(ARI_HANGUP, new JsonObject().put("call_id", call.getString("call_id")), ariDelivery)
+    // The call's server's owner hangs it up, wherever it runs; with none, 503 + Retry-After.
+    return bus.<JsonObject>request(ariHangupOn(call.getString("server")), new JsonObject()
+            .put("call_id", call.getString("call_id")), ariDelivery)
         .map(reply -> reply.body().getJsonObject("call", call));
   }
 

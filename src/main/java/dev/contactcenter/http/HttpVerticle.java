@@ -8,6 +8,7 @@ import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.lifecycle.ShutdownGate;
 import dev.contactcenter.metrics.MetricsEndpoint;
 import dev.contactcenter.webhooks.Subscriptions;
+import dev.contactcenter.cluster.ServerDirectory;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -134,7 +135,7 @@ public final class HttpVerticle extends VerticleBase {
         config.defaultCallerId().orElse(null)), config.sandboxMode(),
         new CallTimeouts(config.ariRequestTimeoutMs()), subscriptions,
         new CallLimits(vertx.eventBus(), config.edge(), services.callsPerSecond()),
-        Dispatch.admission(vertx.eventBus(), config));
+        () -> ServerDirectory.of(vertx), Dispatch.admission(vertx.eventBus(), config));
     bindProtected(builder, validator, users, true, "listServers", new ServersHandler(vertx.eventBus(), config)::list);
     bindProtected(builder, validator, users, false, "createInteraction", calls::createInteraction);
     bindProtected(builder, validator, users, false, "createCall", calls::createCall);

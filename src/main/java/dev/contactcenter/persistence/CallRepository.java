@@ -21,9 +21,9 @@ final class CallRepository {
    */
   private static final String INSERT = "INSERT INTO calls (id, owner, phone_number, context, extension, priority,"
       + " timeout_ms, caller_id, variables, idempotency_key, request_hash, status_callback, status_callback_events,"
-      + " status, retry_max_attempts, retry_on, retry_delay_seconds, max_queue_seconds, queue_expires_at)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,"
-      + " now() + make_interval(secs => $18))"
+      + " server, status, retry_max_attempts, retry_on, retry_delay_seconds, max_queue_seconds, queue_expires_at)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
+      + " now() + make_interval(secs => $19))"
       + " ON CONFLICT (owner, idempotency_key) DO NOTHING RETURNING " + Rows.CALL_COLUMNS;
 
   /** Calls ahead of a newly queued one on its server (the new row is not in the statement's snapshot yet). */
@@ -45,12 +45,13 @@ final class CallRepository {
    * {@code completed} also needs an answer: stored already, or carried by the transition ($11), so a final
    * transition applies even when the {@code answered} one before it was lost.
    * $1 id, $2 new status, $3 at, $4 terminal?, $5 allowed predecessors, $6 failure reason, $7 hangup cause,
-   * $8 hangup cause text, $9 channel id, $10 source, $11 answered at (if known), $12 end time approximate?
+   * $8 hangup cause text, $9 channel id, $10 source, $11 answered at (if known), $12 end time approximate?,
+   * $13 the writer's ownership epoch of the call's server (null: no owner's write): V6's trigger refuses a stale one.
    */
   private static final String TRANSITION = "WITH previous AS ("
       + "   SELECT id, status, answered_at FROM calls WHERE id = $1 FOR UPDATE"
       + " ), updated AS ("
-      + "   UPDATE calls c SET status = $2, updated_at = now(),"
+      + "   UPDATE calls c SET status = $2, updated_at = now(), owner_epoch = $13,"
       + "     channel_id = COALESCE($9, c.channel_id),"
       + "     dialed_at = CASE WHEN $2 = 'dialing' THEN COALESCE(c.dialed_at, $3) ELSE c.dialed_at END,"
       + "     ringing_at = CASE WHEN $2 = 'ringing' THEN COALESCE(c.ringing_at, $3) ELSE c.ringing_at END,"
@@ -95,6 +96,13 @@ final class CallRepository {
   static final String ACTIVE = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE status IN "
       + CallState.activeSqlList() + " AND status <> 'queued' AND NOT (status = 'pending' AND claimed_at IS NOT NULL"
       + " AND (dial_sent_at IS NULL OR dial_sent_at > now() - interval '10 seconds'))";
+  /** One server's calls in progress: what its owner reconciles (V6's calls_server_active_idx). */
+  static final String ACTIVE_ON = ACTIVE + " AND server = $1";
+
+  /** Per server: has it a live owner (V6's view reads the lock itself), how many calls are in progress on it. */
+  private static final String SERVERS_LOAD = "SELECT s.server, s.owned, s.owner_node,"
+      + " (SELECT count(*) FROM calls c WHERE c.server = s.server AND c.status IN " + CallState.activeSqlList()
+      + ")::int AS active FROM asterisk_server_status s";
 
   private final Pool pool;
 
@@ -118,6 +126,7 @@ final class CallRepository {
         .addString(call.getString("request_hash"))
         .addString(call.getString("status_callback"))
         .addArrayOfString(statusCallbackEvents(call))
+        .addString(call.getString("server", dev.contactcenter.cluster.AsteriskServer.DEFAULT_NAME))
         .addString(call.getString("status", "pending"));
     JsonObject retry = call.getJsonObject("retry");
     params.addInteger(retry == null ? 1 : retry.getInteger("max_attempts"))
@@ -173,11 +182,11 @@ final class CallRepository {
   /** The updated call plus {@code previous_status}, or empty when the guard refused the transition. */
   Future<Optional<JsonObject>> transition(UUID id, CallState to, OffsetDateTime at, String failureReason,
       Integer hangupCause, String hangupCauseText, String channelId, String source, OffsetDateTime answeredAt,
-      boolean endTimeApproximate) {
+      boolean endTimeApproximate, Long ownerEpoch) {
     Tuple params = Tuple.tuple().addUUID(id).addString(to.value()).addOffsetDateTime(at).addBoolean(to.isTerminal())
         .addArrayOfString(to.allowedPredecessorValues()).addString(failureReason).addInteger(hangupCause)
         .addString(hangupCauseText).addString(channelId).addString(source).addOffsetDateTime(answeredAt)
-        .addBoolean(endTimeApproximate);
+        .addBoolean(endTimeApproximate).addLong(ownerEpoch);
     return pool.preparedQuery(TRANSITION).execute(params).map(rows -> {
       if (rows.size() == 0) {
         return Optional.empty();
@@ -222,11 +231,24 @@ final class CallRepository {
     });
   }
 
-  Future<JsonArray> active() {
-    return pool.preparedQuery(ACTIVE).execute().map(rows -> {
+  /** Calls in progress, all of them or one server's ({@code server} non-null). */
+  Future<JsonArray> active(String server) {
+    Future<RowSet<Row>> query = server == null ? pool.preparedQuery(ACTIVE).execute()
+        : pool.preparedQuery(ACTIVE_ON).execute(Tuple.of(server));
+    return query.map(rows -> {
       JsonArray calls = new JsonArray();
       rows.forEach(row -> calls.add(Rows.call(row)));
       return calls;
+    });
+  }
+
+  Future<JsonArray> serversLoad() {
+    return pool.preparedQuery(SERVERS_LOAD).execute().map(rows -> {
+      JsonArray items = new JsonArray();
+      rows.forEach(row -> items.add(new JsonObject().put("server", row.getString("server"))
+          .put("owned", row.getBoolean("owned")).put("owner_node", row.getString("owner_node"))
+          .put("active", row.getInteger("active"))));
+      return items;
     });
   }
 

@@ -111,16 +111,16 @@ final class DispatchStore {
 
   List<MessageConsumer<JsonObject>> register(EventBus bus) {
     return List.of(
-        bus.consumer(DISPATCH_CLAIM, this::claim),
-        bus.consumer(DISPATCH_CANCEL, this::cancel),
-        bus.consumer(DISPATCH_MARK_SENT, msg -> reply.apply(msg, pool.preparedQuery(MARK_SENT)
+        bus.localConsumer(DISPATCH_CLAIM, this::claim),
+        bus.localConsumer(DISPATCH_CANCEL, this::cancel),
+        bus.localConsumer(DISPATCH_MARK_SENT, msg -> reply.apply(msg, pool.preparedQuery(MARK_SENT)
             .execute(Tuple.of(UUID.fromString(msg.body().getString("call_id"))))
             .map(rows -> new JsonObject().put("sent", rows.size() == 1)))),
-        bus.consumer(DISPATCH_REQUEUE, msg -> reply.apply(msg, moved(REQUEUE, Tuple.of(msg.body().getString("server"),
+        bus.localConsumer(DISPATCH_REQUEUE, msg -> reply.apply(msg, moved(REQUEUE, Tuple.of(msg.body().getString("server"),
             msg.body().getLong("older_than_ms", 0L)), "pending").map(n -> new JsonObject().put("requeued", n)))),
-        bus.consumer(DISPATCH_EXPIRE, msg -> reply.apply(msg, moved(EXPIRE, Tuple.of(msg.body().getString("server")),
+        bus.localConsumer(DISPATCH_EXPIRE, msg -> reply.apply(msg, moved(EXPIRE, Tuple.of(msg.body().getString("server")),
             "queued").map(n -> new JsonObject().put("expired", n)))),
-        bus.consumer(DISPATCH_STATS, msg -> reply.apply(msg, stats(msg.body().getBoolean("owners", false)))));
+        bus.localConsumer(DISPATCH_STATS, msg -> reply.apply(msg, stats(msg.body().getBoolean("owners", false)))));
   }
 
   private void claim(Message<JsonObject> msg) {

@@ -37,6 +37,7 @@ public final class PersistenceVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(PersistenceVerticle.class);
   private static final String UNIQUE_VIOLATION = "23505";
+  private static final String STALE_EPOCH = "CCF01";
   private static final long DRAIN_MAX_MS = 10_000;
 
   private final DatabaseUrl url;
@@ -70,21 +71,23 @@ public final class PersistenceVerticle extends VerticleBase {
     calls = new CallRepository(pool);
 
     EventBus bus = vertx.eventBus();
+    // Local: on a cluster every node has its own pool, and a node's requests must use it (never another node's).
     List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
-    consumers.add(bus.consumer(DB_PING, this::ping));
-    consumers.add(bus.consumer(USERS_FIND, this::findUser));
-    consumers.add(bus.consumer(USERS_CREATE, this::createUser));
-    consumers.add(bus.consumer(USERS_LIST, msg -> reply(msg, users.list().map(items -> new JsonObject().put("items", items)))));
-    consumers.add(bus.consumer(USERS_UPDATE, this::updateUser));
-    consumers.add(bus.consumer(USERS_SET_PASSWORD, this::setPassword));
-    consumers.add(bus.consumer(USERS_USAGE, msg -> reply(msg, users.usage(msg.body().getString("username")))));
-    consumers.add(bus.consumer(USERS_BOOTSTRAP_ADMIN, this::bootstrapAdmin));
-    consumers.add(bus.consumer(CALLS_CREATE, this::createCall));
-    consumers.add(bus.consumer(CALLS_GET, this::getCall));
-    consumers.add(bus.consumer(CALLS_LIST, this::listCalls));
-    consumers.add(bus.consumer(CALLS_EVENTS, this::callEvents));
-    consumers.add(bus.consumer(CALLS_TRANSITION, this::transition));
-    consumers.add(bus.consumer(CALLS_ACTIVE, msg -> reply(msg, calls.active().map(items -> new JsonObject().put("items", items)))));
+    consumers.add(bus.localConsumer(DB_PING, this::ping));
+    consumers.add(bus.localConsumer(USERS_FIND, this::findUser));
+    consumers.add(bus.localConsumer(USERS_CREATE, this::createUser));
+    consumers.add(bus.localConsumer(USERS_LIST, msg -> reply(msg, users.list().map(items -> new JsonObject().put("items", items)))));
+    consumers.add(bus.localConsumer(USERS_UPDATE, this::updateUser));
+    consumers.add(bus.localConsumer(USERS_SET_PASSWORD, this::setPassword));
+    consumers.add(bus.localConsumer(USERS_USAGE, msg -> reply(msg, users.usage(msg.body().getString("username")))));
+    consumers.add(bus.localConsumer(USERS_BOOTSTRAP_ADMIN, this::bootstrapAdmin));
+    consumers.add(bus.localConsumer(CALLS_CREATE, this::createCall));
+    consumers.add(bus.localConsumer(CALLS_GET, this::getCall));
+    consumers.add(bus.localConsumer(CALLS_LIST, this::listCalls));
+    consumers.add(bus.localConsumer(CALLS_EVENTS, this::callEvents));
+    consumers.add(bus.localConsumer(CALLS_TRANSITION, this::transition));
+    consumers.add(bus.localConsumer(SERVERS_LOAD, msg -> reply(msg, calls.serversLoad().map(items -> new JsonObject().put("items", items)))));
+    consumers.add(bus.localConsumer(CALLS_ACTIVE, msg -> reply(msg, calls.active(msg.body().getString("server")).map(items -> new JsonObject().put("items", items)))));
     consumers.addAll(new DispatchStore(pool, (msg, result) -> {
       reply(msg, result);
       return null;
@@ -270,7 +273,7 @@ public final class PersistenceVerticle extends VerticleBase {
     Future<JsonObject> applied = parseUuid(t.getString("call_id")).compose(id -> calls.transition(id, to, at,
             t.getString("failure_reason"), t.getInteger("hangup_cause"), t.getString("hangup_cause_text"),
             t.getString("channel"), t.getString("source", "api"), answeredAt,
-            t.getBoolean("end_time_approximate", false)))
+            t.getBoolean("end_time_approximate", false), t.getLong("owner_epoch")))
         .map(updated -> {
           if (updated.isEmpty()) {
             return new JsonObject().put("applied", false);
@@ -280,7 +283,12 @@ public final class PersistenceVerticle extends VerticleBase {
           publish(call, previous, Rows.time(at));
           return new JsonObject().put("applied", true).put("call", call);
         });
-    reply(msg, applied);
+    reply(msg, applied, failure -> isFenced(failure) ? BusError.FENCED.exception(failure.getMessage()) : null);
+  }
+
+  /** V6's trigger refused the write: its ownership epoch is no longer the server's current one. */
+  private static boolean isFenced(Throwable failure) {
+    return failure instanceof PgException pg && STALE_EPOCH.equals(pg.getSqlState());
   }
 
   private void publish(JsonObject call, String previous, String at) {

@@ -61,24 +61,24 @@ final class WebhookStore {
   List<MessageConsumer<JsonObject>> register() {
     EventBus bus = vertx.eventBus();
     List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
-    consumers.add(bus.consumer(WEBHOOKS_CREATE, this::create));
-    consumers.add(bus.consumer(WEBHOOKS_LIST, msg -> reply(msg, repository.listEndpoints(ownerFilter(msg.body()))
+    consumers.add(bus.localConsumer(WEBHOOKS_CREATE, this::create));
+    consumers.add(bus.localConsumer(WEBHOOKS_LIST, msg -> reply(msg, repository.listEndpoints(ownerFilter(msg.body()))
         .map(items -> new JsonObject().put("items", items)))));
-    consumers.add(bus.consumer(WEBHOOKS_GET, msg -> reply(msg, endpoint(msg.body()))));
-    consumers.add(bus.consumer(WEBHOOKS_DELETE, this::delete));
-    consumers.add(bus.consumer(WEBHOOKS_UPDATE, this::update));
-    consumers.add(bus.consumer(WEBHOOKS_ROTATE, this::rotate));
-    consumers.add(bus.consumer(WEBHOOKS_DELIVERIES, this::deliveries));
-    consumers.add(bus.consumer(WEBHOOKS_RETRY, this::retry));
-    consumers.add(bus.consumer(WEBHOOKS_CALL_DELIVERIES, this::callDeliveries));
-    consumers.add(bus.consumer(WEBHOOKS_USER_SECRET, msg -> reply(msg,
+    consumers.add(bus.localConsumer(WEBHOOKS_GET, msg -> reply(msg, endpoint(msg.body()))));
+    consumers.add(bus.localConsumer(WEBHOOKS_DELETE, this::delete));
+    consumers.add(bus.localConsumer(WEBHOOKS_UPDATE, this::update));
+    consumers.add(bus.localConsumer(WEBHOOKS_ROTATE, this::rotate));
+    consumers.add(bus.localConsumer(WEBHOOKS_DELIVERIES, this::deliveries));
+    consumers.add(bus.localConsumer(WEBHOOKS_RETRY, this::retry));
+    consumers.add(bus.localConsumer(WEBHOOKS_CALL_DELIVERIES, this::callDeliveries));
+    consumers.add(bus.localConsumer(WEBHOOKS_USER_SECRET, msg -> reply(msg,
         repository.ensureUserSecret(msg.body().getString("owner"), msg.body().getString("secret")))));
-    consumers.add(bus.consumer(WEBHOOKS_USER_SECRET_ROTATE, msg -> reply(msg, repository.rotateUserSecret(
+    consumers.add(bus.localConsumer(WEBHOOKS_USER_SECRET_ROTATE, msg -> reply(msg, repository.rotateUserSecret(
         msg.body().getString("owner"), msg.body().getString("secret"), msg.body().getInteger("overlap_seconds")))));
-    consumers.add(bus.consumer(WEBHOOKS_CLAIM, msg -> reply(msg, repository.claim(msg.body().getInteger("limit"),
+    consumers.add(bus.localConsumer(WEBHOOKS_CLAIM, msg -> reply(msg, repository.claim(msg.body().getInteger("limit"),
         msg.body().getLong("lease_ms")).map(items -> new JsonObject().put("items", items)))));
-    consumers.add(bus.consumer(WEBHOOKS_RECORD, this::record));
-    consumers.add(bus.consumer(WEBHOOKS_STATS, msg -> reply(msg, repository.stats())));
+    consumers.add(bus.localConsumer(WEBHOOKS_RECORD, this::record));
+    consumers.add(bus.localConsumer(WEBHOOKS_STATS, msg -> reply(msg, repository.stats())));
     listen();
     return consumers;
   }

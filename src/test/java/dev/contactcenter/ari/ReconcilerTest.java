@@ -61,7 +61,7 @@ class ReconcilerTest {
     vertx.runOnContext(v -> {
       AriClient ari = new AriClient(vertx, settings);
       Reconciler reconciler = new Reconciler(vertx, ari, new HashMap<>(),
-          new TransitionRecorder(vertx, settings.timeouts(), () -> { }), new IvrHandoff(ari), settings.timeouts());
+          new TransitionRecorder(vertx, settings.timeouts(), () -> { }), new IvrHandoff(ari), settings.timeouts(), "default");
       action.accept(reconciler);
     });
   }

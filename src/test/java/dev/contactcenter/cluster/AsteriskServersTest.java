@@ -124,16 +124,14 @@ class AsteriskServersTest {
   }
 
   @Test
-  @DisplayName("until several servers are wired in, a service given a list refuses to start instead of using the sandbox")
-  void listNotYetUsed() {
+  @DisplayName("a server list is real Asterisks: no sandbox, not beside ARI_SANDBOX=true, banner-ready names")
+  void listIsNotTheSandbox() {
     AppConfig config = ConfigLoader.load(Map.of("ASTERISK_SERVERS", TWO));
-    try {
-      dev.contactcenter.Application.start(config);
-      throw new AssertionError("started");
-    } catch (ConfigException e) {
-      assertThat(e.getMessage()).startsWith("ASTERISK_SERVERS: server lists are read and checked but not yet used");
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+    assertThat(config.sandboxMode()).isFalse();
+    assertThat(config.asteriskServers()).extracting(AsteriskServer::name).containsExactly("ast-1", "ast-2");
+    assertThat(refused("ASTERISK_SERVERS", TWO, "ARI_SANDBOX", "true")).startsWith("ARI_SANDBOX: ");
+    // With an external database, a list is the Asterisk to use: no "ARI_HTTP_URL not set" refusal.
+    assertThat(ConfigLoader.load(Map.of("ASTERISK_SERVERS", TWO, "DATABASE_URL", "postgresql://cc:pw@db:5432/cc",
+        "SECRET_KEY", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")).sandboxMode()).isFalse();
   }
 }

@@ -67,14 +67,20 @@ class ClusterSettingsTest {
   }
 
   @Test
-  @DisplayName("until ownership is wired, cluster mode with a real Asterisk is refused (nodes would steal its events)")
-  void realAsteriskRefusedForNow() {
+  @DisplayName("cluster mode with a real Asterisk (ARI_HTTP_URL or a server list) is accepted: ownership decides who holds it")
+  void realAsteriskAccepted() {
     Map<String, String> env = clustered();
     env.remove("ARI_SANDBOX");
     env.put("ARI_HTTP_URL", "http://127.0.0.1:8088");
     env.put("ARI_USERNAME", "u");
     env.put("ARI_PASSWORD", "p");
-    assertThat(refusal(env)).startsWith("CLUSTER_ENABLED: not yet with a real Asterisk (ARI_HTTP_URL)");
+    AppConfig single = ConfigLoader.load(env);
+    assertThat(single.cluster().enabled()).isTrue();
+    assertThat(single.asteriskServers()).extracting(AsteriskServer::name).containsExactly("default");
+    env.remove("ARI_HTTP_URL");
+    env.put("ASTERISK_SERVERS", "[{\"name\": \"ast-1\", \"ari_url\": \"http://10.0.0.21:8088\", \"username\": \"u\","
+        + " \"password\": \"p\"}]");
+    assertThat(ConfigLoader.load(env).asteriskServers()).extracting(AsteriskServer::name).containsExactly("ast-1");
   }
 
   @Test

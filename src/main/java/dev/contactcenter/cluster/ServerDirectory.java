@@ -1,0 +1,115 @@
+package dev.contactcenter.cluster;
+
+import static dev.contactcenter.bus.EventBusAddresses.SERVERS_LOAD;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Shareable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's picture of the Asterisk servers, for choosing where a new call goes without a database query per
+ * request: every {@code refreshMs} it reads each server's live-owner flag and active calls ({@code db.servers.load},
+ * one query for all servers), and counts the calls it sends between two reads, so that a burst spreads over the
+ * servers instead of piling on the one that looked idlest. The servers this node owns itself are always connected;
+ * a standalone (non-clustered) node reaches no other node's ARI verticle, so it places calls only on its own.
+ */
+public final class ServerDirectory implements Shareable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServerDirectory.class);
+  private static final String MAP = "cc.server-directory";
+  private static final String KEY = "directory";
+
+  private record Known(boolean ownerConnected, int active) {
+  }
+
+  private final Vertx vertx;
+  private final Map<String, Integer> weights;
+  private final Supplier<List<String>> ownedHere;
+  private final boolean clustered;
+  private Map<String, Known> known = Map.of();
+  /** Calls this node sent to each server since the last read. */
+  private final Map<String, Integer> sentSinceRead = new HashMap<>();
+  private boolean readFailing;
+
+  private ServerDirectory(Vertx vertx, Map<String, Integer> weights, Supplier<List<String>> ownedHere,
+      boolean clustered) {
+    this.vertx = vertx;
+    this.clustered = clustered;
+    this.weights = weights;
+    this.ownedHere = ownedHere;
+  }
+
+  /**
+   * Starts reading; completes after the first read (failed or not), so the first call after start is placed.
+   *
+   * @param weights each configured server's weight, in configuration order
+   */
+  public static Future<ServerDirectory> start(Vertx vertx, Map<String, Integer> weights,
+      Supplier<List<String>> ownedHere, long refreshMs) {
+    ServerDirectory directory = new ServerDirectory(vertx, new LinkedHashMap<>(weights), ownedHere,
+        vertx.isClustered());
+    vertx.sharedData().<String, ServerDirectory>getLocalMap(MAP).put(KEY, directory);
+    vertx.setPeriodic(refreshMs, id -> directory.refresh());
+    return directory.refresh().map(directory);
+  }
+
+  /** The directory of this Vert.x instance, or null before {@link #start} (then no server can be chosen). */
+  public static ServerDirectory of(Vertx vertx) {
+    return vertx.sharedData().<String, ServerDirectory>getLocalMap(MAP).get(KEY);
+  }
+
+  /** The server for a new call by {@link ServerChooser}'s rule (counted as sent), or empty when none has an owner. */
+  public synchronized Optional<String> choose() {
+    List<String> owned = ownedHere.get();
+    List<ServerChooser.Candidate> candidates = new ArrayList<>();
+    weights.forEach((name, weight) -> {
+      Known k = known.getOrDefault(name, new Known(false, 0));
+      candidates.add(new ServerChooser.Candidate(name, weight, k.active() + sentSinceRead.getOrDefault(name, 0),
+          clustered && k.ownerConnected() || owned.contains(name)));
+    });
+    Optional<String> chosen = ServerChooser.choose(candidates);
+    chosen.ifPresent(name -> sentSinceRead.merge(name, 1, Integer::sum));
+    return chosen;
+  }
+
+  /** Whether the server has a live owner as last read (or is owned here). */
+  public synchronized boolean ownerConnected(String server) {
+    Known k = known.get(server);
+    return clustered && k != null && k.ownerConnected() || ownedHere.get().contains(server);
+  }
+
+  private Future<Void> refresh() {
+    return vertx.eventBus().<JsonObject>request(SERVERS_LOAD, new JsonObject()).map(reply -> {
+      Map<String, Known> read = new HashMap<>();
+      reply.body().getJsonArray("items").forEach(item -> {
+        JsonObject row = (JsonObject) item;
+        read.put(row.getString("server"), new Known(row.getBoolean("owned", false), row.getInteger("active", 0)));
+      });
+      synchronized (this) {
+        known = read;
+        sentSinceRead.clear();
+        readFailing = false;
+      }
+      return (Void) null;
+    }).otherwise(failure -> {
+      synchronized (this) {
+        if (!readFailing) {
+          readFailing = true;
+          LOG.warn("Reading the Asterisk servers' load failed ({}); choosing from the last reading",
+              failure.getMessage());
+        }
+      }
+      return null;
+    });
+  }
+}

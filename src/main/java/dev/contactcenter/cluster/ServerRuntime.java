@@ -1,0 +1,164 @@
+package dev.contactcenter.cluster;
+
+import dev.contactcenter.ari.AriSettings;
+import dev.contactcenter.ari.AriVerticle;
+import dev.contactcenter.ari.OwnerEpoch;
+import dev.contactcenter.metrics.CallMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Asterisk server on this node: its {@link ServerOwnership}, and while this node owns the server, an
+ * {@link AriVerticle} for it under the owned epoch. Acquired → the verticle is deployed (it reconciles the server's
+ * active calls as soon as its event stream opens); lost or fenced → it is undeployed (the calls go on in Asterisk and
+ * the next owner follows them). Deploys and undeploys run one after another, in the order ownership changed.
+ *
+ * <p>Losing the database session is not losing the server: while the database is away nobody can take the lock, so
+ * the verticle stays and keeps following the calls (their writes wait, as they always did during an outage). If this
+ * node takes the server back, the verticle goes on under the new epoch; if another node took it, it is undeployed.
+ */
+final class ServerRuntime implements ServerOwnership.Listener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServerRuntime.class);
+
+  private final Vertx vertx;
+  private final String server;
+  private final AriSettings settings;
+  private final CallMetrics metrics;
+  private final ServerOwnership ownership;
+  private volatile AriVerticle verticle;
+  /** The ARI verticle's deployment id (null while none), after every change queued so far. */
+  private Future<String> deployment = Future.succeededFuture();
+  private boolean stopping;
+  /** The verticle is kept across a lost database session, waiting to learn who owns the server next. */
+  private boolean suspended;
+  /** The kept verticle had a write refused: another node owned the server meanwhile; never renew it. */
+  private volatile boolean fenced;
+  private String ownershipId;
+
+  ServerRuntime(Vertx vertx, String server, AriSettings settings, CallMetrics metrics, PgConnectOptions database,
+      String nodeName, OwnershipTiming timing) {
+    this.vertx = vertx;
+    this.server = server;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.ownership = new ServerOwnership(database, server, nodeName, timing, this);
+  }
+
+  /** Completes after the first ownership attempt and, when it won, once the ARI verticle is deployed. */
+  Future<Void> start() {
+    return vertx.deployVerticle(ownership).compose(id -> {
+      synchronized (this) {
+        ownershipId = id;
+        return deployment.<Void>mapEmpty().otherwiseEmpty();
+      }
+    });
+  }
+
+  /** Undeploys the ARI verticle first (its last writes still carry a current epoch), then gives ownership up. */
+  Future<Void> stop() {
+    Future<String> undeployed;
+    String id;
+    synchronized (this) {
+      stopping = true;
+      suspended = false;
+      verticle = null;
+      deployment = deployment.transform(this::undeploy);
+      undeployed = deployment;
+      id = ownershipId;
+    }
+    return undeployed.transform(done -> id == null ? Future.<Void>succeededFuture() : vertx.undeploy(id))
+        .otherwiseEmpty().mapEmpty();
+  }
+
+  @Override
+  public synchronized void acquired(String server, long epoch) {
+    if (stopping) {
+      return;
+    }
+    if (suspended && verticle != null && !fenced) {
+      suspended = false;
+      verticle.owner().renew(epoch);
+      LOG.info("Server {}: owned again (epoch {}); its calls were followed all along", server, epoch);
+      return;
+    }
+    if (suspended) {
+      drop();
+    }
+    fenced = false;
+    OwnerEpoch owner = new OwnerEpoch(server, epoch);
+    AriVerticle ari = new AriVerticle(settings, metrics, owner, () -> {
+      fenced = true;
+      ownership.relinquish(owner.epoch(), "the database refused a write of epoch " + owner.epoch()
+          + " (fenced): another node owns the server now");
+    });
+    verticle = ari;
+    deployment = deployment.transform(previous -> vertx.deployVerticle(ari)).onFailure(e ->
+        LOG.error("Server {}: the ARI verticle did not start: {}", server, e.toString()));
+  }
+
+  @Override
+  public synchronized void lost(String server, long epoch, String reason) {
+    drop();
+  }
+
+  @Override
+  public synchronized void suspended(String server, long epoch, String reason) {
+    if (verticle != null && !stopping) {
+      suspended = true;
+      LOG.warn("Server {}: still following its calls until the database says who owns it", server);
+    }
+  }
+
+  @Override
+  public synchronized void standingBy(String server, String ownerNode) {
+    if (suspended) {
+      LOG.warn("Server {} is owned by node {} now: this node stops following its calls", server, ownerNode);
+      drop();
+    }
+  }
+
+  private void drop() {
+    suspended = false;
+    verticle = null;
+    deployment = deployment.transform(this::undeploy);
+  }
+
+  private Future<String> undeploy(io.vertx.core.AsyncResult<String> previous) {
+    if (previous.failed() || previous.result() == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.undeploy(previous.result()).<String>map((String) null).otherwise((String) null);
+  }
+
+  String server() {
+    return server;
+  }
+
+  /** The ARI verticle while this node owns the server, else null. */
+  AriVerticle verticle() {
+    return verticle;
+  }
+
+  ServerOwnership ownership() {
+    return ownership;
+  }
+
+  /** {@code {server, role: owner|standby|unowned, epoch, owner_node?}} as this node sees it now. */
+  JsonObject describe() {
+    ServerOwnership.Role role = ownership.role();
+    String shown = role == ServerOwnership.Role.OWNER ? "owner"
+        : role == ServerOwnership.Role.STANDBY && ownership.known() && ownership.ownerNode() != null ? "standby"
+        : "unowned";
+    JsonObject entry = new JsonObject().put("server", server).put("role", shown).put("epoch", ownership.epoch());
+    String owner = ownership.ownerNode();
+    if (owner != null && !"unowned".equals(shown)) {
+      entry.put("owner_node", owner);
+    }
+    return entry;
+  }
+}

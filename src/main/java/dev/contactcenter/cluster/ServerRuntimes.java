@@ -1,0 +1,148 @@
+package dev.contactcenter.cluster;
+
+import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
+import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_OWNERSHIP;
+import static dev.contactcenter.bus.EventBusAddresses.ariStatusOf;
+
+import dev.contactcenter.ari.AriSettings;
+import dev.contactcenter.ari.AriVerticle;
+import dev.contactcenter.ari.HandoffWait;
+import dev.contactcenter.metrics.CallMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Every configured Asterisk server on this node, each a {@link ServerRuntime}: the node holds the ARI stream of the
+ * servers it owns and stands by for the others. The same path runs standalone and clustered, so a standalone service
+ * pointed at a server another process owns stands by instead of taking its event stream.
+ *
+ * <p>Answers, on this node only, {@link dev.contactcenter.bus.EventBusAddresses#CLUSTER_OWNERSHIP}
+ * ({@code {node, servers:[{server, role, epoch, owner_node?}]}}) and the summary
+ * {@link dev.contactcenter.bus.EventBusAddresses#ARI_STATUS} that /health and the stop log read, gathered from each
+ * server's owner wherever it runs.
+ */
+public final class ServerRuntimes {
+
+  /** How long the summary waits for one server's owner; below /health's own bound. */
+  private static final DeliveryOptions OWNER_STATUS = new DeliveryOptions().setSendTimeout(700);
+
+  /** One server this node may own: its name and how to reach its ARI. */
+  public record Server(String name, AriSettings settings) {
+  }
+
+  private final Vertx vertx;
+  private final String nodeName;
+  private final List<ServerRuntime> runtimes;
+  private final List<MessageConsumer<JsonObject>> consumers;
+
+  private ServerRuntimes(Vertx vertx, String nodeName, List<ServerRuntime> runtimes) {
+    this.vertx = vertx;
+    this.nodeName = nodeName;
+    this.runtimes = runtimes;
+    this.consumers = List.of(
+        vertx.eventBus().localConsumer(CLUSTER_OWNERSHIP, msg -> msg.reply(ownership())),
+        vertx.eventBus().localConsumer(ARI_STATUS, this::status));
+  }
+
+  /** Starts every server's ownership; completes once each has made its first attempt (and deployed, if it won). */
+  public static Future<ServerRuntimes> start(Vertx vertx, List<Server> servers, PgConnectOptions database,
+      String nodeName, OwnershipTiming timing, CallMetrics metrics) {
+    List<ServerRuntime> runtimes = servers.stream().map(s -> new ServerRuntime(vertx, s.name(), s.settings(), metrics,
+        database, nodeName, timing)).toList();
+    ServerRuntimes all = new ServerRuntimes(vertx, nodeName, runtimes);
+    return Future.all(all.consumers.stream().map(MessageConsumer::completion).toList())
+        .compose(v -> Future.all(runtimes.stream().map(ServerRuntime::start).toList()))
+        .map(all);
+  }
+
+  /** {@code {node, servers:[{server, role: owner|standby|unowned, epoch, owner_node?}]}}. */
+  public JsonObject ownership() {
+    JsonArray servers = new JsonArray();
+    runtimes.forEach(runtime -> servers.add(runtime.describe()));
+    return new JsonObject().put("node", nodeName).put("servers", servers);
+  }
+
+  /** Names of the servers this node owns now. */
+  public List<String> owned() {
+    return runtimes.stream().filter(r -> r.verticle() != null).map(ServerRuntime::server).toList();
+  }
+
+  /** For a graceful stop: waits (bounded) for the calls of every owned server still before their IVR hand-off. */
+  public Future<HandoffWait.Result> awaitHandoffs(long maxMs) {
+    List<Future<HandoffWait.Result>> waits = runtimes.stream().map(ServerRuntime::verticle).filter(Objects::nonNull)
+        .map(verticle -> verticle.awaitHandoffs(maxMs)).toList();
+    return Future.join(waits).transform(done -> {
+      int waited = 0;
+      int pending = 0;
+      for (Future<HandoffWait.Result> wait : waits) {
+        if (wait.succeeded()) {
+          waited += wait.result().waitedFor();
+          pending += wait.result().stillPending();
+        }
+      }
+      return Future.succeededFuture(new HandoffWait.Result(waited, pending));
+    });
+  }
+
+  /** Stops every server's ARI verticle, then gives each ownership up (the next owner takes over at once). */
+  public Future<Void> stop() {
+    consumers.forEach(MessageConsumer::unregister);
+    return Future.join(runtimes.stream().map(ServerRuntime::stop).toList()).mapEmpty();
+  }
+
+  /**
+   * {@code {connected, simulated, detail, active_calls, unstored_transitions, servers:[...]}}: connected when every
+   * server's owner answers connected; with one server, its owner's answer as it is.
+   */
+  private void status(Message<JsonObject> msg) {
+    List<Future<JsonObject>> answers = runtimes.stream().map(this::statusOf).toList();
+    Future.join(answers).onComplete(done -> {
+      if (answers.size() == 1) {
+        msg.reply(answers.get(0).result().copy().put("servers", new JsonArray().add(answers.get(0).result())));
+        return;
+      }
+      boolean connected = !answers.isEmpty();
+      boolean simulated = false;
+      int active = 0;
+      int unstored = 0;
+      StringBuilder detail = new StringBuilder();
+      JsonArray servers = new JsonArray();
+      for (Future<JsonObject> answer : answers) {
+        JsonObject s = answer.result();
+        servers.add(s);
+        connected &= s.getBoolean("connected", false);
+        simulated |= s.getBoolean("simulated", false);
+        active += s.getInteger("active_calls", 0);
+        unstored += s.getInteger("unstored_transitions", 0);
+        detail.append(detail.length() == 0 ? "" : "; ").append(s.getString("server")).append(": ")
+            .append(s.getString("detail"));
+      }
+      msg.reply(new JsonObject().put("connected", connected).put("simulated", simulated)
+          .put("detail", detail.toString()).put("active_calls", active).put("unstored_transitions", unstored)
+          .put("servers", servers));
+    });
+  }
+
+  /** The server owner's status (wherever it runs), or what this node knows when no owner answers. Never fails. */
+  private Future<JsonObject> statusOf(ServerRuntime runtime) {
+    return vertx.eventBus().<JsonObject>request(ariStatusOf(runtime.server()), new JsonObject(), OWNER_STATUS)
+        .map(Message::body)
+        .otherwise(failure -> {
+          JsonObject seen = runtime.describe();
+          String detail = "standby".equals(seen.getString("role"))
+              ? "server " + runtime.server() + " is owned by node " + seen.getString("owner_node")
+                  + ", which does not answer here; this node stands by for it"
+              : "no node owns server " + runtime.server() + " yet";
+          return new JsonObject().put("server", runtime.server()).put("connected", false).put("simulated", false)
+              .put("detail", detail).put("active_calls", 0).put("unstored_transitions", 0);
+        });
+  }
+}
