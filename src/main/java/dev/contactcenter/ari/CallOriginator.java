@@ -38,6 +38,8 @@ final class CallOriginator {
   private final CallMetrics metrics;
   private final BooleanSupplier connected;
   private final Supplier<String> lastError;
+  /** When the last paced dial left (System.nanoTime), 0 before the first. */
+  private long lastPacedDial;
 
   CallOriginator(Vertx vertx, AriClient ari, AriSettings settings, Map<String, TrackedCall> calls,
       TransitionRecorder recorder, CallMetrics metrics, BooleanSupplier connected, Supplier<String> lastError) {
@@ -69,6 +71,42 @@ final class CallOriginator {
     call.queued(CallState.DIALING);
     Promise<TransitionCommand> placed = Promise.promise();
     Future<JsonObject> stored = recorder.record(callId, placed.future());
+    // A paced dial (dev.contactcenter.dispatch) names the moment it may leave and its spacing; a hang-up meanwhile
+    // cancels it.
+    if (msg.body().containsKey("send_at_ms")) {
+      sendWhenDue(msg, command, call, placed, stored);
+      return;
+    }
+    dial(msg, command, call, placed, stored);
+  }
+
+  /**
+   * Dials at {@code send_at_ms}, and never sooner than {@code min_gap_ms} after the previous paced dial actually left
+   * (a timer that fired late must not bring the next dial closer to it).
+   */
+  private void sendWhenDue(Message<JsonObject> msg, OriginateCommand command, TrackedCall call,
+      Promise<TransitionCommand> placed, Future<JsonObject> stored) {
+    long gapNanos = msg.body().getLong("min_gap_ms", 0L) * 1_000_000;
+    long waitMs = Math.max(msg.body().getLong("send_at_ms") - System.currentTimeMillis(),
+        lastPacedDial == 0 ? 0 : (lastPacedDial + gapNanos - System.nanoTime() + 999_999) / 1_000_000);
+    if (waitMs > 0 && !call.hangupRequested) {
+      vertx.setTimer(waitMs, id -> sendWhenDue(msg, command, call, placed, stored));
+      return;
+    }
+    if (call.hangupRequested) {
+      calls.remove(command.callId(), call);
+      placed.complete(TransitionCommand.of(command.callId(), CallState.CANCELED, Instant.now(), SOURCE)
+          .withFailure("hung up before it was dialled"));
+      replyOnceStored(stored, () -> msg.reply(new JsonObject().put("status", "canceled")));
+      return;
+    }
+    lastPacedDial = System.nanoTime();
+    dial(msg, command, call, placed, stored);
+  }
+
+  private void dial(Message<JsonObject> msg, OriginateCommand command, TrackedCall call,
+      Promise<TransitionCommand> placed, Future<JsonObject> stored) {
+    String callId = command.callId();
     long originateStart = System.nanoTime();
     ari.originate(command, settings.endpointFor(command.phoneNumber()))
         .onComplete(answered -> metrics.originated(answered.succeeded() ? "accepted"

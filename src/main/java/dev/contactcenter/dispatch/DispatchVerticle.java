@@ -38,7 +38,7 @@ public final class DispatchVerticle extends VerticleBase {
   /** A taken call not marked sent after this long was taken by a claimer that is gone: back to the queue. */
   private static final long ORPHAN_AFTER_MS = 30_000;
   private static final int MAX_BATCH = 50;
-  /** How long before its slot the next queued call is taken off the queue (one database round trip). */
+  /** How long before its slot the next queued call is taken off the queue and handed to the ARI verticle. */
   private static final long PREPARE_AHEAD_NANOS = 100_000_000;
 
   private final String server;
@@ -58,6 +58,8 @@ public final class DispatchVerticle extends VerticleBase {
   private long statsTimer;
   private long polls;
   private long ownershipTimer;
+  /** This node's ownership epoch of the server while it owns it. */
+  private long epoch;
   /** The admit and wake consumers, registered while this node owns the server (empty otherwise). */
   private List<MessageConsumer<JsonObject>> consumers = List.of();
 
@@ -90,10 +92,18 @@ public final class DispatchVerticle extends VerticleBase {
   private Future<Void> checkOwnership() {
     return vertx.eventBus().<JsonObject>request(CLUSTER_OWNERSHIP, new JsonObject())
         .map(reply -> reply.body().getJsonArray("servers", new JsonArray()).stream().map(JsonObject.class::cast)
-            .anyMatch(s -> server.equals(s.getString("server")) && "owner".equals(s.getString("role"))))
-        .otherwise(false)
-        .compose(owner -> owner && consumers.isEmpty() ? activate()
-            : !owner && !consumers.isEmpty() ? deactivate() : Future.succeededFuture());
+            .filter(s -> server.equals(s.getString("server")) && "owner".equals(s.getString("role")))
+            .findFirst().map(s -> s.getLong("epoch")).orElse(null))
+        .otherwise((Long) null)
+        .compose(ownedEpoch -> {
+          boolean owner = ownedEpoch != null;
+          if (owner) {
+            // Every queue write carries it: a superseded owner's claim or mark is refused by the database.
+            epoch = ownedEpoch;
+          }
+          return owner && consumers.isEmpty() ? activate()
+              : !owner && !consumers.isEmpty() ? deactivate() : Future.succeededFuture();
+        });
   }
 
   private Future<Void> activate() {
@@ -209,8 +219,8 @@ public final class DispatchVerticle extends VerticleBase {
 
   /**
    * Takes due calls while the pacer allows; one pass at a time, a request meanwhile runs right after it. Under a rate
-   * limit the next call is taken up to {@link #PREPARE_AHEAD_NANOS} before its slot, so the claim's latency does not
-   * delay its dial.
+   * limit the next call is taken and handed over up to {@link #PREPARE_AHEAD_NANOS} before its slot, so the
+   * database's latency does not delay its dial.
    */
   private void drain() {
     if (consumers.isEmpty()) {
@@ -233,7 +243,8 @@ public final class DispatchVerticle extends VerticleBase {
     draining = true;
     drainAgain = false;
     int want = pacer.rateLimited() ? 1 : Math.min(MAX_BATCH, pacer.free());
-    vertx.eventBus().<JsonObject>request(DISPATCH_CLAIM, new JsonObject().put("server", server).put("limit", want))
+    vertx.eventBus().<JsonObject>request(DISPATCH_CLAIM, new JsonObject().put("server", server).put("limit", want)
+            .put("epoch", epoch))
         .map(Message::body)
         .compose(claimed -> {
           JsonArray items = claimed.getJsonArray("items");
@@ -261,13 +272,14 @@ public final class DispatchVerticle extends VerticleBase {
   }
 
   /**
-   * When its slot comes, marks the call as about to be dialled and sends it: from the mark on it is never taken again
-   * nor canceled. The mark's round trip only lengthens the spacing Asterisk sees, never shortens it.
+   * Marks the call as about to be dialled and hands it to the ARI verticle with the moment its slot opens: from the
+   * mark on it is never taken again; the ARI verticle sends it at that moment (a timer there, so the database's
+   * latency never changes the spacing Asterisk sees) unless it is hung up meanwhile.
    */
   private Future<Void> dial(JsonObject call) {
     String callId = call.getString("call_id");
-    return atSlot().compose(slot -> vertx.eventBus()
-            .<JsonObject>request(DISPATCH_MARK_SENT, new JsonObject().put("call_id", callId)))
+    return vertx.eventBus()
+        .<JsonObject>request(DISPATCH_MARK_SENT, new JsonObject().put("call_id", callId).put("epoch", epoch))
         .map(reply -> reply.body().getBoolean("sent"))
         .recover(failure -> {
           // Stays taken and unsent: put back in the queue by whoever owns the server ORPHAN_AFTER_MS later.
@@ -278,32 +290,25 @@ public final class DispatchVerticle extends VerticleBase {
           if (sent) {
             send(call);
           } else {
-            // Canceled while it waited for its slot, or the database is away.
+            // Canceled while it was being taken, or the database is away.
             pacer.ended();
           }
           return null;
         });
   }
 
-  /** Completes when the pacer's rate allows the next dial (at once without a rate limit). */
-  private Future<Void> atSlot() {
-    long wait = pacer.waitNanos(System.nanoTime());
-    if (wait <= 0) {
-      return Future.succeededFuture();
-    }
-    io.vertx.core.Promise<Void> slot = io.vertx.core.Promise.promise();
-    vertx.setTimer(Math.max(1, (wait + 999_999) / 1_000_000), id -> slot.complete());
-    return slot.future().compose(v -> atSlot());
-  }
-
   private void send(JsonObject call) {
     String callId = call.getString("call_id");
-    pacer.sent(System.nanoTime());
+    long now = System.nanoTime();
+    long wait = pacer.waitNanos(now);
+    pacer.sent(now + wait);
     metrics.dialed(server, "queue");
     OriginateCommand command = new OriginateCommand(callId, call.getString("phone_number"),
         call.getString("context"), call.getString("extension"), call.getInteger("priority"),
         call.getInteger("timeout"), call.getString("caller_id"), call.getJsonObject("variables", new JsonObject()));
-    vertx.eventBus().<JsonObject>request(originateAddress, command.toJson(), originateDelivery)
+    JsonObject request = command.toJson().put("send_at_ms", System.currentTimeMillis() + wait / 1_000_000)
+        .put("min_gap_ms", (pacer.spacingNanos() + 999_999) / 1_000_000);
+    vertx.eventBus().<JsonObject>request(originateAddress, request, originateDelivery)
         .onFailure(failure -> LOG.warn("Dial request of queued call {} got no answer (reconciliation settles it): {}",
             callId, failure.getMessage()));
   }

@@ -31,12 +31,15 @@ final class DispatchStore {
   private static final String TIMELINE = " INSERT INTO call_events (call_id, from_status, to_status, source, at)"
       + " SELECT id, previous_status, status, 'dispatch', now() FROM updated";
 
-  /** Due calls of a server in queue order, taken: {@code pending} with claimed_at set. $1 server, $2 how many. */
+  /**
+   * Due calls of a server in queue order, taken: {@code pending} with claimed_at set. $1 server, $2 how many, $3 the
+   * taker's ownership epoch (V6's trigger refuses a superseded owner's write, CCF01).
+   */
   private static final String CLAIM = "WITH next AS ("
       + "   SELECT id FROM calls WHERE server = $1 AND status = 'queued' AND not_before <= now()"
       + "   ORDER BY not_before, created_at LIMIT $2 FOR UPDATE SKIP LOCKED"
       + " ), updated AS ("
-      + "   UPDATE calls c SET status = 'pending', claimed_at = now(), updated_at = now()"
+      + "   UPDATE calls c SET status = 'pending', claimed_at = now(), updated_at = now(), owner_epoch = $3"
       + "   FROM next WHERE c.id = next.id RETURNING c.*, 'queued'::text AS previous_status"
       + " ), logged AS (" + TIMELINE + ")"
       + " SELECT " + Rows.CALL_COLUMNS + ", variables FROM updated ORDER BY not_before, created_at";
@@ -45,8 +48,8 @@ final class DispatchStore {
       + " AS next_due_ms FROM calls WHERE server = $1 AND status = 'queued'";
 
   /** The point after which a taken call may have been dialled: never sent twice, reconciled if its claimer died. */
-  private static final String MARK_SENT = "UPDATE calls SET dial_sent_at = now() WHERE id = $1 AND status = 'pending'"
-      + " AND claimed_at IS NOT NULL AND dial_sent_at IS NULL RETURNING id";
+  private static final String MARK_SENT = "UPDATE calls SET dial_sent_at = now(), owner_epoch = $2 WHERE id = $1"
+      + " AND status = 'pending' AND claimed_at IS NOT NULL AND dial_sent_at IS NULL RETURNING id";
 
   /** Taken calls never sent (their claimer died or lost the server) go back to the queue, in their old place. */
   private static final String REQUEUE = "WITH orphan AS ("
@@ -54,7 +57,7 @@ final class DispatchStore {
       + "   AND dial_sent_at IS NULL AND claimed_at <= now() - make_interval(secs => $2 / 1000.0)"
       + "   FOR UPDATE SKIP LOCKED"
       + " ), updated AS ("
-      + "   UPDATE calls c SET status = 'queued', claimed_at = NULL, updated_at = now()"
+      + "   UPDATE calls c SET status = 'queued', claimed_at = NULL, updated_at = now(), owner_epoch = NULL"
       + "   FROM orphan WHERE c.id = orphan.id RETURNING c.*, 'pending'::text AS previous_status"
       + " ), logged AS (" + TIMELINE + ")"
       + " SELECT " + Rows.CALL_COLUMNS + " FROM updated";
@@ -78,7 +81,8 @@ final class DispatchStore {
       + "   SELECT id, status FROM calls WHERE id = $1 AND (status = 'queued'"
       + "   OR (status = 'pending' AND claimed_at IS NOT NULL AND dial_sent_at IS NULL)) FOR UPDATE"
       + " ), updated AS ("
-      + "   UPDATE calls c SET status = 'canceled', ended_at = now(), updated_at = now(),"
+      // Not an owner's write (no epoch): the API cancels a call no owner has sent, whichever node took it.
+      + "   UPDATE calls c SET status = 'canceled', ended_at = now(), updated_at = now(), owner_epoch = NULL,"
       + "     failure_reason = 'canceled before it was dialled'"
       + "   FROM target WHERE c.id = target.id RETURNING c.*, target.status AS previous_status"
       + " ), logged AS ("
@@ -114,7 +118,7 @@ final class DispatchStore {
         bus.localConsumer(DISPATCH_CLAIM, this::claim),
         bus.localConsumer(DISPATCH_CANCEL, this::cancel),
         bus.localConsumer(DISPATCH_MARK_SENT, msg -> reply.apply(msg, pool.preparedQuery(MARK_SENT)
-            .execute(Tuple.of(UUID.fromString(msg.body().getString("call_id"))))
+            .execute(Tuple.of(UUID.fromString(msg.body().getString("call_id")), msg.body().getLong("epoch")))
             .map(rows -> new JsonObject().put("sent", rows.size() == 1)))),
         bus.localConsumer(DISPATCH_REQUEUE, msg -> reply.apply(msg, moved(REQUEUE, Tuple.of(msg.body().getString("server"),
             msg.body().getLong("older_than_ms", 0L)), "pending").map(n -> new JsonObject().put("requeued", n)))),
@@ -125,7 +129,8 @@ final class DispatchStore {
 
   private void claim(Message<JsonObject> msg) {
     String server = msg.body().getString("server");
-    Future<JsonObject> claimed = pool.preparedQuery(CLAIM).execute(Tuple.of(server, msg.body().getInteger("limit", 1)))
+    Future<JsonObject> claimed = pool.preparedQuery(CLAIM).execute(Tuple.of(server, msg.body().getInteger("limit", 1),
+        msg.body().getLong("epoch")))
         .compose(rows -> {
           JsonArray items = new JsonArray();
           for (Row row : rows) {
