@@ -83,11 +83,15 @@ public enum CallState {
     return !terminal;
   }
 
-  /** The active states as an SQL list literal, e.g. {@code ('pending', 'dialing', …)}: the only source of it. */
+  /**
+   * The states of a call taken off its queue and not ended — on Asterisk's side, what reconciliation and the server
+   * chooser count — as an SQL list literal, e.g. {@code ('pending', 'dialing', …)}: the only source of it. A
+   * {@code queued} call is active too, but it is the dispatcher's (its own index, V8's calls_queue_idx).
+   */
   public static String activeSqlList() {
     StringBuilder list = new StringBuilder("(");
     for (CallState state : values()) {
-      if (state.isActive()) {
+      if (state.isActive() && state != QUEUED) {
         list.append(list.length() > 1 ? ", " : "").append('\'').append(state.value).append('\'');
       }
     }

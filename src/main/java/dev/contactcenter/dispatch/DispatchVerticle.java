@@ -58,6 +58,8 @@ public final class DispatchVerticle extends VerticleBase {
   private long statsTimer;
   private long polls;
   private long ownershipTimer;
+  /** The answer to the last paced dial handed to the ARI verticle (it answers once Asterisk took the call). */
+  private Future<Void> previousDial = Future.succeededFuture();
   /** This node's ownership epoch of the server while it owns it. */
   private long epoch;
   /** The admit and wake consumers, registered while this node owns the server (empty otherwise). */
@@ -278,8 +280,10 @@ public final class DispatchVerticle extends VerticleBase {
    */
   private Future<Void> dial(JsonObject call) {
     String callId = call.getString("call_id");
-    return vertx.eventBus()
-        .<JsonObject>request(DISPATCH_MARK_SENT, new JsonObject().put("call_id", callId).put("epoch", epoch))
+    // Paced: one dial handed over at a time, so that at most one waits for its slot in the ARI verticle.
+    Future<Void> previous = pacer.rateLimited() ? previousDial : Future.succeededFuture();
+    return previous.compose(ready -> vertx.eventBus()
+            .<JsonObject>request(DISPATCH_MARK_SENT, new JsonObject().put("call_id", callId).put("epoch", epoch)))
         .map(reply -> reply.body().getBoolean("sent"))
         .recover(failure -> {
           // Stays taken and unsent: put back in the queue by whoever owns the server ORPHAN_AFTER_MS later.
@@ -308,9 +312,10 @@ public final class DispatchVerticle extends VerticleBase {
         call.getInteger("timeout"), call.getString("caller_id"), call.getJsonObject("variables", new JsonObject()));
     JsonObject request = command.toJson().put("send_at_ms", System.currentTimeMillis() + wait / 1_000_000)
         .put("min_gap_ms", (pacer.spacingNanos() + 999_999) / 1_000_000);
-    vertx.eventBus().<JsonObject>request(originateAddress, request, originateDelivery)
+    previousDial = vertx.eventBus().<JsonObject>request(originateAddress, request, originateDelivery)
         .onFailure(failure -> LOG.warn("Dial request of queued call {} got no answer (reconciliation settles it): {}",
-            callId, failure.getMessage()));
+            callId, failure.getMessage()))
+        .<Void>mapEmpty().otherwiseEmpty();
   }
 
   private void wakeIn(long ms) {

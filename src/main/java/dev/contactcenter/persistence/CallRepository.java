@@ -94,7 +94,7 @@ final class CallRepository {
    * dial has not been sent (or was sent a moment ago) belong to the dispatcher ({@code dev.contactcenter.dispatch}).
    */
   static final String ACTIVE = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE status IN "
-      + CallState.activeSqlList() + " AND status <> 'queued' AND NOT (status = 'pending' AND claimed_at IS NOT NULL"
+      + CallState.activeSqlList() + " AND NOT (status = 'pending' AND claimed_at IS NOT NULL"
       + " AND (dial_sent_at IS NULL OR dial_sent_at > now() - interval '10 seconds'))";
   /** One server's calls in progress: what its owner reconciles (V6's calls_server_active_idx). */
   static final String ACTIVE_ON = ACTIVE + " AND server = $1";

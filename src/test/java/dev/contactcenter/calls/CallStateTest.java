@@ -28,8 +28,9 @@ class CallStateTest {
     assertThat(index.find()).as("the V1 partial index on active calls").isTrue();
     Set<String> indexed = Arrays.stream(index.group(1).split(","))
         .map(s -> s.trim().replace("'", "")).collect(Collectors.toSet());
-    Set<String> active = EnumSet.allOf(CallState.class).stream().filter(CallState::isActive).map(CallState::value)
-        .collect(Collectors.toSet());
+    // Queued calls are active too, but they are the dispatcher's, in V8's calls_queue_idx.
+    Set<String> active = EnumSet.allOf(CallState.class).stream().filter(CallState::isActive)
+        .filter(state -> state != CallState.QUEUED).map(CallState::value).collect(Collectors.toSet());
     assertThat(indexed).isEqualTo(active);
     assertThat(CallState.activeSqlList()).isEqualTo("('pending', 'dialing', 'ringing', 'answered')");
   }
