@@ -256,6 +256,7 @@ public final class Application {
       activeCalls = activeCalls();
       undeploy("HTTP", deployments.http(), deadline);
       stopServers(deadline);
+      Optional.ofNullable(ServerDirectory.of(vertx)).ifPresent(ServerDirectory::stop);
       undeploy("persistence", deployments.persistenceId(), deadline);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -86,8 +86,10 @@ public final class PersistenceVerticle extends VerticleBase {
     consumers.add(bus.localConsumer(CALLS_LIST, this::listCalls));
     consumers.add(bus.localConsumer(CALLS_EVENTS, this::callEvents));
     consumers.add(bus.localConsumer(CALLS_TRANSITION, this::transition));
-    consumers.add(bus.localConsumer(SERVERS_LOAD, msg -> reply(msg, calls.serversLoad().map(items -> new JsonObject().put("items", items)))));
-    consumers.add(bus.localConsumer(CALLS_ACTIVE, msg -> reply(msg, calls.active(msg.body().getString("server")).map(items -> new JsonObject().put("items", items)))));
+    consumers.add(bus.localConsumer(SERVERS_LOAD, msg -> reply(msg, calls.serversLoad()
+        .map(items -> new JsonObject().put("items", items)))));
+    consumers.add(bus.localConsumer(CALLS_ACTIVE, msg -> reply(msg, calls.active(msg.body().getString("server"))
+        .map(items -> new JsonObject().put("items", items)))));
     webhooks = new WebhookStore(vertx, pool, connect);
     consumers.addAll(webhooks.register());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
@@ -233,7 +235,7 @@ public final class PersistenceVerticle extends VerticleBase {
     String owner = q.getBoolean("admin", false) ? null : q.getString("owner");
     // One extra row tells whether there is a next page without a count query.
     reply(msg, calls.list(owner, q.getString("status"), q.getString("phone_number"), after, before, cursorAt, cursorId,
-        limit + 1).map(items -> page(items, limit)));
+        limit + 1, q.getString("server")).map(items -> page(items, limit)));
   }
 
   private static JsonObject page(JsonArray items, int limit) {
