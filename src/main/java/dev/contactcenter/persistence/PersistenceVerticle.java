@@ -46,6 +46,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private UserRepository users;
   private CallRepository calls;
   private WebhookStore webhooks;
+  private RateWindowStore rateWindows;
   private final InFlight work = new InFlight();
 
   public PersistenceVerticle(DatabaseUrl url, int poolSize) {
@@ -92,12 +93,17 @@ public final class PersistenceVerticle extends VerticleBase {
         .map(items -> new JsonObject().put("items", items)))));
     webhooks = new WebhookStore(vertx, pool, connect);
     consumers.addAll(webhooks.register());
+    rateWindows = new RateWindowStore(vertx, pool);
+    consumers.add(rateWindows.register());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   @Override
   public Future<?> stop() {
     // Requests already accepted (a transition sent just before the ARI side stopped) finish before the pool closes.
+    if (rateWindows != null) {
+      rateWindows.stop();
+    }
     Future<Void> listening = webhooks == null ? Future.succeededFuture() : webhooks.stop();
     return listening.eventually(() -> work.whenIdle(vertx, DRAIN_MAX_MS))
         .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
