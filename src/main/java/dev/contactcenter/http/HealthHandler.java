@@ -21,6 +21,11 @@ import io.vertx.ext.web.RoutingContext;
 final class HealthHandler {
 
   private static final DeliveryOptions QUICK = new DeliveryOptions().setSendTimeout(1500);
+  /**
+   * For what this node itself must answer: on the clustered bus a plain request may be served by another node's
+   * consumer, and a node cut from the database would then report the database its neighbour sees.
+   */
+  private static final DeliveryOptions THIS_NODE = new DeliveryOptions(QUICK).setLocalOnly(true);
 
   private final EventBus bus;
   private final boolean simulated;
@@ -91,14 +96,14 @@ final class HealthHandler {
 
   /** Never fails: a down component is a result, not an error. */
   private Future<JsonObject> database() {
-    return bus.<JsonObject>request(DB_PING, new JsonObject(), QUICK)
+    return bus.<JsonObject>request(DB_PING, new JsonObject(), THIS_NODE)
         .map(reply -> new JsonObject().put("status", "up").put("latency_ms", reply.body().getDouble("latency_ms")))
         .otherwise(failure -> new JsonObject().put("status", "down").put("detail", failure.getMessage()));
   }
 
   /** This node's name and cluster view; absent (null) if nothing answers, which never fails the check. */
   private Future<JsonObject> node() {
-    return bus.<JsonObject>request(CLUSTER_STATUS, new JsonObject(), QUICK).map(reply -> reply.body())
+    return bus.<JsonObject>request(CLUSTER_STATUS, new JsonObject(), THIS_NODE).map(reply -> reply.body())
         .otherwise((JsonObject) null);
   }
 
@@ -107,7 +112,7 @@ final class HealthHandler {
    * component answers (nothing to show, never a failure).
    */
   private Future<JsonArray> servers() {
-    return bus.<JsonObject>request(CLUSTER_OWNERSHIP, new JsonObject(), QUICK)
+    return bus.<JsonObject>request(CLUSTER_OWNERSHIP, new JsonObject(), THIS_NODE)
         .map(reply -> reply.body().getJsonArray("servers"))
         .otherwise((JsonArray) null);
   }
