@@ -36,7 +36,7 @@ final class RateWindowStore {
 
   MessageConsumer<JsonObject> register() {
     purgeTimer = vertx.setPeriodic(PURGE_EVERY_MS, id -> purge());
-    return vertx.eventBus().consumer(RATE_ACQUIRE, this::acquire);
+    return vertx.eventBus().localConsumer(RATE_ACQUIRE, this::acquire);
   }
 
   void stop() {
