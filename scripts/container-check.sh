@@ -13,8 +13,12 @@
 #   asterisk   `docker compose --profile asterisk up`: a call to the seed's number completes through the real
 #              Asterisk container;
 #   secrets    no value of the .env (present in the build context during the build) in any image layer or in
-#              `docker history`.
-# Usage: scripts/container-check.sh [PHASE...]   (default: all, in the order above; engine always runs)
+#              `docker history`;
+#   cluster    (optional, not in the default list: ~2 more JVMs and an Asterisk, several minutes on two cores)
+#              `docker compose --profile cluster up -d api-1 api-2`: both nodes see each other, each Asterisk has
+#              exactly one owner, a call through each node completes, then the owner of pbx-1 is killed
+#              (SIGKILL) and the other node owns both servers and completes a call.
+# Usage: scripts/container-check.sh [PHASE...]   (default: all but cluster, in the order above; engine always runs)
 # Runs as root (CI: .ci/run). Cache (engine data-root, stand-ins, compose plugin) in CONTAINER_CHECK_CACHE
 # (default /var/cache/contact-center-api/containers), outside the repository. Ports: 127.0.0.1 only.
 set -euo pipefail
@@ -591,6 +595,74 @@ run_asterisk() {
   log "ok: asterisk profile: call $call_id to $SEED_NUMBER completed through the Asterisk container"
 }
 
+health_json() { # base, python expression over d (the /health body)
+  curl -sS --max-time 5 "$1/health" | json "$2"
+}
+
+# The node (by NODE_NAME) owning a server, as both nodes' /health say; empty while none or both claim it.
+owner_of() { # server, base...
+  local server=$1 base owner owners=()
+  shift
+  for base in "$@"; do
+    owner=$(health_json "$base" "' '.join(d['node']['name'] for s in d['node'].get('servers', []) if s['server'] == '$server' and s['role'] == 'owner')" 2>/dev/null || true)
+    [ -n "$owner" ] && owners+=("$owner")
+  done
+  [ ${#owners[@]} -eq 1 ] && echo "${owners[0]}"
+  return 0
+}
+
+run_cluster() {
+  local port1 port2 base1 base2 t0 tok call_id victim survivor survivor_base pbx members stack=$PREFIX-cluster
+  port1=$(free_port)
+  port2=$(free_port)
+  base1=http://127.0.0.1:$port1
+  base2=http://127.0.0.1:$port2
+  mkdir -p "$work/$stack"
+  # Both Asterisks and both nodes read ARI_USERNAME/ARI_PASSWORD (filled in by make_env); the server list is in
+  # docker-compose.yml, so the single-server ARI_* lines stay commented and ARI_SANDBOX is overridden there.
+  sed -e "s|^API_PORT=.*|API_PORT=$(free_port)|" -e "s|^#API_PORT_1=.*|API_PORT_1=$port1|" \
+    -e "s|^#API_PORT_2=.*|API_PORT_2=$port2|" -e 's|^#\(ARI_USERNAME=.*\)$|\1|' -e 's|^#\(ARI_PASSWORD=..*\)$|\1|' \
+    "$work/env" >"$work/$stack/.env"
+  grep -q "^API_PORT_1=$port1" "$work/$stack/.env" || die ".env.example has no '#API_PORT_1=' line"
+  t0=$(date +%s)
+  compose --profile cluster up -d --no-build api-1 api-2 >"$work/$stack-up.log" 2>&1 ||
+    die "docker compose --profile cluster up: $(tail -20 "$work/$stack-up.log")"
+  compose_wait_healthy postgres asterisk-1 asterisk-2 api-1 api-2
+  wait_http "$base1/health" 90 >/dev/null
+  wait_http "$base2/health" 90 >/dev/null
+  figure "docker compose --profile cluster up: two nodes and two Asterisks healthy, /health 200 on both after $(($(date +%s) - t0)) s"
+  for base in "$base1" "$base2"; do
+    members=$(health_json "$base" "len(d['node'].get('members', []))")
+    [ "$members" = 2 ] || die "$base/health sees $members members, expected 2"
+  done
+  for pbx in pbx-1 pbx-2; do
+    for _ in $(seq 1 30); do
+      [ -n "$(owner_of "$pbx" "$base1" "$base2")" ] && break
+      sleep 1
+    done
+    [ -n "$(owner_of "$pbx" "$base1" "$base2")" ] || die "$pbx has no single owner: $(curl -sS "$base1/health") $(curl -sS "$base2/health")"
+  done
+  tok=$(token "$base1" admin "$(grep '^ADMIN_PASSWORD=' "$work/$stack/.env" | cut -d= -f2)") || die "no token (cluster profile)"
+  for base in "$base1" "$base2"; do
+    call_id=$(place_call "$base" "$tok") || die "POST /api/v2/interaction refused by $base (cluster profile)"
+    wait_call_status "$base" "$tok" "$call_id" completed 60
+  done
+  victim=$(owner_of pbx-1 "$base1" "$base2")
+  if [ "$victim" = api-1 ]; then survivor=api-2 survivor_base=$base2; else survivor=api-1 survivor_base=$base1; fi
+  t0=$(date +%s%N)
+  compose kill -s SIGKILL "$victim" >/dev/null 2>&1 || die "docker compose kill $victim"
+  for _ in $(seq 1 300); do
+    [ "$(owner_of pbx-1 "$survivor_base")" = "$survivor" ] && [ "$(owner_of pbx-2 "$survivor_base")" = "$survivor" ] && break
+    sleep 0.1
+  done
+  [ "$(owner_of pbx-1 "$survivor_base")" = "$survivor" ] || die "$survivor did not take pbx-1 over within 30 s of killing $victim"
+  figure "cluster: $survivor owns both Asterisks $((($(date +%s%N) - t0) / 1000000)) ms after SIGKILL of $victim (as its /health shows, polled every 100 ms)"
+  call_id=$(place_call "$survivor_base" "$tok") || die "POST /api/v2/interaction refused by $survivor after the takeover"
+  wait_call_status "$survivor_base" "$tok" "$call_id" completed 60
+  compose --profile cluster down -v >"$work/$stack-down.log" 2>&1 || die "down -v: $(tail -20 "$work/$stack-down.log")"
+  log "ok: cluster profile: calls through both nodes completed; after SIGKILL of $victim, $survivor owns both servers and completed a call"
+}
+
 # ---------------------------------------------------------------- secrets
 scan_secrets() {
   local image values=() value layers
@@ -627,3 +699,4 @@ if wants limits; then phase limits "512 MiB limit, read-only root, load of calls
 if wants compose; then phase compose "docker compose up" run_compose; fi
 if wants asterisk; then phase asterisk "docker compose --profile asterisk up" run_asterisk; fi
 if wants secrets; then phase secrets "secrets in the image layers" scan_secrets; fi
+if wants cluster; then phase cluster "docker compose --profile cluster up, kill -9 of an owner" run_cluster; fi

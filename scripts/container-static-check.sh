@@ -176,13 +176,63 @@ if problems:
     print("\n".join(problems), file=sys.stderr)
     sys.exit(1)
 PY
+# The cluster profile: two API nodes of one cluster on the same PostgreSQL, in front of two Asterisks.
+(cd "$work/stack" && docker-compose --profile cluster config) >"$work/cluster.yml" || die "docker-compose config --profile cluster"
+/usr/bin/python3 - "$work/cluster.yml" <<'PY' || die "compose cluster profile rules"
+import json, sys, yaml
+services = yaml.safe_load(open(sys.argv[1]))["services"]
+problems = []
+nodes = [services.get("api-1"), services.get("api-2")]
+pbxs = [services.get("asterisk-1"), services.get("asterisk-2")]
+if None in nodes or None in pbxs:
+    problems.append(f"services are {sorted(services)}, expected api-1, api-2, asterisk-1, asterisk-2")
+else:
+    for name, service in [("api-1", nodes[0]), ("api-2", nodes[1]), ("asterisk-1", pbxs[0]), ("asterisk-2", pbxs[1])]:
+        if service.get("profiles") != ["cluster"]:
+            problems.append(f"{name} is not behind the cluster profile")
+    envs = [node.get("environment", {}) for node in nodes]
+    for name, node, env in zip(["api-1", "api-2"], nodes, envs):
+        if env.get("CLUSTER_ENABLED") != "true":
+            problems.append(f"{name}: CLUSTER_ENABLED is not true")
+        if env.get("NODE_NAME") != name or env.get("CLUSTER_HOST") != name:
+            problems.append(f"{name}: NODE_NAME/CLUSTER_HOST are {env.get('NODE_NAME')}/{env.get('CLUSTER_HOST')}")
+        if sorted(env.get("CLUSTER_MEMBERS", "").split(",")) != ["api-1:5701", "api-2:5701"]:
+            problems.append(f"{name}: CLUSTER_MEMBERS is {env.get('CLUSTER_MEMBERS')}")
+        if env.get("ARI_SANDBOX") != "false" or env.get("ARI_HTTP_URL"):
+            problems.append(f"{name}: the sandbox or ARI_HTTP_URL would be used instead of the server list")
+        try:
+            servers = json.loads(env.get("ASTERISK_SERVERS", ""))
+            urls = sorted(server["ari_url"] for server in servers)
+            if urls != ["http://asterisk-1:8088", "http://asterisk-2:8088"]:
+                problems.append(f"{name}: ASTERISK_SERVERS points at {urls}")
+        except (ValueError, KeyError, TypeError) as e:
+            problems.append(f"{name}: ASTERISK_SERVERS is not a JSON server list: {e}")
+        if node.get("depends_on", {}).get("postgres", {}).get("condition") != "service_healthy":
+            problems.append(f"{name} does not wait for a healthy postgres")
+        ports = [str(p) for p in node.get("ports", [])]
+        if len(ports) != 1 or not ports[0].startswith("127.0.0.1:"):
+            problems.append(f"{name} ports {ports}: expected one loopback-only port")
+    for key in ("DATABASE_URL", "SECRET_KEY", "CLUSTER_NAME", "ASTERISK_SERVERS"):
+        if envs[0].get(key) != envs[1].get(key) or not envs[0].get(key):
+            problems.append(f"api-1 and api-2 differ on {key} (or it is empty)")
+    if envs[0].get("DATABASE_URL") != services["api"]["environment"].get("DATABASE_URL"):
+        problems.append("the cluster nodes do not use the postgres service")
+    for name, pbx in [("asterisk-1", pbxs[0]), ("asterisk-2", pbxs[1])]:
+        if pbx.get("ports"):
+            problems.append(f"{name} publishes ports (ARI must stay on the compose network)")
+    if set(map(str, pbxs[0].get("volumes", []))) & set(map(str, pbxs[1].get("volumes", []))):
+        problems.append("asterisk-1 and asterisk-2 share a volume")
+if problems:
+    print("\n".join(problems), file=sys.stderr)
+    sys.exit(1)
+PY
 # Without the two secrets the stack must refuse to start (no default password, no default key).
 grep -v '^POSTGRES_PASSWORD=\|^SECRET_KEY=' "$work/stack/.env" >"$work/stack/.env.nosecret"
 mv "$work/stack/.env.nosecret" "$work/stack/.env"
 if (cd "$work/stack" && docker-compose config -q) 2>/dev/null; then
   die "docker-compose.yml starts without POSTGRES_PASSWORD/SECRET_KEY"
 fi
-log "ok: docker-compose.yml ($(docker-compose version --short)): postgres 15+ healthy before api, asterisk profile, no default secrets"
+log "ok: docker-compose.yml ($(docker-compose version --short)): postgres 15+ healthy before api, asterisk and cluster profiles, no default secrets"
 
 # ---- 4. .env.example: complete, nothing unknown, accepted by the service
 service_keys=$(/usr/bin/python3 -c 'import json; print("\n".join(json.load(open("conf/config.json"))))')

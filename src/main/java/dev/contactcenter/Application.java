@@ -146,7 +146,7 @@ public final class Application {
           config.jwtAudience(), config.accessTokenTtlSeconds());
       StartGate gate = StartGate.closed();
       HttpServices services = new HttpServices(hasher, tokens,
-          new TokenRateLimiter(config.tokenRateLimit(), config.tokenRateWindowSeconds()),
+          tokenLimiter(vertx, config),
           ApiContract.load(vertx).await(), metrics, gate);
       vertx.setPeriodic(60_000, id -> services.tokenLimiter().evictIdle(System.currentTimeMillis()));
       int instances = config.httpInstances() > 0 ? config.httpInstances() : Runtime.getRuntime().availableProcessors();
@@ -190,6 +190,13 @@ public final class Application {
     LOG.info("Node {} joined cluster {} on {}:{} (members {})", cluster.nodeName(), cluster.clusterName(),
         cluster.host(), cluster.port(), String.join(",", cluster.members()));
     return vertx;
+  }
+
+  /** Per process in memory; in a cluster, one window per client address in the shared database. */
+  private static TokenRateLimiter tokenLimiter(Vertx vertx, AppConfig config) {
+    return config.cluster().enabled()
+        ? TokenRateLimiter.clusterWide(vertx.eventBus(), config.tokenRateLimit(), config.tokenRateWindowSeconds())
+        : new TokenRateLimiter(config.tokenRateLimit(), config.tokenRateWindowSeconds());
   }
 
   /** The in-process ARI sandbox on loopback, with throw-away credentials; the ARI verticle talks to it over HTTP. */
@@ -265,6 +272,7 @@ public final class Application {
       activeCalls = activeCalls();
       undeploy("HTTP", deployments.http(), deadline);
       stopServers(deadline);
+      Optional.ofNullable(ServerDirectory.of(vertx)).ifPresent(ServerDirectory::stop);
       undeploy("persistence", deployments.persistenceId(), deadline);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

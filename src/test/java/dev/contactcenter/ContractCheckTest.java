@@ -23,7 +23,7 @@ class ContractCheckTest {
        "dialed_at":"2026-11-24T10:00:00Z","ringing_at":"2026-11-24T10:00:01Z","answered_at":"2026-11-24T10:00:02Z",
        "ended_at":"2026-11-24T10:00:04Z","end_time_approximate":false,"duration":2,"failure_reason":null,"hangup_cause":16,
        "hangup_cause_text":"Normal Clearing","attempt_number":1,"is_active":false,"is_completed":true,
-       "updated_at":"2026-11-24T10:00:04Z","status_callback":null,"status_callback_events":null}""";
+       "updated_at":"2026-11-24T10:00:04Z","status_callback":null,"status_callback_events":null,"server":"default"}""";
   private static final String PROBLEM = """
       {"type":"urn:contact-center-api:problem:not-found","title":"Not found","status":404,"detail":"no such call",
        "instance":"/api/v2/calls/7d0f8a56-3c2e-4b8f-9a51-2f6c1d9e4b10","request_id":"abc"}""";

@@ -68,11 +68,11 @@ class GeneratedClientTest {
       assertThat(timeline).containsSubsequence(CallState.DIALING, CallState.RINGING, CallState.ANSWERED,
           CallState.COMPLETED);
 
-      CallList page = calls.listCalls(CallState.COMPLETED, null, null, null, 1, null);
+      CallList page = calls.listCalls(CallState.COMPLETED, null, null, null, 1, null, null);
       assertThat(page.getItems()).hasSize(1);
       assertThat(page.getItems().get(0).getCallId()).isEqualTo(viaInteraction.getCallId());
       assertThat(page.getNextCursor()).isNotNull();
-      CallList next = calls.listCalls(CallState.COMPLETED, null, null, null, 1, page.getNextCursor());
+      CallList next = calls.listCalls(CallState.COMPLETED, null, null, null, 1, page.getNextCursor(), null);
       assertThat(next.getItems()).extracting(CallStatus::getCallId).containsExactly(viaCalls.getCallId());
       assertThat(next.getNextCursor()).isNull();
 

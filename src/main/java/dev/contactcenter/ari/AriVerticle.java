@@ -155,7 +155,8 @@ public final class AriVerticle extends VerticleBase {
         : replacedDetail != null ? replacedDetail
         : connected ? "connected to Asterisk ARI at " + settings.httpUrl()
         : socket.lastError() != null ? socket.lastError() : "connecting to Asterisk ARI at " + settings.httpUrl();
-    msg.reply(new JsonObject().put("server", owner.server()).put("epoch", owner.epoch()).put("connected", connected).put("simulated", settings.simulated())
+    msg.reply(new JsonObject().put("server", owner.server()).put("epoch", owner.epoch())
+        .put("connected", connected).put("simulated", settings.simulated())
         .put("detail", detail).put("active_calls", calls.size())
         .put("unstored_transitions", recorder.inFlight()));
   }

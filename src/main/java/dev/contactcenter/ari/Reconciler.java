@@ -210,7 +210,14 @@ final class Reconciler {
         followed.queued(CallState.RINGING);
         recorder.record(TransitionCommand.of(callId, CallState.RINGING, now, SOURCE));
       }
-    }).onFailure(e -> LOG.debug("Call {}: channel vanished while reconciling: {}", callId, e.getMessage()));
+    }).onFailure(e -> {
+      LOG.debug("Call {}: channel vanished while reconciling: {}", callId, e.getMessage());
+      // Gone before our subscription took (e.g. hung up right after a takeover): its end event never comes to us,
+      // so the next run, after the grace for events still queued, settles it instead of the 60 s one.
+      if (calls.get(callId) == followed) {
+        vertx.setTimer(timeouts.settleGraceMs(), id -> request());
+      }
+    });
   }
 
   /**

@@ -1,5 +1,9 @@
 package dev.contactcenter.auth;
 
+import dev.contactcenter.bus.EventBusAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -9,6 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Sliding-window limit of token requests per client address (e.g. 10 per 60 s). Shared by every HTTP verticle
  * instance of the process; each address's window is guarded by its own lock, held for a few nanoseconds.
+ *
+ * <p>{@linkplain #clusterWide Cluster-wide}, {@link #acquire(String)} counts in one PostgreSQL window per key instead
+ * (by the persistence verticle), so attempts spread over several nodes meet the same limit as on one.
  */
 public final class TokenRateLimiter {
 
@@ -18,10 +25,39 @@ public final class TokenRateLimiter {
   private final int limit;
   private final long windowMillis;
   private final Map<String, Deque<Long>> windows = new ConcurrentHashMap<>();
+  /** Null: this process's memory holds the windows. */
+  private final EventBus shared;
 
   public TokenRateLimiter(int limit, int windowSeconds) {
+    this(limit, windowSeconds, null);
+  }
+
+  private TokenRateLimiter(int limit, int windowSeconds, EventBus shared) {
     this.limit = limit;
     this.windowMillis = windowSeconds * 1000L;
+    this.shared = shared;
+  }
+
+  /**
+   * A limiter whose windows live in the database every node uses (one clock, one count, unaffected by a split of the
+   * cluster's membership); a token request needs that database anyway to check the password.
+   */
+  public static TokenRateLimiter clusterWide(EventBus bus, int limit, int windowSeconds) {
+    return new TokenRateLimiter(limit, windowSeconds, bus);
+  }
+
+  /**
+   * Records a request of {@code client} against this limiter's own limit, in memory or cluster-wide; completes with
+   * 0 when allowed, otherwise the seconds to wait. Fails (503) only when the cluster-wide window cannot be reached.
+   */
+  public Future<Long> acquire(String client) {
+    if (shared == null) {
+      return Future.succeededFuture(acquire(client, System.currentTimeMillis()));
+    }
+    JsonObject request = new JsonObject().put("key", "token:" + client).put("limit", limit)
+        .put("window_seconds", (int) (windowMillis / 1000));
+    return shared.<JsonObject>request(EventBusAddresses.RATE_ACQUIRE, request)
+        .map(reply -> reply.body().getLong("wait_seconds"));
   }
 
   /** Records a request; returns 0 when allowed, otherwise the seconds to wait before the next one is. */

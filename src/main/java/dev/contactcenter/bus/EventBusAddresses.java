@@ -22,6 +22,12 @@ public final class EventBusAddresses {
   /** Published after a user is created or changed: the user as the API shows it ({@code username, role, disabled...}). */
   public static final String USERS_CHANGED = "users.changed";
 
+  /**
+   * Counts one request against a cluster-wide sliding window: {@code {key, limit, window_seconds}} answered with
+   * {@code {wait_seconds}} (0: allowed and counted).
+   */
+  public static final String RATE_ACQUIRE = "db.rate.acquire";
+
   public static final String CALLS_CREATE = "db.calls.create";
   public static final String CALLS_GET = "db.calls.get";
   public static final String CALLS_LIST = "db.calls.list";

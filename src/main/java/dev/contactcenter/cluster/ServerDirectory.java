@@ -40,6 +40,7 @@ public final class ServerDirectory implements Shareable {
   /** Calls this node sent to each server since the last read. */
   private final Map<String, Integer> sentSinceRead = new HashMap<>();
   private boolean readFailing;
+  private long timer = -1;
 
   private ServerDirectory(Vertx vertx, Map<String, Integer> weights, Supplier<List<String>> ownedHere,
       boolean clustered) {
@@ -59,8 +60,13 @@ public final class ServerDirectory implements Shareable {
     ServerDirectory directory = new ServerDirectory(vertx, new LinkedHashMap<>(weights), ownedHere,
         vertx.isClustered());
     vertx.sharedData().<String, ServerDirectory>getLocalMap(MAP).put(KEY, directory);
-    vertx.setPeriodic(refreshMs, id -> directory.refresh());
+    directory.timer = vertx.setPeriodic(refreshMs, id -> directory.refresh());
     return directory.refresh().map(directory);
+  }
+
+  /** Stops reading (before the persistence verticle goes away on a graceful stop). */
+  public void stop() {
+    vertx.cancelTimer(timer);
   }
 
   /** The directory of this Vert.x instance, or null before {@link #start} (then no server can be chosen). */

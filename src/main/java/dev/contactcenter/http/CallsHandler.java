@@ -182,7 +182,8 @@ final class CallsHandler {
       }
       OriginateCommand command = new OriginateCommand(callId, call.phoneNumber(), call.context(), call.extension(),
           call.priority(), call.timeoutMs(), call.callerId(), call.variablesJson());
-      bus.<JsonObject>request(ariOriginateOn(stored.getString("server", server)), command.toJson(), ariDelivery).map(Message::body)
+      String on = stored.getString("server", server);
+      bus.<JsonObject>request(ariOriginateOn(on), command.toJson(), ariDelivery).map(Message::body)
           .onSuccess(outcome -> {
             JsonObject current = stored.copy().mergeIn(outcome.getJsonObject("call", new JsonObject()));
             if ("failed".equals(outcome.getString("status"))) {
@@ -250,6 +251,7 @@ final class CallsHandler {
     request.put("status", stringParam(query, "status"))
         .put("created_after", stringParam(query, "created_after"))
         .put("created_before", stringParam(query, "created_before"))
+        .put("server", stringParam(query, "server"))
         .put("cursor", stringParam(query, "cursor"));
     bus.<JsonObject>request(CALLS_LIST, request).onSuccess(reply -> rc.json(reply.body())).onFailure(rc::fail);
   }

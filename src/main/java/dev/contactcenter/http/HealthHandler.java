@@ -1,6 +1,7 @@
 package dev.contactcenter.http;
 
 import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
+import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_OWNERSHIP;
 import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_STATUS;
 import static dev.contactcenter.bus.EventBusAddresses.DB_PING;
 
@@ -8,16 +9,23 @@ import dev.contactcenter.lifecycle.ShutdownGate;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code /health} (can the service take calls: database and Asterisk both up), {@code /health/ready} (can it
- * serve the API: database up) and {@code /health/live} (the process answers).
+ * serve the API: database up, or at least one Asterisk server owned) and {@code /health/live} (the process
+ * answers). Both show the node, the members it sees and its role per Asterisk server when those are known.
  */
 final class HealthHandler {
 
   private static final DeliveryOptions QUICK = new DeliveryOptions().setSendTimeout(1500);
+  /**
+   * For what this node itself must answer: on the clustered bus a plain request may be served by another node's
+   * consumer, and a node cut from the database would then report the database its neighbour sees.
+   */
+  private static final DeliveryOptions THIS_NODE = new DeliveryOptions(QUICK).setLocalOnly(true);
 
   private final EventBus bus;
   private final boolean simulated;
@@ -37,27 +45,34 @@ final class HealthHandler {
   }
 
   void health(RoutingContext rc) {
-    Future<JsonObject> database = database();
-    Future<JsonObject> asterisk = asterisk();
-    Future<JsonObject> node = node();
-    Future.all(database, asterisk, node).onComplete(done -> respond(rc, database.result(), asterisk.result(),
-        node.result(), true));
+    check(rc, true);
   }
 
-  /** Same body as {@link #health} (the contract's Health schema needs both checks); only the database decides. */
+  /**
+   * Same body as {@link #health} (the contract's Health schema needs both checks); Asterisk does not decide. A node
+   * that sees no database and owns no Asterisk server can do nothing useful and is not ready; one that still owns a
+   * server (its lock's connection alive) keeps following that server's calls and stays in.
+   */
   void ready(RoutingContext rc) {
+    check(rc, false);
+  }
+
+  private void check(RoutingContext rc, boolean asteriskCounts) {
     Future<JsonObject> database = database();
     Future<JsonObject> asterisk = asterisk();
     Future<JsonObject> node = node();
-    Future.all(database, asterisk, node).onComplete(done -> respond(rc, database.result(), asterisk.result(),
-        node.result(), false));
+    Future<JsonArray> servers = servers();
+    Future.all(database, asterisk, node, servers).onComplete(done -> respond(rc, database.result(), asterisk.result(),
+        withServers(node.result(), servers.result()), owns(servers.result()), asteriskCounts));
   }
 
   private void respond(RoutingContext rc, JsonObject database, JsonObject asterisk, JsonObject node,
-      boolean asteriskCounts) {
+      boolean ownsAServer, boolean asteriskCounts) {
     boolean shuttingDown = shutdown.draining();
-    boolean up = !shuttingDown && "up".equals(database.getString("status"))
-        && (!asteriskCounts || "up".equals(asterisk.getString("status")));
+    boolean databaseUp = "up".equals(database.getString("status"));
+    boolean up = !shuttingDown && (asteriskCounts
+        ? databaseUp && "up".equals(asterisk.getString("status"))
+        : databaseUp || ownsAServer);
     JsonObject checks = new JsonObject().put("database", database).put("asterisk", asterisk);
     JsonObject body = new JsonObject()
         .put("status", up ? "ok" : "degraded")
@@ -81,15 +96,50 @@ final class HealthHandler {
 
   /** Never fails: a down component is a result, not an error. */
   private Future<JsonObject> database() {
-    return bus.<JsonObject>request(DB_PING, new JsonObject(), QUICK)
+    return bus.<JsonObject>request(DB_PING, new JsonObject(), THIS_NODE)
         .map(reply -> new JsonObject().put("status", "up").put("latency_ms", reply.body().getDouble("latency_ms")))
         .otherwise(failure -> new JsonObject().put("status", "down").put("detail", failure.getMessage()));
   }
 
   /** This node's name and cluster view; absent (null) if nothing answers, which never fails the check. */
   private Future<JsonObject> node() {
-    return bus.<JsonObject>request(CLUSTER_STATUS, new JsonObject(), QUICK).map(reply -> reply.body())
+    return bus.<JsonObject>request(CLUSTER_STATUS, new JsonObject(), THIS_NODE).map(reply -> reply.body())
         .otherwise((JsonObject) null);
+  }
+
+  /**
+   * This node's role per Asterisk server ({@code [{server, role, epoch?, owner_node?}]}); null when no ownership
+   * component answers (nothing to show, never a failure).
+   */
+  private Future<JsonArray> servers() {
+    return bus.<JsonObject>request(CLUSTER_OWNERSHIP, new JsonObject(), THIS_NODE)
+        .map(reply -> reply.body().getJsonArray("servers"))
+        .otherwise((JsonArray) null);
+  }
+
+  private static JsonObject withServers(JsonObject node, JsonArray servers) {
+    if (node == null || servers == null) {
+      return node;
+    }
+    JsonArray roles = new JsonArray();
+    for (Object item : servers) {
+      if (item instanceof JsonObject server && server.getString("server") != null && server.getString("role") != null) {
+        JsonObject role = new JsonObject().put("server", server.getString("server")).put("role", server.getString("role"));
+        if (server.getValue("epoch") instanceof Number epoch) {
+          role.put("epoch", epoch.longValue());
+        }
+        if (server.getValue("owner_node") instanceof String owner) {
+          role.put("owner_node", owner);
+        }
+        roles.add(role);
+      }
+    }
+    return node.copy().put("servers", roles);
+  }
+
+  private static boolean owns(JsonArray servers) {
+    return servers != null && servers.stream()
+        .anyMatch(item -> item instanceof JsonObject server && "owner".equals(server.getString("role")));
   }
 
   private Future<JsonObject> asterisk() {

@@ -8,6 +8,7 @@ import dev.contactcenter.auth.TokenService;
 import dev.contactcenter.auth.Usernames;
 import dev.contactcenter.logging.LogSafe;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -47,12 +48,26 @@ final class TokenHandler {
   }
 
   void handle(RoutingContext rc) {
-    long wait = limiter.acquire(ClientAddress.of(rc), System.currentTimeMillis());
-    if (wait > 0) {
-      rc.response().putHeader("Retry-After", Long.toString(wait));
-      Problems.send(rc, 429, "too many token requests from this address; retry in " + wait + " s");
+    Future<Long> admission = limiter.acquire(ClientAddress.of(rc));
+    if (admission.succeeded() && tooMany(rc, admission.result())) {
+      // Counted in memory: refused before a byte of the body is read.
       return;
     }
+    // Counted cluster-wide, the answer comes from the database: the (small, capped) body is read meanwhile, as the
+    // request cannot wait paused outside its handler.
+    readForm(rc, admission);
+  }
+
+  private static boolean tooMany(RoutingContext rc, long wait) {
+    if (wait <= 0) {
+      return false;
+    }
+    rc.response().putHeader("Retry-After", Long.toString(wait));
+    Problems.send(rc, 429, "too many token requests from this address; retry in " + wait + " s");
+    return true;
+  }
+
+  private void readForm(RoutingContext rc, Future<Long> admission) {
     String contentType = rc.request().getHeader("Content-Type");
     if (contentType == null || !contentType.toLowerCase().startsWith(FORM)) {
       Problems.send(rc, 415, "send the credentials as " + FORM);
@@ -88,7 +103,11 @@ final class TokenHandler {
     rc.request().exceptionHandler(rc::fail);
     rc.request().endHandler(end -> {
       if (!tooLarge[0]) {
-        withForm(rc, body);
+        admission.onSuccess(wait -> {
+          if (!tooMany(rc, wait)) {
+            withForm(rc, body);
+          }
+        }).onFailure(rc::fail);
       }
     });
     rc.request().resume();

@@ -78,6 +78,7 @@ final class CallRepository {
       + " AND ($4::timestamptz IS NULL OR created_at >= $4)"
       + " AND ($5::timestamptz IS NULL OR created_at < $5)"
       + " AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7::uuid))"
+      + " AND ($9::text IS NULL OR server = $9)"
       + " ORDER BY created_at DESC, id DESC LIMIT $8";
   private static final String LIST_OWNED = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE owner = $1"
       + LIST_FILTERS;
@@ -197,10 +198,10 @@ final class CallRepository {
   }
 
   Future<JsonArray> list(String ownerOrNullForAll, String status, String phoneNumber, OffsetDateTime createdAfter,
-      OffsetDateTime createdBefore, OffsetDateTime cursorCreatedAt, UUID cursorId, int limit) {
+      OffsetDateTime createdBefore, OffsetDateTime cursorCreatedAt, UUID cursorId, int limit, String server) {
     Tuple params = Tuple.tuple().addString(ownerOrNullForAll).addString(status).addString(phoneNumber)
         .addOffsetDateTime(createdAfter).addOffsetDateTime(createdBefore).addOffsetDateTime(cursorCreatedAt)
-        .addUUID(cursorId).addInteger(limit);
+        .addUUID(cursorId).addInteger(limit).addString(server);
     String sql = ownerOrNullForAll == null ? LIST_ALL : LIST_OWNED;
     return pool.preparedQuery(sql).execute(params).map(rows -> {
       JsonArray items = new JsonArray();

@@ -46,6 +46,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private UserRepository users;
   private CallRepository calls;
   private WebhookStore webhooks;
+  private RateWindowStore rateWindows;
   private final InFlight work = new InFlight();
 
   public PersistenceVerticle(DatabaseUrl url, int poolSize) {
@@ -86,20 +87,27 @@ public final class PersistenceVerticle extends VerticleBase {
     consumers.add(bus.localConsumer(CALLS_LIST, this::listCalls));
     consumers.add(bus.localConsumer(CALLS_EVENTS, this::callEvents));
     consumers.add(bus.localConsumer(CALLS_TRANSITION, this::transition));
-    consumers.add(bus.localConsumer(SERVERS_LOAD, msg -> reply(msg, calls.serversLoad().map(items -> new JsonObject().put("items", items)))));
-    consumers.add(bus.localConsumer(CALLS_ACTIVE, msg -> reply(msg, calls.active(msg.body().getString("server")).map(items -> new JsonObject().put("items", items)))));
+    consumers.add(bus.localConsumer(SERVERS_LOAD, msg -> reply(msg, calls.serversLoad()
+        .map(items -> new JsonObject().put("items", items)))));
+    consumers.add(bus.localConsumer(CALLS_ACTIVE, msg -> reply(msg, calls.active(msg.body().getString("server"))
+        .map(items -> new JsonObject().put("items", items)))));
     consumers.addAll(new DispatchStore(pool, (msg, result) -> {
       reply(msg, result);
       return null;
     }, (call, previous) -> publish(call, previous, call.getString("updated_at"))).register(bus));
     webhooks = new WebhookStore(vertx, pool, connect);
     consumers.addAll(webhooks.register());
+    rateWindows = new RateWindowStore(vertx, pool);
+    consumers.add(rateWindows.register());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   @Override
   public Future<?> stop() {
     // Requests already accepted (a transition sent just before the ARI side stopped) finish before the pool closes.
+    if (rateWindows != null) {
+      rateWindows.stop();
+    }
     Future<Void> listening = webhooks == null ? Future.succeededFuture() : webhooks.stop();
     return listening.eventually(() -> work.whenIdle(vertx, DRAIN_MAX_MS))
         .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
@@ -251,7 +259,7 @@ public final class PersistenceVerticle extends VerticleBase {
     String owner = q.getBoolean("admin", false) ? null : q.getString("owner");
     // One extra row tells whether there is a next page without a count query.
     reply(msg, calls.list(owner, q.getString("status"), q.getString("phone_number"), after, before, cursorAt, cursorId,
-        limit + 1).map(items -> page(items, limit)));
+        limit + 1, q.getString("server")).map(items -> page(items, limit)));
   }
 
   private static JsonObject page(JsonArray items, int limit) {

@@ -79,6 +79,76 @@ class ClusterModeTest {
     }
   }
 
+  @Test
+  @DisplayName("two clustered nodes on one Asterisk: calls through either run on the owner's stream; takeover on stop")
+  void callsThroughEitherNode() throws Exception {
+    io.vertx.core.Vertx ariVertx = io.vertx.core.Vertx.vertx();
+    dev.contactcenter.sandbox.SandboxAriServer sandbox = new dev.contactcenter.sandbox.SandboxAriServer("asterisk",
+        "cluster-secret", dev.contactcenter.sandbox.SandboxTiming.defaults());
+    ariVertx.deployVerticle(sandbox).await();
+    String database = TestDatabase.freshDatabaseUrl();
+    int portA = ClusterNodeTest.freePort();
+    int portB = ClusterNodeTest.freePort();
+    String members = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
+    Map<String, String> envA = withSandboxAri(clusterEnv(database, "api-a", portA, members), sandbox.actualPort());
+    Map<String, String> envB = withSandboxAri(clusterEnv(database, "api-b", portB, members), sandbox.actualPort());
+    TestApp a = TestApp.start(envA);
+    try (TestApp b = TestApp.start(envB)) {
+      awaitMembers(b, 2);
+      assertThat(ownership(a)).isEqualTo(new JsonObject().put("server", "default").put("role", "owner")
+          .put("epoch", 1L).put("owner_node", "api-a"));
+      assertThat(ownership(b)).isEqualTo(new JsonObject().put("server", "default").put("role", "standby")
+          .put("epoch", 0L).put("owner_node", "api-a"));
+      ApiClient viaB = b.client();
+      dev.contactcenter.support.Calls.eventually(Duration.ofSeconds(15),
+          () -> assertThat(viaB.get("/health", null).status()).as("B's health: the owner on A answers").isEqualTo(200));
+      String token = viaB.login("admin", TestApp.ADMIN_PASSWORD);
+      String held = dev.contactcenter.support.Calls.place(viaB, token, new JsonObject()
+          .put("phone_number", "+15550000800").put("extension", "hold"));
+      JsonObject answered = dev.contactcenter.support.Calls.awaitStatus(viaB, token, held, "answered",
+          Duration.ofSeconds(15));
+      assertThat(answered.getString("server")).isEqualTo("default");
+      String other = dev.contactcenter.support.Calls.place(viaB, token, new JsonObject()
+          .put("phone_number", "+15550000810").put("extension", "hold"));
+      dev.contactcenter.support.Calls.awaitStatus(viaB, token, other, "answered", Duration.ofSeconds(15));
+      assertThat(viaB.post("/api/v2/calls/" + other + "/hangup", token, null).status()).as("hang-up from B")
+          .isEqualTo(202);
+      assertThat(dev.contactcenter.support.Calls.awaitFinal(viaB, token, other, Duration.ofSeconds(15))
+          .getString("status")).isEqualTo("completed");
+
+      long stopped = System.nanoTime();
+      a.close();
+      a = null;
+      dev.contactcenter.support.Calls.eventually(Duration.ofSeconds(15), () -> assertThat(ownership(b))
+          .isEqualTo(new JsonObject().put("server", "default").put("role", "owner").put("epoch", 2L)
+              .put("owner_node", "api-b")));
+      System.out.printf("Node B owned the server %d ms after node A's stop began%n",
+          (System.nanoTime() - stopped) / 1_000_000);
+      assertThat(viaB.post("/api/v2/calls/" + held + "/hangup", token, null).status()).isEqualTo(202);
+      assertThat(dev.contactcenter.support.Calls.awaitFinal(viaB, token, held, Duration.ofSeconds(15))
+          .getString("status")).isEqualTo("completed");
+    } finally {
+      if (a != null) {
+        a.close();
+      }
+      ariVertx.close().await();
+    }
+  }
+
+  private static Map<String, String> withSandboxAri(Map<String, String> env, int port) {
+    TestApp.withAri(env, "http://127.0.0.1:" + port);
+    env.put("ARI_USERNAME", "asterisk");
+    env.put("ARI_PASSWORD", "cluster-secret");
+    env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@callee/n");
+    env.put("SHUTDOWN_GRACE_SECONDS", "2");
+    return env;
+  }
+
+  private static JsonObject ownership(TestApp app) {
+    return app.app().vertx().eventBus().<JsonObject>request(dev.contactcenter.bus.EventBusAddresses.CLUSTER_OWNERSHIP,
+        new JsonObject()).await().body().getJsonArray("servers").getJsonObject(0);
+  }
+
   /**
    * GET /metrics over HTTP/1.1, as Prometheus scrapes. (Once, under full-suite load, the JDK client's default h2c
    * upgrade got the headers of this large response and then no body until the server's idle timeout.)

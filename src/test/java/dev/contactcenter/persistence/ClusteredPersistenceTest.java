@@ -1,0 +1,99 @@
+package dev.contactcenter.persistence;
+
+import static dev.contactcenter.bus.EventBusAddresses.DB_PING;
+import static dev.contactcenter.bus.EventBusAddresses.USERS_LIST;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.contactcenter.cluster.ClusterNode;
+import dev.contactcenter.cluster.ClusterSettings;
+import dev.contactcenter.config.DatabaseUrl;
+import dev.contactcenter.db.Migrations;
+import dev.contactcenter.support.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Two clustered nodes, each with its persistence verticle; node B's cannot reach its database. Each node's database
+ * requests must be served by its own persistence verticle: node A never fails because the clustered bus handed
+ * its request to B (nor would it wait on B once B is dead), and node B never hides its outage behind A.
+ */
+@DisplayName("Database requests stay on their node in a cluster")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ClusteredPersistenceTest {
+
+  private final List<Vertx> started = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    started.forEach(vertx -> vertx.close().await());
+  }
+
+  @Test
+  @DisplayName("20 requests on node A all succeed, 6 on node B (database unreachable) all fail with 503")
+  void requestsAreServedByTheirOwnNode() throws Exception {
+    String database = TestDatabase.freshDatabaseUrl();
+    Migrations.migrate(DatabaseUrl.parse(database));
+    String unreachable = "postgresql://nobody:secret@127.0.0.1:" + freePort() + "/nothing";
+    int portA = freePort();
+    int portB = freePort();
+    Vertx a = join("node-a", portA, portA, portB);
+    Vertx b = join("node-b", portB, portA, portB);
+    a.deployVerticle(new PersistenceVerticle(DatabaseUrl.parse(database), 2)).await();
+    b.deployVerticle(new PersistenceVerticle(DatabaseUrl.parse(unreachable), 2)).await();
+
+    List<Future<JsonObject>> onA = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      onA.add(a.eventBus().<JsonObject>request(i % 2 == 0 ? USERS_LIST : DB_PING, new JsonObject())
+          .map(reply -> reply.body()));
+    }
+    List<Future<JsonObject>> onB = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      onB.add(b.eventBus().<JsonObject>request(i % 2 == 0 ? USERS_LIST : DB_PING, new JsonObject())
+          .map(reply -> reply.body()));
+    }
+    Future.join(onA).eventually(() -> Future.join(onB)).otherwiseEmpty().await(60, TimeUnit.SECONDS);
+
+    assertThat(onA).as("node A's requests").allMatch(Future::succeeded);
+    assertThat(onB).as("node B's requests").allMatch(Future::failed);
+    assertThat(onB).allSatisfy(failed -> assertThat(((ReplyException) failed.cause()).failureCode()).isEqualTo(503));
+  }
+
+  private Vertx join(String name, int port, int... memberPorts) {
+    Map<String, String> env = new HashMap<>();
+    env.put("NODE_NAME", name);
+    env.put("CLUSTER_ENABLED", "true");
+    env.put("CLUSTER_NAME", "cc-db-" + memberPorts[0]);
+    env.put("CLUSTER_HOST", "127.0.0.1");
+    env.put("CLUSTER_PORT", String.valueOf(port));
+    List<String> members = new ArrayList<>();
+    for (int member : memberPorts) {
+      members.add("127.0.0.1:" + member);
+    }
+    env.put("CLUSTER_MEMBERS", String.join(",", members));
+    env.put("CLUSTER_BUS_PORT", "0");
+    ClusterSettings settings = ClusterSettings.from(key -> env.getOrDefault(key, ""));
+    Vertx vertx = ClusterNode.join(settings, options -> Vertx.builder().with(options), new VertxOptions()).await();
+    started.add(vertx);
+    return vertx;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
