@@ -50,8 +50,10 @@ class ClusterModeTest {
     assertThat(api.find()).isTrue();
     ApiClient.Response health = new ApiClient("http://127.0.0.1:" + api.group(1)).get("/health", null);
     assertThat(health.status()).isEqualTo(200);
-    assertThat(health.json().getJsonObject("node"))
-        .isEqualTo(new JsonObject().put("name", "solo-1").put("clustered", false));
+    // A single process owns its one server ("default", here the sandbox) through the same ownership path.
+    assertThat(health.json().getJsonObject("node")).isEqualTo(new JsonObject().put("name", "solo-1")
+        .put("clustered", false).put("servers", new io.vertx.core.json.JsonArray().add(new JsonObject()
+            .put("server", "default").put("role", "owner").put("epoch", 1).put("owner_node", "solo-1"))));
   }
 
   @Test
