@@ -88,16 +88,45 @@ public record CallRequest(String phoneNumber, String context, String extension, 
 
   /** A stable digest of the effective request, to tell a retried request from a different one (idempotency). */
   public String fingerprint() {
+    return fingerprint(null);
+  }
+
+  /**
+   * The digest with the dispatch options (retry policy, max_queue_seconds) as well: the same key with a different
+   * retry policy is a different request. Without dispatch options the digest is the call's alone.
+   */
+  public String fingerprint(JsonObject dispatch) {
     JsonObject canonical = new JsonObject()
         .put("phone_number", phoneNumber).put("context", context).put("extension", extension)
         .put("priority", priority).put("timeout", timeoutMs).put("caller_id", callerId)
         .put("variables", variablesJson());
+    if (dispatch != null) {
+      canonical.put("dispatch", canonicalDispatch(dispatch));
+    }
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.encode().getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The dispatch options with sorted keys and a sorted outcome list, so equal policies digest equally. */
+  private static JsonObject canonicalDispatch(JsonObject dispatch) {
+    TreeMap<String, Object> sorted = new TreeMap<>();
+    dispatch.forEach(entry -> {
+      Object value = entry.getValue();
+      if (value instanceof JsonObject nested) {
+        value = canonicalDispatch(nested);
+      } else if (value instanceof JsonArray list) {
+        java.util.List<String> items = new java.util.ArrayList<>();
+        list.forEach(item -> items.add(String.valueOf(item)));
+        java.util.Collections.sort(items);
+        value = new JsonArray(new java.util.ArrayList<Object>(items));
+      }
+      sorted.put(entry.getKey(), value);
+    });
+    return new JsonObject(new java.util.LinkedHashMap<String, Object>(sorted));
   }
 
   public JsonObject variablesJson() {

@@ -133,7 +133,7 @@ final class CallsHandler {
         .put("idempotency_key", idempotencyKey)
         // Only a retry with the same key compares fingerprints: without a key, skip the SHA-256.
         .put("request_hash", idempotencyKey == null ? null
-            : Subscriptions.fingerprint(call.fingerprint(), callback, callbackEvents))
+            : Subscriptions.fingerprint(call.fingerprint(dispatch), callback, callbackEvents))
         .put("status_callback", callback).put("status_callback_events", callbackEvents)
         .mergeIn(dispatch);
 

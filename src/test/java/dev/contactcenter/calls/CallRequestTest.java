@@ -217,4 +217,27 @@ class CallRequestTest {
         .doesNotContain(plain)
         .doesNotHaveDuplicates();
   }
+
+  @Test
+  @DisplayName("includes the retry policy and max_queue_seconds; outcome order does not matter")
+  void fingerprintIncludesDispatchOptions() {
+    CallRequest call = valid("+1234567890", null);
+    JsonObject busyTwice = dispatch(2, new JsonArray().add("busy").add("no_answer"), null);
+    String base = call.fingerprint(busyTwice);
+    assertThat(call.fingerprint(dispatch(2, new JsonArray().add("no_answer").add("busy"), null)))
+        .as("outcome order").isEqualTo(base);
+    assertThat(List.of(
+        call.fingerprint(dispatch(3, new JsonArray().add("busy").add("no_answer"), null)),
+        call.fingerprint(dispatch(2, new JsonArray().add("busy"), null)),
+        call.fingerprint(dispatch(2, new JsonArray().add("busy").add("no_answer"), 60)),
+        call.fingerprint()))
+        .doesNotContain(base)
+        .doesNotHaveDuplicates();
+  }
+
+  private static JsonObject dispatch(int maxAttempts, JsonArray on, Integer maxQueueSeconds) {
+    return new JsonObject()
+        .put("retry", new JsonObject().put("max_attempts", maxAttempts).put("on", on).put("delay_seconds", 30))
+        .put("max_queue_seconds", maxQueueSeconds);
+  }
 }

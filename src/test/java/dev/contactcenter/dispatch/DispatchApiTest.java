@@ -190,6 +190,13 @@ class DispatchApiTest {
     // The idempotency key still names the first attempt.
     ApiClient.Response again = api.post("/api/v2/calls", user, body, Map.of("Idempotency-Key", "retry-key-1"));
     assertThat(again.json().getString("call_id")).isEqualTo(first);
+    // The same key with another retry policy or queue time is another request: 422, nothing stored.
+    JsonObject otherRetry = body.copy().put("retry", body.getJsonObject("retry").copy().put("max_attempts", 2));
+    assertThat(api.post("/api/v2/calls", user, otherRetry, Map.of("Idempotency-Key", "retry-key-1")).status())
+        .isEqualTo(422);
+    assertThat(api.post("/api/v2/calls", user, body.copy().put("max_queue_seconds", 60),
+        Map.of("Idempotency-Key", "retry-key-1")).status()).isEqualTo(422);
+    assertThat(count("SELECT count(*) FROM calls WHERE owner = '" + ownerOf(user) + "'")).isEqualTo(3);
   }
 
   @Test
