@@ -82,7 +82,7 @@ final class CallOriginator {
 
   /**
    * Dials at {@code send_at_ms}, and never sooner than {@code min_gap_ms} after the previous paced dial actually left
-   * (a timer that fired late must not bring the next dial closer to it).
+   * (a timer that fired late must not bring the next dial closer to it); tells {@code left_address} when it leaves.
    */
   private void sendWhenDue(Message<JsonObject> msg, OriginateCommand command, TrackedCall call,
       Promise<TransitionCommand> placed, Future<JsonObject> stored) {
@@ -101,6 +101,11 @@ final class CallOriginator {
       return;
     }
     lastPacedDial = System.nanoTime();
+    // The dispatcher marks its next call sent only once this one left: at most one marked call waits here.
+    String leftAddress = msg.body().getString("left_address");
+    if (leftAddress != null) {
+      vertx.eventBus().send(leftAddress, new JsonObject().put("call_id", command.callId()));
+    }
     dial(msg, command, call, placed, stored);
   }
 

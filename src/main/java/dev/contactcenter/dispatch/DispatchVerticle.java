@@ -12,6 +12,7 @@ import dev.contactcenter.bus.EventBusAddresses;
 import dev.contactcenter.bus.OriginateCommand;
 import dev.contactcenter.calls.CallState;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -19,7 +20,10 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +44,8 @@ public final class DispatchVerticle extends VerticleBase {
   private static final int MAX_BATCH = 50;
   /** How long before its slot the next queued call is taken off the queue and handed to the ARI verticle. */
   private static final long PREPARE_AHEAD_NANOS = 100_000_000;
+  /** The most paced dials awaiting Asterisk's answer at once, whatever the rate. */
+  private static final int MAX_WINDOW = 100;
 
   private final String server;
   private final DispatchLimits limits;
@@ -58,8 +64,22 @@ public final class DispatchVerticle extends VerticleBase {
   private long statsTimer;
   private long polls;
   private long ownershipTimer;
-  /** The answer to the last paced dial handed to the ARI verticle (it answers once Asterisk took the call). */
-  private Future<Void> previousDial = Future.succeededFuture();
+  /**
+   * Completes when the last paced dial handed to the ARI verticle has left for Asterisk (its slot passed) or was
+   * answered: only then is the next one marked sent, so at most one marked call waits for its slot there.
+   */
+  private Future<Void> previousLeft = Future.succeededFuture();
+  /** Paced dials handed to the ARI verticle whose answer has not come yet (sent to Asterisk, or about to be). */
+  private int inFlight;
+  /** The paced dials handed over that have not left for Asterisk yet, by call id (completed when they leave). */
+  private final Map<String, Promise<Void>> leaving = new HashMap<>();
+  /** Where the ARI verticle says a paced dial left (this verticle's own address). */
+  private final String leftAddress;
+  /**
+   * How many paced dials may wait for Asterisk's answer at once: one second's worth at the rate (at least 2), at most
+   * what the originate timeout allows, so a slow answer does not cap the rate at one dial per answer time.
+   */
+  private final int window;
   /** This node's ownership epoch of the server while it owns it. */
   private long epoch;
   /** The admit and wake consumers, registered while this node owns the server (empty otherwise). */
@@ -75,6 +95,13 @@ public final class DispatchVerticle extends VerticleBase {
     this.metrics = metrics;
     this.pacer = new Pacer(limits);
     this.originateDelivery = new DeliveryOptions().setSendTimeout(originateTimeoutMs);
+    this.window = inFlightWindow(limits.maxCallsPerSecond(), originateTimeoutMs);
+    this.leftAddress = EventBusAddresses.DISPATCH_PREFIX + "left." + server + "." + UUID.randomUUID();
+  }
+
+  static int inFlightWindow(int callsPerSecond, long originateTimeoutMs) {
+    long byTimeout = Math.max(1, callsPerSecond * originateTimeoutMs / 1_000);
+    return (int) Math.max(1, Math.min(byTimeout, Math.max(2, Math.min(callsPerSecond, MAX_WINDOW))));
   }
 
   @Override
@@ -115,7 +142,8 @@ public final class DispatchVerticle extends VerticleBase {
         bus.consumer(EventBusAddresses.dispatchWakeOn(server), msg -> {
           backlog = true;
           drain();
-        }));
+        }),
+        bus.consumer(leftAddress, msg -> left(msg.body().getString("call_id"))));
     backlog = true;
     pollTimer = vertx.setPeriodic(pollMs, id -> expireThenDrain());
     statsTimer = vertx.setPeriodic(STATS_EVERY_MS, id -> refreshStats());
@@ -237,6 +265,10 @@ public final class DispatchVerticle extends VerticleBase {
       // The concurrency limit is reached: a call that ends wakes us.
       return;
     }
+    if (pacer.rateLimited() && inFlight >= window) {
+      // As many paced dials as the window allows await Asterisk's answer: the next answer wakes us.
+      return;
+    }
     long wait = pacer.waitNanos(now);
     if (wait > PREPARE_AHEAD_NANOS) {
       wakeIn(Math.max(1, (wait - PREPARE_AHEAD_NANOS) / 1_000_000));
@@ -280,8 +312,9 @@ public final class DispatchVerticle extends VerticleBase {
    */
   private Future<Void> dial(JsonObject call) {
     String callId = call.getString("call_id");
-    // Paced: one dial handed over at a time, so that at most one waits for its slot in the ARI verticle.
-    Future<Void> previous = pacer.rateLimited() ? previousDial : Future.succeededFuture();
+    // Paced: the next dial is marked once the previous one left, so that at most one waits for its slot in the ARI
+    // verticle (a kill -9 then leaves at most one marked call unsent, which reconciliation ends failed).
+    Future<Void> previous = pacer.rateLimited() ? previousLeft : Future.succeededFuture();
     return previous.compose(ready -> vertx.eventBus()
             .<JsonObject>request(DISPATCH_MARK_SENT, new JsonObject().put("call_id", callId).put("epoch", epoch)))
         .map(reply -> reply.body().getBoolean("sent"))
@@ -312,10 +345,29 @@ public final class DispatchVerticle extends VerticleBase {
         call.getInteger("timeout"), call.getString("caller_id"), call.getJsonObject("variables", new JsonObject()));
     JsonObject request = command.toJson().put("send_at_ms", System.currentTimeMillis() + wait / 1_000_000)
         .put("min_gap_ms", (pacer.spacingNanos() + 999_999) / 1_000_000);
-    previousDial = vertx.eventBus().<JsonObject>request(originateAddress, request, originateDelivery)
+    Promise<Void> left = Promise.promise();
+    leaving.put(callId, left);
+    inFlight++;
+    vertx.eventBus().<JsonObject>request(originateAddress, request.put("left_address", leftAddress),
+            originateDelivery)
         .onFailure(failure -> LOG.warn("Dial request of queued call {} got no answer (reconciliation settles it): {}",
             callId, failure.getMessage()))
-        .<Void>mapEmpty().otherwiseEmpty();
+        .onComplete(answered -> {
+          // Answered (dialled, refused, canceled, or no answer in time): it waits in the ARI verticle no more.
+          left(callId);
+          inFlight--;
+          if (inFlight == window - 1) {
+            drain();
+          }
+        });
+    previousLeft = left.future();
+  }
+
+  private void left(String callId) {
+    Promise<Void> left = leaving.remove(callId);
+    if (left != null) {
+      left.tryComplete();
+    }
   }
 
   private void wakeIn(long ms) {
