@@ -25,6 +25,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -121,6 +123,20 @@ final class CallsHandler {
     return new JsonObject().put("retry", policy.toJson()).put("max_queue_seconds", maxQueue);
   }
 
+  /**
+   * When a queued call is expected to be dialled: one slot of the server's rate per call ahead of it (never before its
+   * not_before); unknown without a rate limit.
+   */
+  private Optional<Instant> estimatedStart(String server, long position, String notBefore) {
+    int rate = admission.limits(server).maxCallsPerSecond();
+    if (rate == 0) {
+      return Optional.empty();
+    }
+    Instant byRate = Instant.now().plusMillis(position * 1_000L / rate).truncatedTo(ChronoUnit.MILLIS);
+    Instant earliest = notBefore == null ? byRate : Instant.parse(notBefore);
+    return Optional.of(byRate.isAfter(earliest) ? byRate : earliest);
+  }
+
   /** Stores the call (with its status callback, if any), then hands it to the ARI verticle. */
   private void store(RoutingContext rc, CallRequest call, Caller caller, String callback, JsonArray callbackEvents,
       JsonObject dispatch, int successStatus) {
@@ -176,7 +192,11 @@ final class CallsHandler {
       }
       if ("queued".equals(stored.getString("status"))) {
         admission.queued(stored.getString("server"));
-        respondCreated(rc, stored.put("queue_position", created.getLong("queue_position")), successStatus,
+        long position = created.getLong("queue_position");
+        stored.put("queue_position", position);
+        estimatedStart(stored.getString("server"), position, stored.getString("not_before"))
+            .ifPresent(at -> stored.put("estimated_start_at", at.toString()));
+        respondCreated(rc, stored, successStatus,
             "Call queued: the Asterisk server is at its limit; it is dialled when capacity frees up");
         return;
       }
@@ -219,6 +239,9 @@ final class CallsHandler {
         .put("created_at", call.getString("created_at"));
     if ("queued".equals(call.getString("status"))) {
       body.put("queue_position", call.getLong("queue_position")).put("not_before", call.getString("not_before"));
+      if (call.getString("estimated_start_at") != null) {
+        body.put("estimated_start_at", call.getString("estimated_start_at"));
+      }
     }
     if (status == 201) {
       rc.response().putHeader("Location", "/api/v2/calls/" + call.getString("call_id"));

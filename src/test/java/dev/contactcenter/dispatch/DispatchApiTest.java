@@ -82,6 +82,12 @@ class DispatchApiTest {
         queued++;
         assertThat(body.getInteger("queue_position")).isPositive();
         assertThat(body.getString("message")).contains("queued");
+        // One slot of the rate per call ahead of it, from the moment it was answered.
+        Instant estimate = Instant.parse(body.getString("estimated_start_at"));
+        Instant createdAt = Instant.parse(body.getString("created_at"));
+        long expectedMs = body.getInteger("queue_position") * 1_000L / CPS;
+        assertThat(Duration.between(createdAt, estimate).toMillis()).as(body.encode())
+            .isBetween(expectedMs - 1_000, expectedMs + 1_000);
       } else {
         assertThat(body.getString("status")).isEqualTo("dialing");
       }
