@@ -43,7 +43,6 @@ final class ClusterHarness implements AutoCloseable {
   private final Path logs;
   /** Node name to its cluster (Hazelcast) port, fixed for the node's life and its restarts. */
   private final Map<String, Integer> clusterPorts = new LinkedHashMap<>();
-  private final Map<String, Map<String, String>> envs = new HashMap<>();
   private final Map<String, ServiceProcess> nodes = new LinkedHashMap<>();
   private final List<ServiceProcess> others = new ArrayList<>();
   private final Map<String, Integer> restarts = new HashMap<>();
@@ -87,10 +86,16 @@ final class ClusterHarness implements AutoCloseable {
     return env;
   }
 
-  /** Starts (or restarts) the clustered node {@code name} and waits until its /health answers 200. */
+  /**
+   * Starts (or restarts) the clustered node {@code name} and waits until its /health answers 200. A restart takes
+   * fresh ports, as a replacement host would: the killed JVM's ports may linger in TIME_WAIT.
+   */
   ServiceProcess startNode(String name) throws Exception {
-    Map<String, String> env = envs.computeIfAbsent(name, n -> clusteredEnv(n));
     int run = restarts.merge(name, 1, Integer::sum);
+    if (run > 1) {
+      clusterPorts.put(name, ServiceProcess.freePort());
+    }
+    Map<String, String> env = clusteredEnv(name);
     ServiceProcess node = ServiceProcess.start(env, logs.resolve(name + "-" + run + ".log"), "serve");
     nodes.put(name, node);
     return node.awaitOk("/health", Duration.ofSeconds(120));

