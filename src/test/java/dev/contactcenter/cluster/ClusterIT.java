@@ -268,18 +268,29 @@ class ClusterIT {
       Expected expected = new Expected(number, "completed", 6);
       calls.put(place(via, number, expected, new JsonObject()), expected);
     }
-    ServiceProcess standalone = cluster.startStandalone("solo");
-    Calls.eventually(Duration.ofSeconds(60), () -> assertThat(standalone.tail(400)).containsPattern(
-        "(?i)stand(s|ing)? ?by"));
-    assertCallsEndRight(via, calls);
-    for (String id : calls.keySet()) {
-      assertThat(via.timeline(id)).as("every event of " + id).containsExactly("dialing", "ringing", "answered",
-          "completed");
+    // Stopped before anything else happens: standing by, it would take the servers over if their owner died.
+    try (ServiceProcess standalone = cluster.startStandalone("solo")) {
+      Calls.eventually(Duration.ofSeconds(60), () -> assertThat(standalone.tail(400)).containsPattern(
+          "(?i)stand(s|ing)? ?by"));
+      Calls.eventually(Duration.ofSeconds(60), () -> {
+        String health;
+        try {
+          health = standalone.client().unchecked().get("/health", null).body();
+        } catch (RuntimeException notListeningYet) {
+          throw new AssertionError(notListeningYet);
+        }
+        assertThat(health).as("/health of the standalone service").contains("stands by");
+      });
+      assertCallsEndRight(via, calls);
+      for (String id : calls.keySet()) {
+        assertThat(via.timeline(id)).as("every event of " + id).containsExactly("dialing", "ringing", "answered",
+            "completed");
+      }
+      assertThat(cluster.ownership(SERVER_A)).isEqualTo(a);
+      assertThat(cluster.ownership(SERVER_B)).isEqualTo(b);
+      assertDialledOnce(calls.values());
+      standalone.sigterm(Duration.ofSeconds(20));
     }
-    assertThat(cluster.ownership(SERVER_A)).isEqualTo(a);
-    assertThat(cluster.ownership(SERVER_B)).isEqualTo(b);
-    assertDialledOnce(calls.values());
-    standalone.sigterm(Duration.ofSeconds(20));
   }
 
   @Test
