@@ -15,11 +15,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,6 +36,8 @@ final class ClusterHarness implements AutoCloseable {
 
   static final String SERVER_A = "ast-a";
   static final String SERVER_B = "ast-b";
+  /** The time of a log line: "HH:mm:ss.SSS" at its start, after an optional ISO date. */
+  private static final Pattern LOG_TIME = Pattern.compile("^(?:\\d{4}-\\d\\d-\\d\\dT)?(\\d\\d:\\d\\d:\\d\\d\\.\\d{3})");
   private static final Pattern DIALLED = Pattern.compile("dialled ([0-9]+)\\s*$");
 
   private final TestAsterisk asteriskA;
@@ -91,14 +96,31 @@ final class ClusterHarness implements AutoCloseable {
    * fresh ports, as a replacement host would: the killed JVM's ports may linger in TIME_WAIT.
    */
   ServiceProcess startNode(String name) throws Exception {
-    int run = restarts.merge(name, 1, Integer::sum);
-    if (run > 1) {
-      clusterPorts.put(name, ServiceProcess.freePort());
+    ServiceProcess node;
+    synchronized (this) {
+      int run = restarts.merge(name, 1, Integer::sum);
+      if (run > 1) {
+        clusterPorts.put(name, ServiceProcess.freePort());
+      }
+      node = ServiceProcess.start(clusteredEnv(name), logs.resolve(name + "-" + run + ".log"), "serve");
+      others.add(node);
     }
-    Map<String, String> env = clusteredEnv(name);
-    ServiceProcess node = ServiceProcess.start(env, logs.resolve(name + "-" + run + ".log"), "serve");
-    nodes.put(name, node);
-    return node.awaitOk("/health", Duration.ofSeconds(120));
+    node.awaitOk("/health", Duration.ofSeconds(120));
+    synchronized (this) {
+      nodes.put(name, node);
+    }
+    return node;
+  }
+
+  /** {@link #startNode} on another thread: JVM start-ups overlap (each takes seconds, mostly waiting). */
+  CompletableFuture<ServiceProcess> startNodeAsync(String name) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return startNode(name);
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    });
   }
 
   /** A non-clustered service with the same server settings and database, on its own HTTP port (not awaited). */
@@ -108,7 +130,9 @@ final class ClusterHarness implements AutoCloseable {
     env.put("NODE_NAME", name);
     env.put("HTTP_PORT", String.valueOf(ServiceProcess.freePort()));
     ServiceProcess standalone = ServiceProcess.start(env, logs.resolve(name + ".log"), "serve");
-    others.add(standalone);
+    synchronized (this) {
+      others.add(standalone);
+    }
     return standalone;
   }
 
@@ -134,12 +158,12 @@ final class ClusterHarness implements AutoCloseable {
     return env;
   }
 
-  ServiceProcess node(String name) {
+  synchronized ServiceProcess node(String name) {
     return nodes.get(name);
   }
 
-  /** Names of the nodes whose JVM is alive. */
-  List<String> liveNodes() {
+  /** Names of the started nodes (their /health answered) whose JVM is alive. */
+  synchronized List<String> liveNodes() {
     return nodes.entrySet().stream().filter(e -> e.getValue().alive()).map(Map.Entry::getKey).toList();
   }
 
@@ -179,6 +203,49 @@ final class ClusterHarness implements AutoCloseable {
       now = ownership(server);
     }
     return now;
+  }
+
+  /**
+   * Milliseconds from {@code since} (wall clock of this machine) to the first "Connected to ARI events" at the
+   * server's Asterisk logged by a live node after it, waiting up to {@code within}: when the new owner has the
+   * server's event stream again (its reconciliation follows at once).
+   */
+  long awaitStreamConnected(String server, LocalTime since, Duration within) throws Exception {
+    String url = (SERVER_A.equals(server) ? asteriskA : asteriskB).env().get("ARI_HTTP_URL") + "/ari/events";
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      for (String name : liveNodes()) {
+        for (String line : node(name).log().split("\n")) {
+          Matcher m = LOG_TIME.matcher(line);
+          if (line.contains("Connected to ARI events at " + url) && m.find()) {
+            LocalTime at = LocalTime.parse(m.group(1));
+            if (!at.isBefore(since)) {
+              return java.time.temporal.ChronoUnit.MILLIS.between(since, at);
+            }
+          }
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no node connected to " + url + " within " + within + " of " + since);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** Waits until the node's /health finds every server's owner connected to its Asterisk. */
+  void awaitAsteriskUp(String name, Duration within) {
+    dev.contactcenter.support.Calls.eventually(within, () -> {
+      String status;
+      try {
+        status = node(name).client().unchecked().get("/health", null).json().getJsonObject("checks")
+            .getJsonObject("asterisk").getString("status");
+      } catch (RuntimeException e) {
+        throw new AssertionError(e);
+      }
+      if (!"up".equals(status)) {
+        throw new AssertionError("asterisk " + status + " on " + name);
+      }
+    });
   }
 
   Connection connect() throws SQLException {
@@ -221,11 +288,12 @@ final class ClusterHarness implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    for (ServiceProcess process : others) {
-      process.close();
+    List<ServiceProcess> started;
+    synchronized (this) {
+      started = List.copyOf(others);
     }
-    for (ServiceProcess node : nodes.values()) {
-      node.close();
+    for (ServiceProcess process : started) {
+      process.close();
     }
     try {
       asteriskA.close();
