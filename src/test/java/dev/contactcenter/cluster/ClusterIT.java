@@ -11,6 +11,7 @@ import dev.contactcenter.support.CallProbe;
 import dev.contactcenter.support.Calls;
 import dev.contactcenter.support.ServiceProcess;
 import dev.contactcenter.support.TestApp;
+import dev.contactcenter.support.TestAsterisk;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Issue 11 on real parts: three clustered service JVMs, two real Asterisk 22 processes from the test root, one
@@ -52,6 +54,7 @@ import org.junit.jupiter.api.Timeout;
 @DisplayName("Cluster: 3 nodes, 2 Asterisks, 1 PostgreSQL")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(TestAsterisk.Provisioned.class)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ClusterIT {
 
@@ -66,7 +69,7 @@ class ClusterIT {
   private String username;
   private String password;
   /** Every call placed by this class: id to its expectation, checked once more at the end. */
-  private final Map<String, Expected> placed = new LinkedHashMap<>();
+  private final Map<String, ClusterCalls.Expected> placed = new LinkedHashMap<>();
   /** Kill to the new owner's ARI stream connected: the takeover the bound is about. */
   private final List<Long> takeoverMs = new ArrayList<>();
   /** Kill to the new owner holding the server's lock (the first part of the takeover). */
@@ -74,9 +77,6 @@ class ClusterIT {
   /** Killed nodes starting again in the background, oldest first. */
   private final Deque<CompletableFuture<ServiceProcess>> restarting = new ArrayDeque<>();
   private long staleEpoch;
-
-  record Expected(String number, String status, int talkSeconds) {
-  }
 
   @BeforeAll
   void startCluster() throws Exception {
@@ -113,7 +113,7 @@ class ClusterIT {
     return new CallProbe(api, api.login(username, password));
   }
 
-  private String place(CallProbe via, String number, Expected expected, JsonObject options) {
+  private String place(CallProbe via, String number, ClusterCalls.Expected expected, JsonObject options) {
     String id = via.place(number, options);
     placed.put(id, expected);
     return id;
@@ -125,7 +125,7 @@ class ClusterIT {
       + "sees node-a's calls live")
   void callsThroughEveryNode() throws Exception {
     String[] statuses = {"completed", "busy", "no_answer", "failed", "failed", "completed", "failed"};
-    Map<String, Expected> calls = new LinkedHashMap<>();
+    Map<String, ClusterCalls.Expected> calls = new LinkedHashMap<>();
     String token = cluster.node("node-c").client().login(username, password);
     try (BridgeSocket bridge = BridgeSocket.open(vertx, port("node-c"), token)) {
       bridge.listen("calls.status.owner." + username, token);
@@ -135,14 +135,14 @@ class ClusterIT {
         for (int digit = 0; digit < statuses.length; digit++) {
           // ...0000<digit>: a [callee] whose last digit picks the outcome; 3 s to answer, so 2 is no_answer fast.
           String number = String.format("+1555%d%02d0000%d", n + 1, digit, digit);
-          Expected expected = new Expected(number, statuses[digit], -1);
+          ClusterCalls.Expected expected = new ClusterCalls.Expected(number, statuses[digit], -1);
           calls.put(place(via, number, expected, new JsonObject().put("timeout", 3000).put("extension", "s")),
               expected);
         }
       }
       CallProbe reader = probe("node-b");
       Set<String> servers = new HashSet<>();
-      for (Map.Entry<String, Expected> call : calls.entrySet()) {
+      for (Map.Entry<String, ClusterCalls.Expected> call : calls.entrySet()) {
         JsonObject done = reader.awaitFinal(call.getKey(), FINAL_WAIT);
         assertThat(done.getString("status")).as(done.encode()).isEqualTo(call.getValue().status());
         servers.add(done.getString("server"));
@@ -156,7 +156,7 @@ class ClusterIT {
     }
     assertThat(cluster.dialledOn(true)).as("numbers dialled on Asterisk A").isNotEmpty();
     assertThat(cluster.dialledOn(false)).as("numbers dialled on Asterisk B").isNotEmpty();
-    assertDialledOnce(calls.values());
+    ClusterCalls.assertDialledOnce(cluster, calls.values());
   }
 
   @Test
@@ -168,7 +168,7 @@ class ClusterIT {
     String victim = before.node();
     String survivor = cluster.liveNodes().stream().filter(n -> !n.equals(victim)).findFirst().orElseThrow();
     CallProbe via = probe(survivor);
-    Map<String, Expected> calls = new LinkedHashMap<>();
+    Map<String, ClusterCalls.Expected> calls = new LinkedHashMap<>();
     Map<String, String> atKill = new LinkedHashMap<>();
     for (int i = 0; i < KILL_CALLS; i++) {
       // ...9RRTT: half answered after 1 s, half still ringing at the kill (answered 8-10 s after placing, so after
@@ -178,7 +178,7 @@ class ClusterIT {
       int ring = ringing ? 8 + i % 3 : 1;
       int talk = 12 + i % 10;
       String number = String.format("+1556%02d9%02d%02d", i, ring, talk);
-      Expected expected = new Expected(number, "completed", talk);
+      ClusterCalls.Expected expected = new ClusterCalls.Expected(number, "completed", talk);
       String id = place(via, number, expected, new JsonObject());
       calls.put(id, expected);
       atKill.put(id, ringing ? "ringing" : "answered");
@@ -190,8 +190,8 @@ class ClusterIT {
     long took = killAndAwaitTakeover(victim, before.epoch());
     staleEpoch = before.epoch();
     assertThat(took).isLessThanOrEqualTo(TAKEOVER_BOUND_MS);
-    assertCallsEndRight(probe(survivor), calls);
-    assertDialledOnce(calls.values());
+    ClusterCalls.assertEndRight(probe(survivor), calls);
+    ClusterCalls.assertDialledOnce(cluster, calls.values());
   }
 
   /**
@@ -212,28 +212,6 @@ class ClusterIT {
         victim, SERVER_A, after.node(), locked, streaming);
     restarting.add(cluster.startNodeAsync(victim));
     return streaming;
-  }
-
-  private void assertCallsEndRight(CallProbe reader, Map<String, Expected> calls) {
-    for (Map.Entry<String, Expected> call : calls.entrySet()) {
-      JsonObject done = reader.awaitFinal(call.getKey(), FINAL_WAIT);
-      String label = done.encode();
-      Expected expected = call.getValue();
-      assertThat(done.getString("status")).as(label).isEqualTo(expected.status());
-      if (expected.talkSeconds() >= 0) {
-        assertThat(done.getInteger("duration")).as(label)
-            .isBetween(expected.talkSeconds() - 1, expected.talkSeconds() + 1);
-        assertThat(reader.timeline(call.getKey())).as(label).endsWith("answered", "completed");
-      }
-    }
-  }
-
-  private void assertDialledOnce(java.util.Collection<Expected> calls) throws Exception {
-    Map<String, Integer> counts = cluster.dialCounts();
-    for (Expected call : calls) {
-      assertThat(counts.getOrDefault(call.number().substring(1), 0)).as("times Asterisk dialled " + call.number())
-          .isEqualTo(1);
-    }
   }
 
   @Test
@@ -277,11 +255,11 @@ class ClusterIT {
     ClusterHarness.Ownership b = cluster.ownership(SERVER_B);
     String node = cluster.liveNodes().get(0);
     CallProbe via = probe(node);
-    Map<String, Expected> calls = new LinkedHashMap<>();
+    Map<String, ClusterCalls.Expected> calls = new LinkedHashMap<>();
     for (int i = 0; i < 6; i++) {
       // Ring 2 s, talk 6 s: in flight while the standalone service starts beside the cluster.
       String number = String.format("+1557%02d90206", i);
-      Expected expected = new Expected(number, "completed", 6);
+      ClusterCalls.Expected expected = new ClusterCalls.Expected(number, "completed", 6);
       calls.put(place(via, number, expected, new JsonObject()), expected);
     }
     // Stopped before anything else happens: standing by, it would take the servers over if their owner died.
@@ -297,14 +275,14 @@ class ClusterIT {
         }
         assertThat(health).as("/health of the standalone service").contains("stands by");
       });
-      assertCallsEndRight(via, calls);
+      ClusterCalls.assertEndRight(via, calls);
       for (String id : calls.keySet()) {
         assertThat(via.timeline(id)).as("every event of " + id).containsExactly("dialing", "ringing", "answered",
             "completed");
       }
       assertThat(cluster.ownership(SERVER_A)).isEqualTo(a);
       assertThat(cluster.ownership(SERVER_B)).isEqualTo(b);
-      assertDialledOnce(calls.values());
+      ClusterCalls.assertDialledOnce(cluster, calls.values());
       standalone.sigterm(Duration.ofSeconds(20));
     }
   }
@@ -329,7 +307,7 @@ class ClusterIT {
       List<String> calls = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         String number = String.format("+1558%d%d90704", takeoverMs.size(), i);
-        calls.add(place(via, number, new Expected(number, "completed", 4), new JsonObject()));
+        calls.add(place(via, number, new ClusterCalls.Expected(number, "completed", 4), new JsonObject()));
       }
       for (String id : calls) {
         via.awaitStatus(id, "ringing", Duration.ofSeconds(20));
@@ -353,8 +331,8 @@ class ClusterIT {
     assertThat(takeoverMs).allMatch(ms -> ms <= TAKEOVER_BOUND_MS);
     // Nothing placed by this class is stuck or lost, and none was dialled twice.
     CallProbe reader = probe(cluster.liveNodes().get(0));
-    assertCallsEndRight(reader, placed);
-    assertDialledOnce(placed.values());
+    ClusterCalls.assertEndRight(reader, placed);
+    ClusterCalls.assertDialledOnce(cluster, placed.values());
   }
 
   private int port(String node) {
