@@ -31,7 +31,7 @@ final class CallRepository {
 
   /** Calls ahead of a newly queued one on its server (the new row is not in the statement's snapshot yet). */
   private static final String QUEUE_AHEAD = "SELECT count(*) AS ahead FROM calls WHERE server = $1"
-      + " AND status = 'queued' AND not_before <= now() AND id <> $2";
+      + " AND status = 'queued' AND claimed_at IS NULL AND ended_at IS NULL AND not_before <= now() AND id <> $2";
 
   /** A first attempt's later attempts, in order. */
   private static final String ATTEMPTS = "SELECT id, attempt_number, status, created_at, not_before, ended_at"
@@ -104,10 +104,11 @@ final class CallRepository {
 
   /**
    * Calls in progress on Asterisk's side, what reconciliation settles; the list of states comes from
-   * {@link CallState}, and the V1 partial index matches it. Queued calls and calls just taken off the queue whose
+   * {@link CallState}; {@code ended_at IS NULL} (true of every call in progress) is what the partial index
+   * calls_active_idx (V9) is filtered by, so the planner reads only it. Queued calls and calls just taken off the queue whose
    * dial has not been sent (or was sent a moment ago) belong to the dispatcher ({@code dev.contactcenter.dispatch}).
    */
-  static final String ACTIVE = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE status IN "
+  static final String ACTIVE = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE ended_at IS NULL AND status IN "
       + CallState.activeSqlList() + " AND NOT (status = 'pending' AND claimed_at IS NOT NULL"
       + " AND (dial_sent_at IS NULL OR dial_sent_at > now() - interval '10 seconds'))";
   /** One server's calls in progress: what its owner reconciles (V6's calls_server_active_idx). */

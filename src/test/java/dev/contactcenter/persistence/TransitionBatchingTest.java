@@ -36,6 +36,7 @@ class TransitionBatchingTest {
   private Vertx vertx;
   private String db;
   private PersistenceVerticle persistence;
+  private String deployment;
 
   @BeforeEach
   void deploy() {
@@ -47,7 +48,7 @@ class TransitionBatchingTest {
         + " SELECT ('00000000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid, 'alice', '+1555' || i,"
         + " 'outbound-ivr', 's', 1, 30000 FROM generate_series(1, " + CALLS + ") i");
     persistence = new PersistenceVerticle(DatabaseUrl.parse(db), 4);
-    vertx.deployVerticle(persistence).await();
+    deployment = vertx.deployVerticle(persistence).await();
   }
 
   @AfterEach
@@ -157,5 +158,32 @@ class TransitionBatchingTest {
       assertThat(replies.get(i).succeeded()).as("transition %d", i + 1).isEqualTo(i != 6);
     }
     assertThat(TestDatabase.queryLong(db, "SELECT count(*) FROM calls WHERE status = 'failed'")).isEqualTo(19);
+  }
+
+  @Test
+  @DisplayName("dialing, ringing and answered update the call in place (HOT): no index of calls gets a new entry")
+  void statusChangesAreHotUpdates() throws Exception {
+    for (CallState state : List.of(CallState.DIALING, CallState.RINGING, CallState.ANSWERED)) {
+      List<Future<JsonObject>> replies = new ArrayList<>();
+      for (int i = 1; i <= 100; i++) {
+        replies.add(send(callId(i), state, state.ordinal()));
+      }
+      Future.all(replies).await();
+      assertThat(replies).allSatisfy(r -> assertThat(r.result().getBoolean("applied")).isTrue());
+    }
+    // A backend reports its statistics when it ends (an idle one only every few seconds): close the pool.
+    vertx.undeploy(deployment).await();
+    long deadline = System.currentTimeMillis() + 10_000;
+    long updates = 0;
+    while (System.currentTimeMillis() < deadline && updates < 300) {
+      Thread.sleep(200);
+      updates = TestDatabase.queryLong(db, "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'calls'");
+    }
+    long hot = TestDatabase.queryLong(db, "SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'calls'");
+    assertThat(updates).isEqualTo(300);
+    System.out.println("HOT updates: " + hot + " of " + updates);
+    assertThat(hot).as("HOT updates of 300 (none before V9)").isGreaterThanOrEqualTo(150);
+    assertThat(TestDatabase.queryString(db, "EXPLAIN SELECT id FROM calls WHERE ended_at IS NULL AND status IN "
+        + CallState.activeSqlList())).as("calls in progress come from a partial index").containsPattern("calls_(server_)?active_idx");
   }
 }
