@@ -71,7 +71,7 @@ public final class PersistenceVerticle extends VerticleBase {
         .build();
     users = new UserRepository(pool);
     calls = new CallRepository(pool);
-    transitions = new TransitionBatcher(context, calls);
+    transitions = new TransitionBatcher(context, new TransitionStatements(pool));
 
     EventBus bus = vertx.eventBus();
     // Local: on a cluster every node has its own pool, and a node's requests must use it (never another node's).
@@ -286,7 +286,7 @@ public final class PersistenceVerticle extends VerticleBase {
     OffsetDateTime at = OffsetDateTime.parse(t.getString("at"));
     OffsetDateTime answeredAt = time(t.getString("answered_at"));
     Future<JsonObject> applied = parseUuid(t.getString("call_id")).compose(id -> transitions.submit(
-            new CallRepository.Transition(id, to, at, t.getString("failure_reason"), t.getInteger("hangup_cause"),
+            new TransitionStatements.Transition(id, to, at, t.getString("failure_reason"), t.getInteger("hangup_cause"),
                 t.getString("hangup_cause_text"), t.getString("channel"), t.getString("source", "api"), answeredAt,
                 t.getBoolean("end_time_approximate", false), t.getLong("owner_epoch"))))
         .map(updated -> {

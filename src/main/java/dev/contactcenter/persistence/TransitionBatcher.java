@@ -27,26 +27,26 @@ final class TransitionBatcher {
   /** Statements in flight at once; transitions arriving meanwhile make the next statement bigger. */
   static final int MAX_IN_FLIGHT = 2;
 
-  private record Pending(CallRepository.Transition transition, Promise<Optional<JsonObject>> done) {
+  private record Pending(TransitionStatements.Transition transition, Promise<Optional<JsonObject>> done) {
   }
 
   private final Context context;
-  private final CallRepository calls;
+  private final TransitionStatements database;
   private List<Pending> pending = new ArrayList<>();
   /** Calls with a transition in a statement not finished yet: their next ones wait, so order per call holds. */
   private final Set<UUID> busy = new HashSet<>();
   private boolean flushScheduled;
   private int inFlight;
-  private long statements;
+  private long sent;
   private long submitted;
 
-  TransitionBatcher(Context context, CallRepository calls) {
+  TransitionBatcher(Context context, TransitionStatements statements) {
     this.context = context;
-    this.calls = calls;
+    this.database = statements;
   }
 
   /** The updated call plus {@code previous_status} once committed, or empty when the guard refused it. */
-  Future<Optional<JsonObject>> submit(CallRepository.Transition transition) {
+  Future<Optional<JsonObject>> submit(TransitionStatements.Transition transition) {
     Promise<Optional<JsonObject>> done = Promise.promise();
     pending.add(new Pending(transition, done));
     scheduleFlush();
@@ -55,7 +55,7 @@ final class TransitionBatcher {
 
   /** Statements sent and transitions submitted so far: their ratio is the mean batch size. */
   long statements() {
-    return statements;
+    return sent;
   }
 
   long submitted() {
@@ -98,9 +98,9 @@ final class TransitionBatcher {
 
   private void send(List<Pending> batch, boolean splitOnRefusal) {
     inFlight++;
-    statements++;
+    sent++;
     submitted += batch.size();
-    calls.transitions(batch.stream().map(Pending::transition).toList()).onComplete(result -> {
+    database.apply(batch.stream().map(Pending::transition).toList()).onComplete(result -> {
       inFlight--;
       if (splitOnRefusal && result.failed() && batch.size() > 1 && result.cause() instanceof PgException) {
         // The calls stay busy until their single statements finish.
