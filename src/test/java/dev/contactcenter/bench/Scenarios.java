@@ -369,7 +369,8 @@ final class Scenarios {
       // Last digit 2: the simulated callee rings until the timeout (10 minutes, the most a call may ask for).
       Supplier<Load.Request> ring = () -> originateRequest(auth, number(2), null, accepted, "ringing", ",\"timeout\":600000");
       try (Load load = new Load("127.0.0.1", svc.port(), 64)) {
-        Load.Result r = load.closedLoop(32, 600_000, active, ring);
+        // 9 minutes at most: the load must end before Load.await gives up (10), and before the first calls time out.
+        Load.Result r = load.closedLoop(32, 540_000, active, ring);
         checkNoErrors("scale", r);
       }
       long deadline = System.currentTimeMillis() + 60_000;
