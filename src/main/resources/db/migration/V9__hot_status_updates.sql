@@ -16,3 +16,7 @@ ALTER TABLE calls SET (fillfactor = 70);
 -- queue queries say so ("status = 'queued' AND claimed_at IS NULL AND ended_at IS NULL").
 DROP INDEX calls_queue_idx;
 CREATE INDEX calls_queue_idx ON calls (server, not_before, created_at) WHERE claimed_at IS NULL AND ended_at IS NULL;
+
+-- Deleting a call (retention) sets previous_attempt_id to NULL in its retries (V8's ON DELETE SET NULL): without an
+-- index that lookup reads the whole table once per deleted call.
+CREATE INDEX calls_previous_attempt_idx ON calls (previous_attempt_id) WHERE previous_attempt_id IS NOT NULL;
