@@ -4,7 +4,10 @@ import dev.contactcenter.cluster.AsteriskServers;
 import dev.contactcenter.dispatch.DispatchSettings;
 import dev.contactcenter.dispatch.RetryPolicy;
 
-/** Reads the dispatch settings: limits of the ARI_* server, the calls' retry defaults (CALL_RETRY_*), the queue's poll. */
+/**
+ * Reads the dispatch settings: the limits of the ARI_* server, the calls' retry defaults (CALL_RETRY_*) and the queue's
+ * backup poll.
+ */
 final class DispatchConfig {
 
   private DispatchConfig() {
