@@ -133,6 +133,11 @@ public final class AriVerticle extends VerticleBase {
     return socket.connected() && replacedDetail == null;
   }
 
+  /** Whether this verticle follows its Asterisk's events now (the stream is open and still ours). */
+  public boolean ariConnected() {
+    return socket != null && connected();
+  }
+
   /**
    * Asterisk gives an app's events to the last WebSocket that registered it and tells the previous one once: another
    * client with our app name now receives our calls' events. Taking them back would only start a tug of war, so say
