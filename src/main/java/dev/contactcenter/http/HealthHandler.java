@@ -131,6 +131,9 @@ final class HealthHandler {
         if (server.getValue("owner_node") instanceof String owner) {
           role.put("owner_node", owner);
         }
+        if (Boolean.TRUE.equals(server.getValue("ownership_unconfirmed"))) {
+          role.put("ownership_unconfirmed", true);
+        }
         roles.add(role);
       }
     }
