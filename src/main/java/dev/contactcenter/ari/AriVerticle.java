@@ -86,10 +86,10 @@ public final class AriVerticle extends VerticleBase {
         () -> replacedDetail != null ? replacedDetail : socket.lastError());
     socket = new AriEventSocket(vertx, settings, CallEventHandler.HANDLED_EVENTS, events::onEvent, () -> {
       replacedDetail = null;
-      metrics.ariConnected(true);
+      metrics.ariConnected(owner.server(), true);
       reconciler.request();
     }, () -> {
-      metrics.ariConnected(false);
+      metrics.ariConnected(owner.server(), false);
       reconciler.streamLost();
     });
     List<MessageConsumer<JsonObject>> consumers = List.of(
@@ -123,7 +123,7 @@ public final class AriVerticle extends VerticleBase {
   /** Stops following calls (they go on in Asterisk), after the transitions already observed are stored. */
   @Override
   public Future<?> stop() {
-    metrics.ariConnected(false);
+    metrics.ariConnected(owner.server(), false);
     vertx.cancelTimer(reconcileTimer);
     reconciler.stop();
     return socket.close().eventually(() -> recorder.drain(timeouts.drainMs())).onComplete(done -> ari.close());
@@ -149,7 +149,7 @@ public final class AriVerticle extends VerticleBase {
         + settings.app();
     LOG.error("Asterisk handed our ARI application's events to another client: {}", replacedDetail);
     metrics.ariApplicationReplaced();
-    metrics.ariConnected(false);
+    metrics.ariConnected(owner.server(), false);
     reconciler.streamLost();
   }
 
