@@ -8,7 +8,11 @@ PROJECT_DIR="$(cd "${SCRIPT_DIR}/.." && pwd)"
 readonly SCRIPT_DIR PROJECT_DIR
 
 readonly ROOT="${ASTERISK_ROOT:-/var/cache/contact-center-api/asterisk-sid}"
-readonly RUN_DIR="${ASTERISK_RUN_DIR:-${ROOT}/run-state}"
+# Several Asterisks run from one root, each with its own configuration, run, spool, log and database directories
+# (suffix "-<instance>"); the default instance keeps the package's own paths.
+readonly INSTANCE="${ASTERISK_INSTANCE:-}"
+readonly SUFFIX="${INSTANCE:+-${INSTANCE}}"
+readonly RUN_DIR="${ASTERISK_RUN_DIR:-${ROOT}/run-state${SUFFIX}}"
 readonly CONF_DIR="${ASTERISK_CONF_DIR:-${PROJECT_DIR}/conf/asterisk/test}"
 readonly MARKER="${ROOT}/.provisioned"
 readonly LOCK_FILE="${ROOT%/}.lock"
@@ -16,6 +20,11 @@ readonly PID_FILE="${RUN_DIR}/asterisk.pid"
 readonly ENV_FILE="${RUN_DIR}/asterisk.env"
 readonly MOUNTS_FILE="${RUN_DIR}/mounts"
 readonly OUT_FILE="${RUN_DIR}/asterisk.out"
+# Paths inside the chroot.
+readonly ETC_DIR="/etc/asterisk${SUFFIX}"
+readonly AST_CONF="${ETC_DIR}/asterisk.conf"
+readonly AST_RUN="/var/run/asterisk${SUFFIX}"
+readonly AST_LOG="/var/log/asterisk${SUFFIX}"
 
 readonly SUITE="sid"
 readonly PACKAGES="asterisk"            # everything else comes in as a dependency
@@ -46,14 +55,17 @@ Commands:
                       ARI_ENDPOINT_TEMPLATE=${ENDPOINT_TEMPLATE}
                       DEFAULT_CONTEXT=${DEFAULT_CONTEXT}
                     An Asterisk already started by this script is stopped first.
-  stop              Stop Asterisk, wait until it is gone, unmount what start mounted.
-                    Exits 0 when nothing runs.
+  stop              Stop Asterisk, wait until it is gone, unmount what start mounted (once no other
+                    instance runs in the root). Exits 0 when nothing runs.
   status            Print the lines above and exit 0 if Asterisk runs; exit 1 otherwise.
   help              Show this text.
 
 Environment:
   ASTERISK_ROOT      chroot directory        (default /var/cache/contact-center-api/asterisk-sid)
-  ASTERISK_RUN_DIR   pid, env and log files  (default \$ASTERISK_ROOT/run-state)
+  ASTERISK_INSTANCE  a second (third...) Asterisk from the same root, e.g. b: its own /etc/asterisk-b,
+                     /var/{run,log,spool,lib}/asterisk-b and HTTP port; start/stop/status act on that
+                     instance only (default: the unnamed instance with the package's paths)
+  ASTERISK_RUN_DIR   pid, env and log files  (default \$ASTERISK_ROOT/run-state[-INSTANCE])
   ASTERISK_CONF_DIR  test configuration      (default conf/asterisk/test)
   ASTERISK_MIRROR    Debian mirror for provision (default: the one in /etc/apt/sources.list*)
 
@@ -176,9 +188,28 @@ chroot_pids() {
   { find /proc -mindepth 2 -maxdepth 2 -name root -lname "${root}" 2>/dev/null || true; } | cut -d/ -f3
 }
 
+# Host pids of this instance's processes: those in the chroot started with its asterisk.conf (the daemon and any
+# remote console talking to it).
+instance_pids() {
+  local pid
+  for pid in $(chroot_pids); do
+    tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | grep -qF -- "-C ${AST_CONF} " && printf '%s\n' "${pid}"
+  done
+  return 0
+}
+
+kill_instance_processes() {
+  kill_processes instance_pids
+}
+
 kill_chroot_processes() {
+  kill_processes chroot_pids
+}
+
+# kill_processes LISTER: TERM, then KILL, what LISTER prints.
+kill_processes() {
   local pids
-  mapfile -t pids < <(chroot_pids)
+  mapfile -t pids < <("$1")
   ((${#pids[@]})) || return 0
   log "killing processes left in the chroot: ${pids[*]}"
   kill -TERM "${pids[@]}" 2>/dev/null || true
@@ -250,20 +281,31 @@ ari_credentials() {
 }
 
 install_config() {
-  local port=$1 etc="${ROOT}/etc/asterisk"
+  local port=$1 etc="${ROOT}${ETC_DIR}"
   [[ -d ${CONF_DIR} ]] || die "no test configuration in ${CONF_DIR}"
   rm -rf "${etc}"
   mkdir -p "${etc}"
   cp "${CONF_DIR}"/*.conf "${etc}/"
   sed -i "s/@HTTP_PORT@/${port}/g" "${etc}"/*.conf
+  if [[ -n ${SUFFIX} ]]; then
+    # The instance's own directories (the shared ones, modules and data, stay) and system name, which also
+    # prefixes its channels' unique ids.
+    # "(!)" makes [directories] a template Asterisk ignores (its built-in paths are the package's): drop it.
+    sed -i -E \
+      -e "s#^\[directories\]\(!\)#[directories]#" \
+      -e "s#^(astetcdir *=> *)/etc/asterisk\$#\1${ETC_DIR}#" \
+      -e "s#^((astdbdir|astspooldir|astrundir|astlogdir|astcachedir) *=> *.*)\$#\1${SUFFIX}#" \
+      -e "s#^(systemname *= *.*)\$#\1${SUFFIX}#" \
+      "${etc}/asterisk.conf"
+  fi
 }
 
 prepare_filesystem() {
   local dir dev
-  for dir in var/run/asterisk var/log/asterisk var/lib/asterisk var/spool/asterisk; do
-    mkdir -p "${ROOT}/${dir}"
+  for dir in run log lib spool cache; do
+    mkdir -p "${ROOT}/var/${dir}/asterisk${SUFFIX}"
   done
-  rm -f "${ROOT}"/var/run/asterisk/asterisk.{ctl,pid}
+  rm -f "${ROOT}${AST_RUN}"/asterisk.{ctl,pid}
   : >"${MOUNTS_FILE}"
   if ! mountpoint -q "${ROOT}/proc"; then
     mount -t proc proc "${ROOT}/proc"
@@ -288,9 +330,9 @@ ari_status() {
 
 start_failed() {
   log "error: $*"
-  if [[ -f ${ROOT}/var/log/asterisk/messages ]]; then
-    log "last lines of ${ROOT}/var/log/asterisk/messages:"
-    tail -n 30 "${ROOT}/var/log/asterisk/messages" >&2 || true
+  if [[ -f ${ROOT}${AST_LOG}/messages ]]; then
+    log "last lines of ${ROOT}${AST_LOG}/messages:"
+    tail -n 30 "${ROOT}${AST_LOG}/messages" >&2 || true
   fi
   [[ -s ${OUT_FILE} ]] && { log "output of asterisk:"; tail -n 30 "${OUT_FILE}" >&2 || true; }
   stop_asterisk
@@ -318,8 +360,8 @@ cmd_start() {
   local t0
   t0=$(now_ms)
   mkdir -p "${RUN_DIR}"
-  if [[ -n $(chroot_pids) ]]; then
-    log "an Asterisk from this script is running; stopping it first"
+  if [[ -n $(instance_pids) ]]; then
+    log "an Asterisk from this script is running${INSTANCE:+ as instance ${INSTANCE}}; stopping it first"
     stop_asterisk
   fi
 
@@ -334,14 +376,14 @@ cmd_start() {
   install_config "${port}"
   prepare_filesystem
   rm -f "${ENV_FILE}" "${OUT_FILE}"
-  [[ -f ${ROOT}/var/log/asterisk/messages ]] &&
-    mv -f "${ROOT}/var/log/asterisk/messages" "${ROOT}/var/log/asterisk/messages.previous"
+  [[ -f ${ROOT}${AST_LOG}/messages ]] &&
+    mv -f "${ROOT}${AST_LOG}/messages" "${ROOT}${AST_LOG}/messages.previous"
 
   # -f: stay in the foreground of this background job, so $! is Asterisk itself;
   # setsid: its own session, so signals to the caller's process group do not reach it;
   # stdio away from the caller's pipes, so a caller reading our stdout sees EOF when we exit;
   # 9>&-: the lock must not live on in Asterisk.
-  setsid chroot "${ROOT}" /usr/sbin/asterisk -f -n -C /etc/asterisk/asterisk.conf \
+  setsid chroot "${ROOT}" /usr/sbin/asterisk -f -n -C "${AST_CONF}" \
     </dev/null >"${OUT_FILE}" 2>&1 9>&- &
   local pid=$!
   echo "${pid}" >"${PID_FILE}"
@@ -373,20 +415,21 @@ cmd_start() {
 
 stop_asterisk() {
   local pids
-  mapfile -t pids < <(chroot_pids)
+  mapfile -t pids < <(instance_pids)
   if ((${#pids[@]})); then
     # Orderly shutdown first; the control socket answers within milliseconds when Asterisk is up.
-    timeout 5 chroot "${ROOT}" /usr/sbin/asterisk -C /etc/asterisk/asterisk.conf -rx 'core stop now' 9>&- \
+    timeout 5 chroot "${ROOT}" /usr/sbin/asterisk -C "${AST_CONF}" -rx 'core stop now' 9>&- \
       </dev/null >/dev/null 2>&1 || true
     if ! wait_until_gone "${STOP_TIMEOUT_S}" "${pids[@]}"; then
       log "asterisk still running after 'core stop now'; sending SIGTERM"
-      kill_chroot_processes
+      kill_instance_processes
     fi
     # Anything that appeared meanwhile (the remote console itself, for example).
-    kill_chroot_processes
+    kill_instance_processes
   fi
-  unmount_all_under_root
-  rm -f "${PID_FILE}" "${ENV_FILE}" "${ROOT}"/var/run/asterisk/asterisk.{ctl,pid}
+  # /proc and the devices are shared by the instances: unmounted with the last one.
+  [[ -n $(chroot_pids) ]] || unmount_all_under_root
+  rm -f "${PID_FILE}" "${ENV_FILE}" "${ROOT}${AST_RUN}"/asterisk.{ctl,pid}
 }
 
 cmd_stop() {
@@ -395,7 +438,7 @@ cmd_stop() {
   take_lock
   local t0 was_running=no
   t0=$(now_ms)
-  [[ -n $(chroot_pids) ]] && was_running=yes
+  [[ -n $(instance_pids) ]] && was_running=yes
   stop_asterisk
   if [[ ${was_running} == yes ]]; then
     log "stopped in $(elapsed "${t0}")"
@@ -418,6 +461,7 @@ cmd_status() {
 main() {
   local command=${1:-}
   [[ ${ROOT} == /?* && $(realpath -m "${ROOT}") != / ]] || die "ASTERISK_ROOT must be an absolute path other than /"
+  [[ ${INSTANCE} =~ ^[a-z0-9]{0,16}$ ]] || die "ASTERISK_INSTANCE must be 1-16 lower-case letters or digits"
   (($#)) && shift
   case ${command} in
     provision) cmd_provision "$@" ;;

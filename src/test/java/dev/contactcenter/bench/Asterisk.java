@@ -17,10 +17,13 @@ final class Asterisk implements AutoCloseable {
 
   private final Path script;
   private final Map<String, String> env;
+  /** scripts/asterisk.sh's ASTERISK_INSTANCE: "" the default, e.g. "b" a second Asterisk from the same root. */
+  private final String instance;
 
-  private Asterisk(Path script, Map<String, String> env) {
+  private Asterisk(Path script, Map<String, String> env, String instance) {
     this.script = script;
     this.env = env;
+    this.instance = instance;
   }
 
   static boolean provisioned() {
@@ -32,12 +35,17 @@ final class Asterisk implements AutoCloseable {
   }
 
   static Asterisk start(Path projectDir) throws IOException {
+    return start(projectDir, "");
+  }
+
+  /** Starts the named instance (see docs/ASTERISK.md, "Several Asterisks from one root"). */
+  static Asterisk start(Path projectDir, String instance) throws IOException {
     Path script = projectDir.resolve("scripts/asterisk.sh");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    String out = run(script, "start", "--port", Integer.toString(port));
+    String out = run(script, instance, "start", "--port", Integer.toString(port));
     Map<String, String> env = new HashMap<>();
     for (String line : out.split("\n")) {
       int eq = line.indexOf('=');
@@ -48,7 +56,7 @@ final class Asterisk implements AutoCloseable {
     if (!env.containsKey("ARI_HTTP_URL")) {
       throw new IOException("scripts/asterisk.sh start printed no ARI_HTTP_URL: " + out);
     }
-    Asterisk asterisk = new Asterisk(script, env);
+    Asterisk asterisk = new Asterisk(script, env, instance);
     Bench.onExit(asterisk);
     return asterisk;
   }
@@ -74,17 +82,21 @@ final class Asterisk implements AutoCloseable {
   /** Host pid of the Asterisk process, for its CPU time; -1 if unknown. */
   long pid() {
     try {
-      return Long.parseLong(Files.readString(root().resolve("run-state/asterisk.pid")).trim());
+      return Long.parseLong(Files.readString(root().resolve("run-state" + (instance.isEmpty() ? "" : "-" + instance) + "/asterisk.pid")).trim());
     } catch (IOException | NumberFormatException e) {
       return -1;
     }
   }
 
-  private static String run(Path script, String... args) throws IOException {
+  private static String run(Path script, String instance, String... args) throws IOException {
     String[] command = new String[args.length + 1];
     command[0] = script.toString();
     System.arraycopy(args, 0, command, 1, args.length);
-    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    if (!instance.isEmpty()) {
+      builder.environment().put("ASTERISK_INSTANCE", instance);
+    }
+    Process p = builder.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     try {
       if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -100,7 +112,7 @@ final class Asterisk implements AutoCloseable {
   @Override
   public void close() {
     try {
-      run(script, "stop");
+      run(script, instance, "stop");
     } catch (IOException e) {
       System.err.println("bench: stopping Asterisk failed: " + e.getMessage());
     }

@@ -29,7 +29,7 @@ import java.util.Set;
 public final class Bench {
 
   static final List<String> ALL = List.of("status", "originate", "ingest", "asterisk", "freshness", "scale", "startup",
-      "webhooks", "faults", "dispatch");
+      "webhooks", "faults", "dispatch", "cluster");
   private static final Deque<AutoCloseable> TO_CLOSE = new ArrayDeque<>();
 
   final boolean smoke;
@@ -123,7 +123,7 @@ public final class Bench {
     pg = Pg.start(workDir.resolve("pg"));
     onExit(pg);
     boolean needsAsterisk = scenarios.contains("asterisk") || scenarios.contains("freshness")
-        || scenarios.contains("faults");
+        || scenarios.contains("faults") || scenarios.contains("cluster");
     if (needsAsterisk) {
       if (Asterisk.provisioned()) {
         asterisk = Asterisk.start(projectDir);
@@ -163,6 +163,11 @@ public final class Bench {
           case "startup" -> s.startup();
           case "webhooks" -> new WebhookScenario(this).run();
           case "dispatch" -> new DispatchScenario(this).run();
+          case "cluster" -> {
+            if (asterisk != null) {
+              new ClusterScenario(this).run();
+            }
+          }
           default -> throw new IllegalArgumentException(scenario);
         }
       } catch (Exception e) {

@@ -25,11 +25,14 @@ public final class TestAsterisk implements AutoCloseable {
 
   private final Path script;
   private final int port;
+  /** scripts/asterisk.sh's ASTERISK_INSTANCE: "" for the default one, e.g. "b" for a second from the same root. */
+  private final String instance;
   private Map<String, String> env = Map.of();
 
-  private TestAsterisk(Path script, int port) {
+  private TestAsterisk(Path script, int port, String instance) {
     this.script = script;
     this.port = port;
+    this.instance = instance;
   }
 
   /**
@@ -61,6 +64,14 @@ public final class TestAsterisk implements AutoCloseable {
 
   /** Starts Asterisk on a free loopback port, or skips/fails the calling test as described above. */
   public static TestAsterisk startOrSkip() throws Exception {
+    return startOrSkip("");
+  }
+
+  /**
+   * As {@link #startOrSkip()}, for the named instance ({@code ASTERISK_INSTANCE}, e.g. "b"): several Asterisks from
+   * the one root, each with its own configuration, state, log and port, started and stopped independently.
+   */
+  public static TestAsterisk startOrSkip(String instance) throws Exception {
     boolean required = required();
     boolean provisioned = Files.isRegularFile(ROOT.resolve(".provisioned"));
     if (!provisioned) {
@@ -71,7 +82,7 @@ public final class TestAsterisk implements AutoCloseable {
       Assumptions.abort(reason);
     }
     Path projectDir = Path.of(System.getenv().getOrDefault("PROJECT_DIR", ".")).toAbsolutePath();
-    TestAsterisk asterisk = new TestAsterisk(projectDir.resolve("scripts/asterisk.sh"), freePort());
+    TestAsterisk asterisk = new TestAsterisk(projectDir.resolve("scripts/asterisk.sh"), freePort(), instance);
     asterisk.start();
     return asterisk;
   }
@@ -108,6 +119,26 @@ public final class TestAsterisk implements AutoCloseable {
     return service;
   }
 
+  /** The ARI URL, credentials and endpoint template as printed by {@code scripts/asterisk.sh start}. */
+  public Map<String, String> env() {
+    return env;
+  }
+
+  /** This instance's Asterisk log (notices, warnings, errors), on the host. */
+  public Path messagesLog() {
+    return ROOT.resolve("var/log/asterisk" + (instance.isEmpty() ? "" : "-" + instance) + "/messages");
+  }
+
+  /**
+   * One entry of ASTERISK_SERVERS for this Asterisk: {@code name}, its ARI URL and credentials, {@code app} and
+   * {@code endpointTemplate}.
+   */
+  public io.vertx.core.json.JsonObject serverEntry(String name, String app, String endpointTemplate, int weight) {
+    return new io.vertx.core.json.JsonObject().put("name", name).put("ari_url", env.get("ARI_HTTP_URL"))
+        .put("username", env.get("ARI_USERNAME")).put("password", env.get("ARI_PASSWORD")).put("app", app)
+        .put("endpoint_template", endpointTemplate).put("weight", weight);
+  }
+
   @Override
   public void close() throws Exception {
     stop();
@@ -117,7 +148,11 @@ public final class TestAsterisk implements AutoCloseable {
     String[] command = new String[args.length + 1];
     command[0] = script.toString();
     System.arraycopy(args, 0, command, 1, args.length);
-    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    if (!instance.isEmpty()) {
+      builder.environment().put("ASTERISK_INSTANCE", instance);
+    }
+    Process process = builder.start();
     byte[] stdout = process.getInputStream().readAllBytes();
     if (!process.waitFor(120, TimeUnit.SECONDS)) {
       process.destroyForcibly();
