@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -34,7 +36,7 @@ public final class CallMetrics {
 
   private final MeterRegistry registry;
   private final AtomicInteger ariConnected = new AtomicInteger();
-  private final java.util.Map<String, AtomicInteger> ariServerConnected = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> ariServerConnected = new ConcurrentHashMap<>();
 
   CallMetrics(MeterRegistry registry) {
     this.registry = registry;
