@@ -6,9 +6,9 @@
 #   bench/run.sh smoke           every scenario once, briefly (seconds): asserts no lost/stuck/wrong call, never speed
 #   options: --runs N, --jfr (records the service with JFR under bench/results/jfr/)
 #
-# Scenarios: status originate ingest asterisk freshness scale startup webhooks faults dispatch cluster. The harness (a Java load
-# generator in src/test/java/dev/contactcenter/bench, never in the jar) starts its own PostgreSQL, the service from
-# target/contact-center-api.jar, and for asterisk/freshness the test Asterisk (scripts/asterisk.sh; root needed;
+# Scenarios: status originate ingest asterisk freshness scale rows startup webhooks faults dispatch cluster. The
+# harness (a Java load generator in src/test/java/dev/contactcenter/bench, never in the jar) starts its own
+# PostgreSQL, the service from target/contact-center-api.jar, and for asterisk/freshness the test Asterisk (scripts/asterisk.sh; root needed;
 # ASTERISK_ROOT picks another provisioned root). It prints a Markdown table and writes it to bench/results/.
 # Exit status: 0, or 1 when a call was lost, stuck or ended in the wrong state. Everything it started is stopped.
 set -euo pipefail

@@ -237,7 +237,7 @@ log "ok: docker-compose.yml ($(docker-compose version --short)): postgres 15+ he
 # ---- 4. .env.example: complete, nothing unknown, accepted by the service
 service_keys=$(/usr/bin/python3 -c 'import json; print("\n".join(json.load(open("conf/config.json"))))')
 extra_service_keys="LOG_FORMAT LOG_LEVEL CONFIG_FILE"
-stack_keys="POSTGRES_PASSWORD POSTGRES_USER POSTGRES_DB API_BIND API_PORT API_IMAGE_TAG JAVA_OPTS MIGRATE_ON_START ASTERISK_CONFIG"
+stack_keys="POSTGRES_PASSWORD POSTGRES_USER POSTGRES_DB API_BIND API_PORT API_PORT_1 API_PORT_2 API_IMAGE_TAG JAVA_OPTS MIGRATE_ON_START ASTERISK_CONFIG"
 example_keys=$(sed -n 's/^#\{0,1\}\([A-Z][A-Z0-9_]*\)=.*/\1/p' .env.example | sort -u)
 for key in $service_keys $extra_service_keys; do
   echo "$example_keys" | grep -qx "$key" || die ".env.example does not mention $key"

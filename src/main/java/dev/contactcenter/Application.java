@@ -30,6 +30,7 @@ import dev.contactcenter.http.ListenAddress;
 import dev.contactcenter.http.StartGate;
 import dev.contactcenter.metrics.ServiceMetrics;
 import dev.contactcenter.persistence.PersistenceVerticle;
+import dev.contactcenter.retention.RetentionVerticle;
 import dev.contactcenter.sandbox.SandboxAriServer;
 import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.webhooks.WebhookMetrics;
@@ -118,6 +119,9 @@ public final class Application {
 
       PersistenceVerticle persistence = new PersistenceVerticle(database.url(), config.databasePoolSize());
       String persistenceId = vertx.deployVerticle(persistence).await();
+      if (config.retention().enabled()) {
+        vertx.deployVerticle(new RetentionVerticle(database.url(), config.retention())).await();
+      }
       if (config.webhooks().enabled()) {
         vertx.deployVerticle(new WebhookRelayVerticle(config.webhooks(), new WebhookMetrics(metrics.registry()))).await();
       }

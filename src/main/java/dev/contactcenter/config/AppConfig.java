@@ -3,6 +3,7 @@ package dev.contactcenter.config;
 import dev.contactcenter.cluster.AsteriskServer;
 import dev.contactcenter.cluster.ClusterSettings;
 import dev.contactcenter.dispatch.DispatchSettings;
+import dev.contactcenter.retention.RetentionSettings;
 import dev.contactcenter.webhooks.WebhookSettings;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,7 +50,8 @@ public record AppConfig(
     WebhookSettings webhooks,
     EdgeSettings edge,
     int shutdownGraceSeconds,
-    DispatchSettings dispatch) {
+    DispatchSettings dispatch,
+    RetentionSettings retention) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
@@ -68,6 +70,6 @@ public record AppConfig(
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
         defaultCallerId, metricsEnabled, metricsToken,
         sandboxTimeScale, cluster, asteriskServers, webhooks, edge, shutdownGraceSeconds,
-        dispatch);
+        dispatch, retention);
   }
 }

@@ -4,6 +4,7 @@ import dev.contactcenter.cluster.AsteriskServers;
 import dev.contactcenter.dispatch.DispatchSettings;
 import dev.contactcenter.dispatch.RetryPolicy;
 import dev.contactcenter.cluster.ClusterSettings;
+import dev.contactcenter.retention.RetentionSettings;
 import dev.contactcenter.webhooks.WebhookSettings;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -186,7 +187,9 @@ public final class ConfigLoader {
             v.integer("USER_CALLS_PER_DAY", n -> n >= 0 && n <= 10_000_000, "between 0 and 10000000"),
             trustedProxies(v.string("TRUSTED_PROXIES"))),
         v.integer("SHUTDOWN_GRACE_SECONDS", n -> n >= 1 && n <= 600, "seconds between 1 and 600"),
-        dispatch(v));
+        dispatch(v),
+        RetentionSettings.days(v.integer("RETAIN_CALLS_DAYS", n -> n >= 0 && n <= 36_500,
+            "days between 1 and 36500, or 0 to keep every call")));
   }
 
   /** Limits of the ARI_* server, the retry defaults of calls (CALL_RETRY_*), and the queue's backup poll. */

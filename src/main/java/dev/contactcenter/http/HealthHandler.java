@@ -126,7 +126,8 @@ final class HealthHandler {
     for (Object item : servers) {
       if (item instanceof JsonObject server && server.getString("server") != null && server.getString("role") != null) {
         JsonObject role = new JsonObject().put("server", server.getString("server")).put("role", server.getString("role"));
-        if (server.getValue("epoch") instanceof Number epoch) {
+        // The epoch is the one this node owns under; a standby has none of its own.
+        if ("owner".equals(role.getString("role")) && server.getValue("epoch") instanceof Number epoch) {
           role.put("epoch", epoch.longValue());
         }
         if (server.getValue("owner_node") instanceof String owner) {

@@ -12,7 +12,7 @@ import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Calls and call_events access. Every state change is one guarded statement (one round trip). */
+/** Calls and call_events access; state changes are in {@link TransitionStatements}. */
 final class CallRepository {
 
   /**
@@ -28,7 +28,7 @@ final class CallRepository {
 
   /** Calls ahead of a newly queued one on its server (the new row is not in the statement's snapshot yet). */
   private static final String QUEUE_AHEAD = "SELECT count(*) AS ahead FROM calls WHERE server = $1"
-      + " AND status = 'queued' AND not_before <= now() AND id <> $2";
+      + " AND status = 'queued' AND claimed_at IS NULL AND ended_at IS NULL AND not_before <= now() AND id <> $2";
 
   /** A first attempt's later attempts, in order. */
   private static final String ATTEMPTS = "SELECT id, attempt_number, status, created_at, not_before, ended_at"
@@ -38,40 +38,6 @@ final class CallRepository {
       + " WHERE owner = $1 AND idempotency_key = $2";
 
   private static final String BY_ID = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE id = $1";
-
-  /**
-   * Applies a transition only if the row is in one of the allowed predecessor states ($5), locking the row so
-   * concurrent events serialise; records the timeline entry in the same statement. Timestamps come from the event.
-   * {@code completed} also needs an answer: stored already, or carried by the transition ($11), so a final
-   * transition applies even when the {@code answered} one before it was lost.
-   * $1 id, $2 new status, $3 at, $4 terminal?, $5 allowed predecessors, $6 failure reason, $7 hangup cause,
-   * $8 hangup cause text, $9 channel id, $10 source, $11 answered at (if known), $12 end time approximate?,
-   * $13 the writer's ownership epoch of the call's server (null: no owner's write): V6's trigger refuses a stale one.
-   */
-  private static final String TRANSITION = "WITH previous AS ("
-      + "   SELECT id, status, answered_at FROM calls WHERE id = $1 FOR UPDATE"
-      + " ), updated AS ("
-      + "   UPDATE calls c SET status = $2, updated_at = now(), owner_epoch = $13,"
-      + "     channel_id = COALESCE($9, c.channel_id),"
-      + "     dialed_at = CASE WHEN $2 = 'dialing' THEN COALESCE(c.dialed_at, $3) ELSE c.dialed_at END,"
-      + "     ringing_at = CASE WHEN $2 = 'ringing' THEN COALESCE(c.ringing_at, $3) ELSE c.ringing_at END,"
-      + "     answered_at = CASE WHEN $2 = 'answered' THEN COALESCE(c.answered_at, $3)"
-      + "       ELSE COALESCE(c.answered_at, $11) END,"
-      + "     ended_at = CASE WHEN $4 THEN $3 ELSE c.ended_at END,"
-      + "     end_time_approximate = CASE WHEN $4 THEN $12 ELSE c.end_time_approximate END,"
-      + "     duration_seconds = CASE WHEN $4 AND COALESCE(c.answered_at, $11) IS NOT NULL"
-      + "       THEN GREATEST(0, floor(extract(epoch FROM ($3 - COALESCE(c.answered_at, $11)))))::int"
-      + "       ELSE c.duration_seconds END,"
-      + "     failure_reason = COALESCE($6, c.failure_reason),"
-      + "     hangup_cause = COALESCE($7, c.hangup_cause),"
-      + "     hangup_cause_text = COALESCE($8, c.hangup_cause_text)"
-      + "   FROM previous p WHERE c.id = p.id AND p.status = ANY($5)"
-      + "     AND ($2 <> 'completed' OR p.answered_at IS NOT NULL OR $11::timestamptz IS NOT NULL)"
-      + "   RETURNING c.*, p.status AS previous_status"
-      + " ), logged AS ("
-      + "   INSERT INTO call_events (call_id, from_status, to_status, source, at)"
-      + "   SELECT id, previous_status, status, $10, $3 FROM updated"
-      + " ) SELECT * FROM updated";
 
   private static final String LIST_FILTERS = " AND ($2::text IS NULL OR status = $2)"
       + " AND ($3::text IS NULL OR phone_number = $3)"
@@ -91,18 +57,20 @@ final class CallRepository {
 
   /**
    * Calls in progress on Asterisk's side, what reconciliation settles; the list of states comes from
-   * {@link CallState}, and the V1 partial index matches it. Queued calls and calls just taken off the queue whose
-   * dial has not been sent (or was sent a moment ago) belong to the dispatcher ({@code dev.contactcenter.dispatch}).
+   * {@link CallState}; {@code ended_at IS NULL} (true of every call in progress) is what the partial index
+   * calls_active_idx (V9) is filtered by, so the planner reads only it. Queued calls and calls just taken off the
+   * queue whose dial has not been sent (or was sent a moment ago) belong to the dispatcher ({@code dev.contactcenter.dispatch}).
    */
-  static final String ACTIVE = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE status IN "
+  static final String ACTIVE = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE ended_at IS NULL AND status IN "
       + CallState.activeSqlList() + " AND NOT (status = 'pending' AND claimed_at IS NOT NULL"
       + " AND (dial_sent_at IS NULL OR dial_sent_at > now() - interval '10 seconds'))";
-  /** One server's calls in progress: what its owner reconciles (V6's calls_server_active_idx). */
+  /** One server's calls in progress: what its owner reconciles (calls_server_active_idx, V9). */
   static final String ACTIVE_ON = ACTIVE + " AND server = $1";
 
   /** Per server: has it a live owner (V6's view reads the lock itself), how many calls are in progress on it. */
   private static final String SERVERS_LOAD = "SELECT s.server, s.owned, s.owner_node,"
-      + " (SELECT count(*) FROM calls c WHERE c.server = s.server AND c.status IN " + CallState.activeSqlList()
+      + " (SELECT count(*) FROM calls c WHERE c.server = s.server AND c.ended_at IS NULL AND c.status IN "
+      + CallState.activeSqlList()
       + ")::int AS active FROM asterisk_server_status s";
 
   private final Pool pool;
@@ -180,22 +148,6 @@ final class CallRepository {
     return pool.preparedQuery(BY_ID).execute(Tuple.of(id)).map(CallRepository::firstCall);
   }
 
-  /** The updated call plus {@code previous_status}, or empty when the guard refused the transition. */
-  Future<Optional<JsonObject>> transition(UUID id, CallState to, OffsetDateTime at, String failureReason,
-      Integer hangupCause, String hangupCauseText, String channelId, String source, OffsetDateTime answeredAt,
-      boolean endTimeApproximate, Long ownerEpoch) {
-    Tuple params = Tuple.tuple().addUUID(id).addString(to.value()).addOffsetDateTime(at).addBoolean(to.isTerminal())
-        .addArrayOfString(to.allowedPredecessorValues()).addString(failureReason).addInteger(hangupCause)
-        .addString(hangupCauseText).addString(channelId).addString(source).addOffsetDateTime(answeredAt)
-        .addBoolean(endTimeApproximate).addLong(ownerEpoch);
-    return pool.preparedQuery(TRANSITION).execute(params).map(rows -> {
-      if (rows.size() == 0) {
-        return Optional.empty();
-      }
-      Row row = rows.iterator().next();
-      return Optional.of(Rows.call(row).put("previous_status", row.getString("previous_status")));
-    });
-  }
 
   Future<JsonArray> list(String ownerOrNullForAll, String status, String phoneNumber, OffsetDateTime createdAfter,
       OffsetDateTime createdBefore, OffsetDateTime cursorCreatedAt, UUID cursorId, int limit, String server) {

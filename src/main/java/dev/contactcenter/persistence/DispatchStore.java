@@ -36,7 +36,8 @@ final class DispatchStore {
    * taker's ownership epoch (V6's trigger refuses a superseded owner's write, CCF01).
    */
   private static final String CLAIM = "WITH next AS ("
-      + "   SELECT id FROM calls WHERE server = $1 AND status = 'queued' AND not_before <= now()"
+      + "   SELECT id FROM calls WHERE server = $1 AND status = 'queued' AND claimed_at IS NULL AND ended_at IS NULL"
+      + "   AND not_before <= now()"
       + "   ORDER BY not_before, created_at LIMIT $2 FOR UPDATE SKIP LOCKED"
       + " ), updated AS ("
       + "   UPDATE calls c SET status = 'pending', claimed_at = now(), updated_at = now(), owner_epoch = $3"
@@ -45,7 +46,7 @@ final class DispatchStore {
       + " SELECT " + Rows.CALL_COLUMNS + ", variables FROM updated ORDER BY not_before, created_at";
 
   private static final String NEXT_DUE = "SELECT GREATEST(0, extract(epoch FROM min(not_before) - now()) * 1000)::bigint"
-      + " AS next_due_ms FROM calls WHERE server = $1 AND status = 'queued'";
+      + " AS next_due_ms FROM calls WHERE server = $1 AND status = 'queued' AND claimed_at IS NULL AND ended_at IS NULL";
 
   /** The point after which a taken call may have been dialled: never sent twice, reconciled if its claimer died. */
   private static final String MARK_SENT = "UPDATE calls SET dial_sent_at = now(), owner_epoch = $2 WHERE id = $1"
@@ -63,7 +64,8 @@ final class DispatchStore {
       + " SELECT " + Rows.CALL_COLUMNS + " FROM updated";
 
   private static final String EXPIRE = "WITH expired AS ("
-      + "   SELECT id FROM calls WHERE server = $1 AND status = 'queued' AND queue_expires_at <= now()"
+      + "   SELECT id FROM calls WHERE server = $1 AND status = 'queued' AND claimed_at IS NULL AND ended_at IS NULL"
+      + "   AND queue_expires_at <= now()"
       + "   FOR UPDATE SKIP LOCKED"
       + " ), updated AS ("
       + "   UPDATE calls c SET status = 'failed', ended_at = now(), updated_at = now(),"

@@ -45,6 +45,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private Pool pool;
   private UserRepository users;
   private CallRepository calls;
+  private TransitionBatcher transitions;
   private WebhookStore webhooks;
   private RateWindowStore rateWindows;
   private final InFlight work = new InFlight();
@@ -70,6 +71,7 @@ public final class PersistenceVerticle extends VerticleBase {
         .build();
     users = new UserRepository(pool);
     calls = new CallRepository(pool);
+    transitions = new TransitionBatcher(context, new TransitionStatements(pool));
 
     EventBus bus = vertx.eventBus();
     // Local: on a cluster every node has its own pool, and a node's requests must use it (never another node's).
@@ -111,6 +113,11 @@ public final class PersistenceVerticle extends VerticleBase {
     Future<Void> listening = webhooks == null ? Future.succeededFuture() : webhooks.stop();
     return listening.eventually(() -> work.whenIdle(vertx, DRAIN_MAX_MS))
         .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
+  }
+
+  /** The transition batcher: its statement and transition counts show how much it batches. */
+  TransitionBatcher transitions() {
+    return transitions;
   }
 
   /** Database requests that finished while the stop waited for them, and those it gave up on. */
@@ -278,10 +285,10 @@ public final class PersistenceVerticle extends VerticleBase {
     CallState to = CallState.of(t.getString("status"));
     OffsetDateTime at = OffsetDateTime.parse(t.getString("at"));
     OffsetDateTime answeredAt = time(t.getString("answered_at"));
-    Future<JsonObject> applied = parseUuid(t.getString("call_id")).compose(id -> calls.transition(id, to, at,
-            t.getString("failure_reason"), t.getInteger("hangup_cause"), t.getString("hangup_cause_text"),
-            t.getString("channel"), t.getString("source", "api"), answeredAt,
-            t.getBoolean("end_time_approximate", false), t.getLong("owner_epoch")))
+    Future<JsonObject> applied = parseUuid(t.getString("call_id")).compose(id -> transitions.submit(
+            new TransitionStatements.Transition(id, to, at, t.getString("failure_reason"), t.getInteger("hangup_cause"),
+                t.getString("hangup_cause_text"), t.getString("channel"), t.getString("source", "api"), answeredAt,
+                t.getBoolean("end_time_approximate", false), t.getLong("owner_epoch"))))
         .map(updated -> {
           if (updated.isEmpty()) {
             return new JsonObject().put("applied", false);

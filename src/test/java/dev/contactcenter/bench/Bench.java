@@ -28,8 +28,8 @@ import java.util.Set;
  */
 public final class Bench {
 
-  static final List<String> ALL = List.of("status", "originate", "ingest", "asterisk", "freshness", "scale", "startup",
-      "webhooks", "faults", "dispatch", "cluster");
+  static final List<String> ALL = List.of("status", "originate", "ingest", "asterisk", "freshness", "scale", "rows",
+      "startup", "webhooks", "faults", "dispatch", "cluster");
   private static final Deque<AutoCloseable> TO_CLOSE = new ArrayDeque<>();
 
   final boolean smoke;
@@ -160,6 +160,7 @@ public final class Bench {
             }
           }
           case "scale" -> s.scale();
+          case "rows" -> new GrowthScenario(this).run();
           case "startup" -> s.startup();
           case "webhooks" -> new WebhookScenario(this).run();
           case "dispatch" -> new DispatchScenario(this).run();

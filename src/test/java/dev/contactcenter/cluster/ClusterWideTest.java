@@ -165,6 +165,33 @@ class ClusterWideTest {
     assertThat(tokenRequest(node(1), address + "1", "admin", "not-the-password").status()).isEqualTo(401);
   }
 
+  @Test
+  @DisplayName("/health on every node: its name, the three members, and its role for the one server: exactly one "
+      + "owner, the others standing by for it and naming it; every node ready")
+  void healthShowsRolesPerServer() throws InterruptedException {
+    List<JsonObject> roles = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      ApiClient.Response ready = node(i).get("/health/ready", null);
+      assertThat(ready.status()).isEqualTo(200);
+      JsonObject seen = ready.json().getJsonObject("node");
+      assertThat(seen.getString("name")).isEqualTo("node-" + (char) ('a' + i));
+      assertThat(seen.getJsonArray("members")).hasSize(3);
+      assertThat(seen.getJsonArray("servers")).hasSize(1);
+      roles.add(seen.getJsonArray("servers").getJsonObject(0).put("node", seen.getString("name")));
+    }
+    List<JsonObject> owners = roles.stream().filter(r -> "owner".equals(r.getString("role"))).toList();
+    assertThat(owners).as("owners of the server in %s", roles).hasSize(1);
+    String ownerNode = owners.get(0).getString("node");
+    assertThat(owners.get(0).getString("owner_node")).isEqualTo(ownerNode);
+    assertThat(owners.get(0).getLong("epoch")).isPositive();
+    assertThat(roles).filteredOn(r -> !ownerNode.equals(r.getString("node")))
+        .allSatisfy(r -> {
+          assertThat(r.getString("role")).isEqualTo("standby");
+          assertThat(r.getString("owner_node")).isEqualTo(ownerNode);
+          assertThat(r.containsKey("epoch")).as("a standby owns under no epoch").isFalse();
+        });
+  }
+
   private ApiClient.Response tokenRequest(ApiClient api, String clientAddress, String username, String password) {
     String form = "grant_type=password&username=" + URLEncoder.encode(username, StandardCharsets.UTF_8)
         + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8);

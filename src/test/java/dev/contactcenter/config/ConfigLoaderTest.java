@@ -109,6 +109,17 @@ class ConfigLoaderTest {
     assertThat(url.redacted()).doesNotContain("cret");
   }
 
+  @Test
+  @DisplayName("RETAIN_CALLS_DAYS: off by default, a number of days when set, a negative or huge value refused")
+  void retentionDays() {
+    assertThat(load().retention().enabled()).isFalse();
+    assertThat(load("RETAIN_CALLS_DAYS", "90").retention().retainCallsDays()).isEqualTo(90);
+    assertThat(load("RETAIN_CALLS_DAYS", "90").retention().enabled()).isTrue();
+    assertThat(refused("RETAIN_CALLS_DAYS", "-1").getMessage()).startsWith("RETAIN_CALLS_DAYS: ");
+    assertThat(refused("RETAIN_CALLS_DAYS", "36501").getMessage()).startsWith("RETAIN_CALLS_DAYS: ");
+    assertThat(refused("RETAIN_CALLS_DAYS", "90d").getMessage()).contains("not an integer");
+  }
+
   @ParameterizedTest(name = "HTTP_PORT={0}")
   @ValueSource(strings = {"eighty", "80.5", "65536", "-1", "1e3"})
   @DisplayName("a bad HTTP_PORT is refused with a message that starts with the key")

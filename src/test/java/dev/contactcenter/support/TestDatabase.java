@@ -71,4 +71,15 @@ public final class TestDatabase {
       throw new IllegalStateException(e);
     }
   }
+
+  /** A single text from a query, or null when there is no row. */
+  public static String queryString(String databaseUrl, String sql) {
+    DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+        Statement s = c.createStatement(); var rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }
