@@ -138,7 +138,7 @@ public final class Application {
       Map<String, Integer> weights = new LinkedHashMap<>();
       servers.forEach(s -> weights.put(s.name(), withSecret.asteriskServers().stream()
           .filter(listed -> listed.name().equals(s.name())).mapToInt(AsteriskServer::weight).findFirst().orElse(1)));
-      ServerDirectory.start(vertx, weights, runtimes::owned, SERVER_LOAD_REFRESH_MS).await();
+      ServerDirectory.start(vertx, weights, runtimes::owned, runtimes::ariConnected, SERVER_LOAD_REFRESH_MS).await();
       // Each server's dispatcher paces and dials its queue while this node owns the server (the one that dials).
       DispatchMetrics dispatchMetrics = new DispatchMetrics(metrics.registry());
       for (ServerRuntimes.Server s : servers) {

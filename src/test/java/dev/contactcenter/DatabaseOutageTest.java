@@ -80,6 +80,14 @@ class DatabaseOutageTest {
     Instant down = Instant.now();
     pg.stop();
     Calls.awaitDatabaseUnavailable(api, token, ids.get(0));
+    // Meanwhile the node says what it does: it still follows the server's calls (owner, unconfirmed); an ownership
+    // the database cannot confirm does not make it ready.
+    Calls.eventually(Duration.ofSeconds(5), () -> {
+      JsonObject role = api.get("/health", null).json().getJsonObject("node").getJsonArray("servers").getJsonObject(0);
+      assertThat(role.getString("role")).as(role.encode()).isEqualTo("owner");
+      assertThat(role.getBoolean("ownership_unconfirmed")).as(role.encode()).isTrue();
+      assertThat(api.get("/health/ready", null).status()).isEqualTo(503);
+    });
     Thread.sleep(Math.max(0, OUTAGE.toMillis() - Duration.between(down, Instant.now()).toMillis()));
     Instant up = Instant.now();
     pg.startAgain();

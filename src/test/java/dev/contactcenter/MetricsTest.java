@@ -60,6 +60,7 @@ class MetricsTest {
       assertThat(value(text, "contact_center_calls_finished_total{status=\"completed\"}")).isEqualTo(1);
       assertThat(value(text, "contact_center_calls_finished_total{status=\"busy\"}")).isZero();
       assertThat(value(text, "contact_center_ari_connected")).isEqualTo(1);
+      assertThat(value(text, "contact_center_ari_server_connected{server=\"default\"}")).isEqualTo(1);
       assertThat(value(text, "contact_center_ari_events_total{type=\"StasisStart\"}")).isGreaterThanOrEqualTo(1);
       assertThat(value(text, "contact_center_ari_events_total{type=\"ChannelDestroyed\"}")).isGreaterThanOrEqualTo(1);
       assertThat(value(text, "contact_center_origination_seconds_count{result=\"accepted\"}")).isEqualTo(1);

@@ -86,10 +86,10 @@ public final class AriVerticle extends VerticleBase {
         () -> replacedDetail != null ? replacedDetail : socket.lastError());
     socket = new AriEventSocket(vertx, settings, CallEventHandler.HANDLED_EVENTS, events::onEvent, () -> {
       replacedDetail = null;
-      metrics.ariConnected(true);
+      metrics.ariConnected(owner.server(), true);
       reconciler.request();
     }, () -> {
-      metrics.ariConnected(false);
+      metrics.ariConnected(owner.server(), false);
       reconciler.streamLost();
     });
     List<MessageConsumer<JsonObject>> consumers = List.of(
@@ -123,7 +123,7 @@ public final class AriVerticle extends VerticleBase {
   /** Stops following calls (they go on in Asterisk), after the transitions already observed are stored. */
   @Override
   public Future<?> stop() {
-    metrics.ariConnected(false);
+    metrics.ariConnected(owner.server(), false);
     vertx.cancelTimer(reconcileTimer);
     reconciler.stop();
     return socket.close().eventually(() -> recorder.drain(timeouts.drainMs())).onComplete(done -> ari.close());
@@ -131,6 +131,11 @@ public final class AriVerticle extends VerticleBase {
 
   private boolean connected() {
     return socket.connected() && replacedDetail == null;
+  }
+
+  /** Whether this verticle follows its Asterisk's events now (the stream is open and still ours). */
+  public boolean ariConnected() {
+    return socket != null && connected();
   }
 
   /**
@@ -144,7 +149,7 @@ public final class AriVerticle extends VerticleBase {
         + settings.app();
     LOG.error("Asterisk handed our ARI application's events to another client: {}", replacedDetail);
     metrics.ariApplicationReplaced();
-    metrics.ariConnected(false);
+    metrics.ariConnected(owner.server(), false);
     reconciler.streamLost();
   }
 

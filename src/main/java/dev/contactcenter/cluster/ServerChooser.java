@@ -3,6 +3,7 @@ package dev.contactcenter.cluster;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Which Asterisk server a new call goes to. The rule: among the servers whose owner is connected, the one whose
@@ -37,5 +38,14 @@ public final class ServerChooser {
   /** The server for the next call, or empty when no server has a connected owner. */
   public static Optional<String> choose(List<Candidate> servers) {
     return servers.stream().filter(Candidate::ownerConnected).min(PREFERENCE).map(Candidate::name);
+  }
+
+  /**
+   * The same rule over the servers whose owner is also connected to its Asterisk; only when none is, over every
+   * server with a connected owner (whose owner then answers the call with its own clear refusal, as with one server).
+   */
+  public static Optional<String> choosePreferring(List<Candidate> servers, Predicate<String> ariConnected) {
+    Optional<String> reachable = choose(servers.stream().filter(c -> ariConnected.test(c.name())).toList());
+    return reachable.isPresent() ? reachable : choose(servers);
   }
 }

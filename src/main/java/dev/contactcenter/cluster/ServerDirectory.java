@@ -1,9 +1,11 @@
 package dev.contactcenter.cluster;
 
 import static dev.contactcenter.bus.EventBusAddresses.SERVERS_LOAD;
+import static dev.contactcenter.bus.EventBusAddresses.ariStatusOf;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * one query for all servers), and counts the calls it sends between two reads, so that a burst spreads over the
  * servers instead of piling on the one that looked idlest. The servers this node owns itself are always connected;
  * a standalone (non-clustered) node reaches no other node's ARI verticle, so it places calls only on its own.
+ *
+ * <p>A connected owner is not enough: the owner must also reach its Asterisk. Each read asks every other node's
+ * owned server for its ARI status over the bus (bounded), and the servers owned here answer live; a server whose
+ * owner cannot reach Asterisk gets no new call while another server can take it.
  */
 public final class ServerDirectory implements Shareable {
 
@@ -29,12 +36,16 @@ public final class ServerDirectory implements Shareable {
   private static final String MAP = "cc.server-directory";
   private static final String KEY = "directory";
 
-  private record Known(boolean ownerConnected, int active) {
+  private record Known(boolean ownerConnected, int active, boolean ariConnected) {
   }
+
+  /** How long a read waits for a remote owner's ARI status; an owner that does not answer counts as unreachable. */
+  private static final DeliveryOptions STATUS_ASK = new DeliveryOptions().setSendTimeout(500);
 
   private final Vertx vertx;
   private final Map<String, Integer> weights;
   private final Supplier<List<String>> ownedHere;
+  private final Predicate<String> ariConnectedHere;
   private final boolean clustered;
   private Map<String, Known> known = Map.of();
   /** Calls this node sent to each server since the last read. */
@@ -43,8 +54,9 @@ public final class ServerDirectory implements Shareable {
   private long timer = -1;
 
   private ServerDirectory(Vertx vertx, Map<String, Integer> weights, Supplier<List<String>> ownedHere,
-      boolean clustered) {
+      Predicate<String> ariConnectedHere, boolean clustered) {
     this.vertx = vertx;
+    this.ariConnectedHere = ariConnectedHere;
     this.clustered = clustered;
     this.weights = weights;
     this.ownedHere = ownedHere;
@@ -54,11 +66,12 @@ public final class ServerDirectory implements Shareable {
    * Starts reading; completes after the first read (failed or not), so the first call after start is placed.
    *
    * @param weights each configured server's weight, in configuration order
+   * @param ariConnectedHere whether a server owned by this node is connected to its Asterisk now
    */
   public static Future<ServerDirectory> start(Vertx vertx, Map<String, Integer> weights,
-      Supplier<List<String>> ownedHere, long refreshMs) {
+      Supplier<List<String>> ownedHere, Predicate<String> ariConnectedHere, long refreshMs) {
     ServerDirectory directory = new ServerDirectory(vertx, new LinkedHashMap<>(weights), ownedHere,
-        vertx.isClustered());
+        ariConnectedHere, vertx.isClustered());
     vertx.sharedData().<String, ServerDirectory>getLocalMap(MAP).put(KEY, directory);
     directory.timer = vertx.setPeriodic(refreshMs, id -> directory.refresh());
     return directory.refresh().map(directory);
@@ -79,11 +92,13 @@ public final class ServerDirectory implements Shareable {
     List<String> owned = ownedHere.get();
     List<ServerChooser.Candidate> candidates = new ArrayList<>();
     weights.forEach((name, weight) -> {
-      Known k = known.getOrDefault(name, new Known(false, 0));
+      Known k = known.getOrDefault(name, new Known(false, 0, false));
       candidates.add(new ServerChooser.Candidate(name, weight, k.active() + sentSinceRead.getOrDefault(name, 0),
           clustered && k.ownerConnected() || owned.contains(name)));
     });
-    Optional<String> chosen = ServerChooser.choose(candidates);
+    Map<String, Known> read = known;
+    Optional<String> chosen = ServerChooser.choosePreferring(candidates, name -> owned.contains(name)
+        ? ariConnectedHere.test(name) : clustered && read.containsKey(name) && read.get(name).ariConnected());
     chosen.ifPresent(name -> sentSinceRead.merge(name, 1, Integer::sum));
     return chosen;
   }
@@ -95,12 +110,29 @@ public final class ServerDirectory implements Shareable {
   }
 
   private Future<Void> refresh() {
-    return vertx.eventBus().<JsonObject>request(SERVERS_LOAD, new JsonObject()).map(reply -> {
-      Map<String, Known> read = new HashMap<>();
+    return vertx.eventBus().<JsonObject>request(SERVERS_LOAD, new JsonObject()).compose(reply -> {
+      List<String> owned = ownedHere.get();
+      Map<String, JsonObject> rows = new LinkedHashMap<>();
+      Map<String, Future<Boolean>> reachable = new HashMap<>();
       reply.body().getJsonArray("items").forEach(item -> {
         JsonObject row = (JsonObject) item;
-        read.put(row.getString("server"), new Known(row.getBoolean("owned", false), row.getInteger("active", 0)));
+        String server = row.getString("server");
+        rows.put(server, row);
+        if (clustered && row.getBoolean("owned", false) && !owned.contains(server)) {
+          reachable.put(server, vertx.eventBus().<JsonObject>request(ariStatusOf(server), new JsonObject(), STATUS_ASK)
+              .map(status -> status.body().getBoolean("connected", false)).otherwise(false));
+        }
       });
+      return Future.join(List.copyOf(reachable.values())).otherwiseEmpty().map(v -> {
+        Map<String, Known> read = new HashMap<>();
+        rows.forEach((server, row) -> {
+          Future<Boolean> ari = reachable.get(server);
+          read.put(server, new Known(row.getBoolean("owned", false), row.getInteger("active", 0),
+              ari != null && Boolean.TRUE.equals(ari.result())));
+        });
+        return read;
+      });
+    }).map(read -> {
       synchronized (this) {
         known = read;
         sentSinceRead.clear();

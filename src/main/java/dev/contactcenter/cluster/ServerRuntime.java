@@ -39,6 +39,7 @@ final class ServerRuntime implements ServerOwnership.Listener {
   /** The kept verticle had a write refused: another node owned the server meanwhile; never renew it. */
   private volatile boolean fenced;
   private String ownershipId;
+  private final String nodeName;
 
   ServerRuntime(Vertx vertx, String server, AriSettings settings, CallMetrics metrics, PgConnectOptions database,
       String nodeName, OwnershipTiming timing) {
@@ -46,6 +47,7 @@ final class ServerRuntime implements ServerOwnership.Listener {
     this.server = server;
     this.settings = settings;
     this.metrics = metrics;
+    this.nodeName = nodeName;
     this.ownership = new ServerOwnership(database, server, nodeName, timing, this);
   }
 
@@ -148,8 +150,17 @@ final class ServerRuntime implements ServerOwnership.Listener {
     return ownership;
   }
 
-  /** {@code {server, role: owner|standby|unowned, epoch, owner_node?}} as this node sees it now. */
-  JsonObject describe() {
+  /**
+   * {@code {server, role: owner|standby|unowned, epoch, owner_node?, ownership_unconfirmed?}} as this node sees it
+   * now. While the database is away the kept verticle still follows the server's calls: this node shows itself as
+   * their owner under the epoch it last held, marked unconfirmed, rather than "unowned".
+   */
+  synchronized JsonObject describe() {
+    AriVerticle kept = verticle;
+    if (suspended && kept != null && !fenced) {
+      return new JsonObject().put("server", server).put("role", "owner").put("epoch", kept.owner().epoch())
+          .put("owner_node", nodeName).put("ownership_unconfirmed", true);
+    }
     ServerOwnership.Role role = ownership.role();
     String shown = role == ServerOwnership.Role.OWNER ? "owner"
         : role == ServerOwnership.Role.STANDBY && ownership.known() && ownership.ownerNode() != null ? "standby"

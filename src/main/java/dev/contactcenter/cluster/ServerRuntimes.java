@@ -75,6 +75,12 @@ public final class ServerRuntimes {
     return runtimes.stream().filter(r -> r.verticle() != null).map(ServerRuntime::server).toList();
   }
 
+  /** Whether this node owns the server and its ARI verticle is connected to that Asterisk now. */
+  public boolean ariConnected(String server) {
+    return runtimes.stream().anyMatch(r -> r.server().equals(server) && r.verticle() != null
+        && r.verticle().ariConnected());
+  }
+
   /** For a graceful stop: waits (bounded) for the calls of every owned server still before their IVR hand-off. */
   public Future<HandoffWait.Result> awaitHandoffs(long maxMs) {
     List<Future<HandoffWait.Result>> waits = runtimes.stream().map(ServerRuntime::verticle).filter(Objects::nonNull)

@@ -1,11 +1,7 @@
 package dev.contactcenter.config;
 
 import dev.contactcenter.cluster.AsteriskServers;
-import dev.contactcenter.dispatch.DispatchSettings;
-import dev.contactcenter.dispatch.RetryPolicy;
-import dev.contactcenter.cluster.ClusterSettings;
 import dev.contactcenter.retention.RetentionSettings;
-import dev.contactcenter.webhooks.WebhookSettings;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -15,18 +11,18 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.IntPredicate;
 import java.util.regex.Pattern;
 
 /**
  * Reads {@code conf/config.json} (or the file named by {@code CONFIG_FILE}, or the copy packaged in the jar),
  * lets an environment variable of the same name override each key, and validates the result into an
- * {@link AppConfig}. Any bad value fails with a {@link ConfigException} naming the key.
+ * {@link AppConfig}. Any bad value fails with a {@link ConfigException} naming the key. The cluster, webhook, edge
+ * and dispatch sections each have their own reader ({@link ClusterConfig}, {@link WebhookConfig}, {@link EdgeConfig},
+ * {@link DispatchConfig}).
  */
 public final class ConfigLoader {
 
@@ -69,7 +65,7 @@ public final class ConfigLoader {
         merged.put(key, value);
       }
     }
-    return validate(new Values(merged));
+    return validate(new ConfigValues(merged));
   }
 
   private static JsonObject defaults(Map<String, String> env) {
@@ -101,7 +97,7 @@ public final class ConfigLoader {
     }
   }
 
-  private static AppConfig validate(Values v) {
+  private static AppConfig validate(ConfigValues v) {
     Optional<String> databaseUrl = v.optional("DATABASE_URL");
     databaseUrl.ifPresent(url -> DatabaseUrl.parse(url));
     Optional<String> secret = v.optional("SECRET_KEY");
@@ -129,9 +125,7 @@ public final class ConfigLoader {
         throw new ConfigException("DEFAULT_CALLER_ID", "at most 80 printable characters");
       }
     });
-    String cors = v.string("CORS_ALLOWED_ORIGINS");
-    List<String> origins = cors.isBlank() ? List.of()
-        : Arrays.stream(cors.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    List<String> origins = v.list("CORS_ALLOWED_ORIGINS");
     origins.forEach(origin -> {
       if (!origin.equals("*") && !origin.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
         throw new ConfigException("CORS_ALLOWED_ORIGINS", "'" + origin + "' is not an origin like https://app.example.com");
@@ -178,79 +172,14 @@ public final class ConfigLoader {
         v.bool("METRICS_ENABLED"),
         v.optional("METRICS_TOKEN").map(ConfigLoader::checkMetricsToken),
         v.decimal("SANDBOX_TIME_SCALE", x -> x >= 0 && x <= 1000, "a number from 0 (every simulated step at once) to 1000"),
-        cluster(v, databaseUrl),
+        ClusterConfig.read(v, databaseUrl),
         AsteriskServers.from(v::string),
-        webhooks(v),
-        new EdgeSettings(
-            v.integer("USER_CALLS_PER_SECOND", n -> n >= 0 && n <= 1000, "between 0 and 1000"),
-            v.integer("USER_CONCURRENT_CALLS", n -> n >= 0 && n <= 100_000, "between 0 and 100000"),
-            v.integer("USER_CALLS_PER_DAY", n -> n >= 0 && n <= 10_000_000, "between 0 and 10000000"),
-            trustedProxies(v.string("TRUSTED_PROXIES"))),
+        WebhookConfig.read(v),
+        EdgeConfig.read(v),
         v.integer("SHUTDOWN_GRACE_SECONDS", n -> n >= 1 && n <= 600, "seconds between 1 and 600"),
-        dispatch(v),
+        DispatchConfig.read(v),
         RetentionSettings.days(v.integer("RETAIN_CALLS_DAYS", n -> n >= 0 && n <= 36_500,
             "days between 1 and 36500, or 0 to keep every call")));
-  }
-
-  /** Limits of the ARI_* server, the retry defaults of calls (CALL_RETRY_*), and the queue's backup poll. */
-  private static DispatchSettings dispatch(Values v) {
-    String on = v.string("CALL_RETRY_ON");
-    List<String> outcomes = on.isBlank() ? List.of()
-        : Arrays.stream(on.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    RetryPolicy retry;
-    try {
-      retry = RetryPolicy.of(
-          v.integer("CALL_RETRY_MAX_ATTEMPTS", n -> n >= 1 && n <= RetryPolicy.MAX_ATTEMPTS, "between 1 and 20"),
-          outcomes,
-          v.integer("CALL_RETRY_DELAY_SECONDS", n -> n >= 0 && n <= RetryPolicy.MAX_DELAY_SECONDS,
-              "seconds between 0 and 86400"));
-    } catch (RetryPolicy.Invalid invalid) {
-      throw new ConfigException("CALL_RETRY_ON", "a comma-separated list of busy, no_answer, failed: "
-          + invalid.getMessage());
-    }
-    return new DispatchSettings(AsteriskServers.shorthandLimits(v::string), retry,
-        v.integer("DISPATCH_POLL_MS", n -> n >= 50 && n <= 60_000, "milliseconds between 50 and 60000"));
-  }
-
-  /** A comma-separated list of CIDR blocks (or single addresses), each checked now so a typo fails at start. */
-  private static List<String> trustedProxies(String value) {
-    List<String> blocks = value == null || value.isBlank() ? List.of()
-        : Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    for (String block : blocks) {
-      if (!dev.contactcenter.http.Cidr.isValid(block)) {
-        throw new ConfigException("TRUSTED_PROXIES", "'" + block + "' is not a CIDR block like 10.0.0.0/8 or ::1/128");
-      }
-    }
-    return blocks;
-  }
-
-  private static ClusterSettings cluster(Values v, Optional<String> databaseUrl) {
-    ClusterSettings cluster = ClusterSettings.from(v::string);
-    if (cluster.enabled() && databaseUrl.isEmpty()) {
-      throw new ConfigException("CLUSTER_ENABLED", "needs DATABASE_URL: all nodes must share one PostgreSQL, "
-          + "and the embedded database would be a separate one on each node");
-    }
-    return cluster;
-  }
-
-  private static WebhookSettings webhooks(Values v) {
-    String hosts = v.string("WEBHOOK_ALLOWED_HOSTS");
-    List<String> allowed = hosts.isBlank() ? List.of()
-        : Arrays.stream(hosts.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(String::toLowerCase).toList();
-    return new WebhookSettings(
-        v.bool("WEBHOOKS_ENABLED"),
-        v.bool("WEBHOOK_ALLOW_HTTP"),
-        v.bool("WEBHOOK_ALLOW_PRIVATE"),
-        allowed,
-        v.integer("WEBHOOK_MAX_AGE_SECONDS", n -> n >= 1 && n <= 30 * 86_400, "seconds between 1 and 2592000"),
-        v.integer("WEBHOOK_RETRY_BASE_MS", n -> n >= 10 && n <= 3_600_000, "milliseconds between 10 and 3600000"),
-        v.integer("WEBHOOK_RETRY_MAX_MS", n -> n >= 10 && n <= 86_400_000, "milliseconds between 10 and 86400000"),
-        v.integer("WEBHOOK_CONNECT_TIMEOUT_MS", n -> n >= 100 && n <= 60_000, "milliseconds between 100 and 60000"),
-        v.integer("WEBHOOK_RESPONSE_TIMEOUT_MS", n -> n >= 100 && n <= 120_000, "milliseconds between 100 and 120000"),
-        v.integer("WEBHOOK_CONCURRENCY", n -> n >= 1 && n <= 1024, "between 1 and 1024"),
-        v.integer("WEBHOOK_CONCURRENCY_PER_ENDPOINT", n -> n >= 1 && n <= 256, "between 1 and 256"),
-        v.integer("WEBHOOK_POLL_MS", n -> n >= 50 && n <= 600_000, "milliseconds between 50 and 600000"),
-        v.integer("WEBHOOK_SECRET_OVERLAP_SECONDS", n -> n >= 0 && n <= 30 * 86_400, "seconds between 0 and 2592000"));
   }
 
   /**
@@ -266,7 +195,7 @@ public final class ConfigLoader {
    * expected: it runs in the zero-config mode (no DATABASE_URL) or when ARI_SANDBOX=true says so, and never
    * together with ARI_HTTP_URL. ARI_SANDBOX unset means "the default of the mode".
    */
-  private static void checkSandboxChoice(Values v, boolean externalDatabase, boolean realAsterisk) {
+  private static void checkSandboxChoice(ConfigValues v, boolean externalDatabase, boolean realAsterisk) {
     Optional<Boolean> sandbox = v.optional("ARI_SANDBOX").map(raw -> v.bool("ARI_SANDBOX"));
     if (realAsterisk && sandbox.orElse(false)) {
       throw new ConfigException("ARI_SANDBOX", "true together with ARI_HTTP_URL: remove one (ARI_HTTP_URL places real "
@@ -305,69 +234,6 @@ public final class ConfigLoader {
       }
     } catch (URISyntaxException e) {
       throw new ConfigException("ARI_HTTP_URL", "not a URL: " + e.getMessage());
-    }
-  }
-
-  /** Typed access to the merged JSON values, each failure naming its key. */
-  private record Values(JsonObject json) {
-
-    String string(String key) {
-      Object value = json.getValue(key);
-      return value == null ? "" : String.valueOf(value).trim();
-    }
-
-    Optional<String> optional(String key) {
-      String value = string(key);
-      return value.isEmpty() ? Optional.empty() : Optional.of(value);
-    }
-
-    String nonEmpty(String key) {
-      return optional(key).orElseThrow(() -> new ConfigException(key, "must not be empty"));
-    }
-
-    String matching(String key, Pattern pattern, String expectation) {
-      String value = nonEmpty(key);
-      if (!pattern.matcher(value).matches()) {
-        throw new ConfigException(key, "'" + value + "' is invalid: expected " + expectation);
-      }
-      return value;
-    }
-
-    int integer(String key, IntPredicate valid, String expectation) {
-      String raw = nonEmpty(key);
-      int value;
-      try {
-        value = Integer.parseInt(raw);
-      } catch (NumberFormatException e) {
-        throw new ConfigException(key, "'" + raw + "' is not an integer; expected " + expectation);
-      }
-      if (!valid.test(value)) {
-        throw new ConfigException(key, value + " is out of range; expected " + expectation);
-      }
-      return value;
-    }
-
-    double decimal(String key, java.util.function.DoublePredicate valid, String expectation) {
-      String raw = nonEmpty(key);
-      double value;
-      try {
-        value = Double.parseDouble(raw);
-      } catch (NumberFormatException e) {
-        throw new ConfigException(key, "'" + raw + "' is not a number; expected " + expectation);
-      }
-      if (!Double.isFinite(value) || !valid.test(value)) {
-        throw new ConfigException(key, raw + " is out of range; expected " + expectation);
-      }
-      return value;
-    }
-
-    boolean bool(String key) {
-      String raw = nonEmpty(key).toLowerCase();
-      return switch (raw) {
-        case "true", "1", "yes" -> true;
-        case "false", "0", "no" -> false;
-        default -> throw new ConfigException(key, "'" + raw + "' is not a boolean (true/false)");
-      };
     }
   }
 }

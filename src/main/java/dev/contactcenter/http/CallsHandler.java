@@ -30,6 +30,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import dev.contactcenter.bus.OwnerRequest;
 import dev.contactcenter.cluster.ServerDirectory;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -39,6 +40,10 @@ import org.slf4j.LoggerFactory;
 final class CallsHandler {
 
   private static final Logger LOG = LoggerFactory.getLogger(CallsHandler.class);
+
+  /** How long a call waits for its server's new owner to register after a takeover, and how often it asks. */
+  static final long HANDOVER_RETRY_MS = 3000;
+  static final long HANDOVER_STEP_MS = 200;
 
   private final EventBus bus;
   private final CallLimits limits;
@@ -203,7 +208,9 @@ final class CallsHandler {
       OriginateCommand command = new OriginateCommand(callId, call.phoneNumber(), call.context(), call.extension(),
           call.priority(), call.timeoutMs(), call.callerId(), call.variablesJson());
       String on = stored.getString("server", server);
-      bus.<JsonObject>request(ariOriginateOn(on), command.toJson(), ariDelivery).map(Message::body)
+      // Sent again for a moment while nobody handles the address (a takeover in progress), never after delivery.
+      OwnerRequest.<JsonObject>request(rc.vertx(), ariOriginateOn(on), command.toJson(), ariDelivery,
+              HANDOVER_RETRY_MS, HANDOVER_STEP_MS).map(Message::body)
           .onSuccess(outcome -> {
             JsonObject current = stored.copy().mergeIn(outcome.getJsonObject("call", new JsonObject()));
             if ("failed".equals(outcome.getString("status"))) {

@@ -6,13 +6,11 @@ import static dev.contactcenter.bus.EventBusAddresses.USERS_CHANGED;
 
 import dev.contactcenter.auth.TokenService;
 import dev.contactcenter.auth.VerifiedTokenCache;
-import dev.contactcenter.logging.LogSafe;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
@@ -24,8 +22,6 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import io.vertx.ext.web.handler.sockjs.Transport;
 import io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * <p>No origin check ({@link SockJSHandlerOptions#setOrigin}) is configured: a socket carries no ambient credential
  * (no cookie), only the token the client itself presents, so a page of another site gains nothing by opening one, and
  * third-party dashboards on other origins are an intended use.
+ *
+ * <p>This class is the policy (what each frame may do) and the wiring; {@link BridgeSockets} remembers each socket's
+ * identity and timers and closes it with its reason.
  */
 final class EventBusBridge {
 
@@ -69,18 +68,13 @@ final class EventBusBridge {
   private static final Pattern LISTENABLE = Pattern.compile(
       Pattern.quote(CALL_STATUS_ALL) + "|" + Pattern.quote(CALL_STATUS_OWNER_PREFIX) + "[^\\s]{1,64}");
 
-  private final Vertx vertx;
-  private final TokenService tokens;
-  /** Same checks as the API's (claims' presence and types); one per bridge, used on its verticle's event loop. */
-  private final VerifiedTokenCache verifier;
   private final UserDirectory users;
-  private final Map<SockJSSocket, Session> sessions = new ConcurrentHashMap<>();
+  /** Who each socket is and when it must close. */
+  private final BridgeSockets sockets;
 
   private EventBusBridge(Vertx vertx, TokenService tokens, UserDirectory users) {
-    this.vertx = vertx;
-    this.tokens = tokens;
-    this.verifier = new VerifiedTokenCache(tokens.auth());
     this.users = users;
+    this.sockets = new BridgeSockets(vertx, new VerifiedTokenCache(tokens.auth()), users);
   }
 
   /**
@@ -102,17 +96,12 @@ final class EventBusBridge {
         .setMaxAddressLength(128)
         .setPingTimeout(PING_TIMEOUT_MS);
     EventBusBridge guard = new EventBusBridge(vertx, tokens, users);
-    vertx.eventBus().<JsonObject>consumer(USERS_CHANGED, msg -> guard.userChanged(msg.body()));
+    vertx.eventBus().<JsonObject>consumer(USERS_CHANGED, msg -> guard.sockets.userChanged(msg.body()));
     root.route("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_FRAME_BYTES));
     // The bridge itself, as SockJSHandler.bridge() builds it, but fed through a FrameGuard per socket.
     EventBusBridgeImpl bridgeImpl = new EventBusBridgeImpl(vertx, null, bridge, guard::handle);
     root.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs)
-        .socketHandler(socket -> bridgeImpl.handle(new FrameGuard(socket, guard::isAuthenticated))));
-  }
-
-  private boolean isAuthenticated(SockJSSocket socket) {
-    Session session = sessions.get(socket);
-    return session != null && session.authenticated();
+        .socketHandler(socket -> bridgeImpl.handle(new FrameGuard(socket, guard.sockets::isAuthenticated))));
   }
 
   /** Whether a user may listen on an address: their own calls, or every call for an admin. */
@@ -144,47 +133,34 @@ final class EventBusBridge {
     SockJSSocket socket = event.socket();
     String token = socket.routingContext() == null ? null
         : socket.routingContext().queryParams().get(TOKEN_QUERY_PARAMETER);
-    Session session = new Session();
     if (token == null || token.isEmpty()) {
-      session.timer = vertx.setTimer(AUTH_DEADLINE_MS, id -> {
-        if (!session.authenticated()) {
-          refuse(socket, "auth_required", "no token within " + AUTH_DEADLINE_MS + " ms");
-        }
-      });
-      sessions.put(socket, session);
+      sockets.awaitToken(socket, AUTH_DEADLINE_MS);
       event.complete(true);
       return;
     }
-    // Only an accepted socket gets a SOCKET_CLOSED event, so only an accepted one is remembered.
-    authenticate(socket, session, token).onComplete(ok -> {
-      boolean accepted = ok.succeeded() && ok.result();
-      if (accepted) {
-        sessions.put(socket, session);
-      }
-      event.complete(accepted);
-    });
+    sockets.openWithToken(socket, token).onComplete(ok -> event.complete(ok.succeeded() && ok.result()));
   }
 
   private void register(BridgeEvent event) {
     SockJSSocket socket = event.socket();
-    Session session = sessionOf(event);
+    BridgeSockets.Session session = sockets.session(event.socket());
     JsonObject frame = event.getRawMessage();
     String address = frame == null ? null : frame.getString("address");
     Future<Boolean> identified = session.authenticated() ? Future.succeededFuture(true)
-        : authenticate(socket, session, bearer(frame));
+        : sockets.authenticate(socket, session, bearer(frame));
     identified.onComplete(ok -> {
       if (ok.failed() || !ok.result()) {
         event.tryComplete(false);
         return;
       }
-      if (users.isDisabled(session.username)) {
-        refuse(socket, "user_disabled", "user " + session.username + " is disabled");
+      if (users.isDisabled(session.username())) {
+        sockets.refuse(socket, "user_disabled", "user " + session.username() + " is disabled");
         event.tryComplete(false);
         return;
       }
-      boolean allowed = mayListen(session.username, session.admin, address);
+      boolean allowed = mayListen(session.username(), session.admin(), address);
       if (!allowed && FrameGuard.BUDGET.take(System.currentTimeMillis()) >= 0) {
-        LOG.info("Bridge registration on '{}' refused for user {}", abbreviate(address), session.username);
+        LOG.info("Bridge registration on '{}' refused for user {}", abbreviate(address), session.username());
       }
       event.tryComplete(allowed);
     });
@@ -205,113 +181,41 @@ final class EventBusBridge {
 
   private void receive(BridgeEvent event) {
     SockJSSocket socket = event.socket();
-    Session session = sessionOf(event);
+    BridgeSockets.Session session = sockets.session(event.socket());
     if (!session.authenticated()) {
       event.complete(false);
       return;
     }
-    if (System.currentTimeMillis() >= session.expiresAtMs) {
-      refuse(socket, "token_expired", "token of " + session.username + " expired");
+    if (System.currentTimeMillis() >= session.expiresAtMs()) {
+      sockets.refuse(socket, "token_expired", "token of " + session.username() + " expired");
       event.complete(false);
       return;
     }
-    if (users.isDisabled(session.username)) {
-      refuse(socket, "user_disabled", "user " + session.username + " is disabled");
+    if (users.isDisabled(session.username())) {
+      sockets.refuse(socket, "user_disabled", "user " + session.username() + " is disabled");
       event.complete(false);
       return;
     }
     JsonObject envelope = event.getRawMessage();
     JsonObject body = envelope == null ? null : envelope.getJsonObject("body");
-    boolean own = body != null && session.username.equals(body.getString("owner"));
-    event.complete(session.admin || own);
+    boolean own = body != null && session.username().equals(body.getString("owner"));
+    event.complete(session.admin() || own);
   }
 
   /** Unregister is fine once authenticated; send and publish never are; nothing but a register may come first. */
   private void otherFrame(BridgeEvent event) {
-    Session session = sessionOf(event);
+    BridgeSockets.Session session = sockets.session(event.socket());
     if (!session.authenticated()) {
-      refuse(event.socket(), "auth_required", "first frame was not an authenticating register");
+      sockets.refuse(event.socket(), "auth_required", "first frame was not an authenticating register");
       event.complete(false);
       return;
     }
     event.complete(event.type() == BridgeEventType.UNREGISTER);
   }
 
-  /** A disabled user's sockets close at once, not at their next message. */
-  private void userChanged(JsonObject change) {
-    if (!change.getBoolean("disabled", false)) {
-      return;
-    }
-    String username = change.getString("username");
-    sessions.forEach((socket, session) -> {
-      if (username != null && username.equals(session.username)) {
-        refuse(socket, "user_disabled", "user " + username + " was disabled");
-      }
-    });
-  }
-
   private void closed(BridgeEvent event) {
-    Session session = sessions.remove(event.socket());
-    if (session != null && session.timer != 0) {
-      vertx.cancelTimer(session.timer);
-    }
+    sockets.closed(event.socket());
     event.complete(true);
-  }
-
-  /** Verifies the token and fixes the socket's identity; a bad token closes the socket. */
-  private Future<Boolean> authenticate(SockJSSocket socket, Session session, String token) {
-    if (token == null || token.isEmpty()) {
-      refuse(socket, "auth_required", "no token in the URL nor in the first register frame");
-      return Future.succeededFuture(false);
-    }
-    return verifier.authenticate(new TokenCredentials(token))
-        .compose(user -> {
-          Number exp = user.get("exp");
-          String username = user.get("sub");
-          return users.usable(username).map(usable -> {
-            long expiresAtMs = exp.longValue() * 1000;
-            long left = expiresAtMs - System.currentTimeMillis();
-            if (left <= 0) {
-              refuse(socket, "token_expired", "token of " + username + " already expired");
-              return false;
-            }
-            if (!usable) {
-              refuse(socket, "user_disabled", "user " + username + " is disabled or unknown");
-              return false;
-            }
-            session.identify(username, "admin".equals(user.get("role")), expiresAtMs);
-            if (session.timer != 0) {
-              vertx.cancelTimer(session.timer);
-            }
-            session.timer = vertx.setTimer(left, id -> refuse(socket, "token_expired",
-                "token of " + username + " expired"));
-            LOG.debug("Bridge socket from {} authenticated as {} for {} s", socket.remoteAddress(), username,
-                left / 1000);
-            return true;
-          });
-        })
-        .recover(invalid -> {
-          // The JWT library's own words for a token past its exp (README documents token_expired).
-          boolean expired = String.valueOf(invalid.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("expired");
-          refuse(socket, expired ? "token_expired" : "invalid_token", LogSafe.text(invalid.getMessage()));
-          return Future.succeededFuture(false);
-        });
-  }
-
-  /** Tells the client why in an {@code err} frame, then closes the socket. */
-  private void refuse(SockJSSocket socket, String reason, String detail) {
-    long suppressed = FrameGuard.BUDGET.take(System.currentTimeMillis());
-    if (suppressed >= 0) {
-      LOG.info("Bridge socket from {} closed: {} ({}){}", socket.remoteAddress(), reason, LogSafe.text(detail),
-          suppressed > 0 ? " [" + suppressed + " similar lines suppressed]" : "");
-    }
-    socket.write(Buffer.buffer(new JsonObject().put("type", "err").put("body", reason).encode()));
-    socket.close(4401, reason);
-  }
-
-  private Session sessionOf(BridgeEvent event) {
-    Session session = sessions.get(event.socket());
-    return session == null ? new Session() : session;
   }
 
   /** The token of a register frame's {@code headers.Authorization}, as the Vert.x event-bus clients send headers. */
@@ -337,23 +241,5 @@ final class EventBusBridge {
     }
     String oneLine = text.replaceAll("\\p{Cntrl}", "?");
     return oneLine.length() <= 80 ? oneLine : oneLine.substring(0, 80) + "…";
-  }
-
-  /** What the bridge knows of one socket; written on its event loop, read from any. */
-  private static final class Session {
-    private volatile String username;
-    private volatile boolean admin;
-    private volatile long expiresAtMs;
-    private volatile long timer;
-
-    void identify(String username, boolean admin, long expiresAtMs) {
-      this.admin = admin;
-      this.expiresAtMs = expiresAtMs;
-      this.username = username;
-    }
-
-    boolean authenticated() {
-      return username != null;
-    }
   }
 }

@@ -51,7 +51,8 @@ final class HealthHandler {
   /**
    * Same body as {@link #health} (the contract's Health schema needs both checks); Asterisk does not decide. A node
    * that sees no database and owns no Asterisk server can do nothing useful and is not ready; one that still owns a
-   * server (its lock's connection alive) keeps following that server's calls and stays in.
+   * server (its lock's connection alive) keeps following that server's calls and stays in. An ownership the database
+   * cannot confirm (shown {@code ownership_unconfirmed}) does not count: that node sees no database at all.
    */
   void ready(RoutingContext rc) {
     check(rc, false);
@@ -132,6 +133,9 @@ final class HealthHandler {
         if (server.getValue("owner_node") instanceof String owner) {
           role.put("owner_node", owner);
         }
+        if (Boolean.TRUE.equals(server.getValue("ownership_unconfirmed"))) {
+          role.put("ownership_unconfirmed", true);
+        }
         roles.add(role);
       }
     }
@@ -140,7 +144,8 @@ final class HealthHandler {
 
   private static boolean owns(JsonArray servers) {
     return servers != null && servers.stream()
-        .anyMatch(item -> item instanceof JsonObject server && "owner".equals(server.getString("role")));
+        .anyMatch(item -> item instanceof JsonObject server && "owner".equals(server.getString("role"))
+            && !Boolean.TRUE.equals(server.getValue("ownership_unconfirmed")));
   }
 
   private Future<JsonObject> asterisk() {

@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -21,7 +23,8 @@ import java.util.regex.Pattern;
  *   <li>calls that reached a final status [{@code contact_center_calls_finished_total{status}}], counted from the
  *       accepted transitions published on {@code calls.status.all}, so exactly once per call whatever settled it;</li>
  *   <li>ARI events received, by type [{@code contact_center_ari_events_total{type}}];</li>
- *   <li>whether the ARI events WebSocket is connected [{@code contact_center_ari_connected}, 1 or 0];</li>
+ *   <li>whether the ARI events WebSocket is connected [{@code contact_center_ari_connected}, 1 or 0], and per
+ *       Asterisk server this node has owned [{@code contact_center_ari_server_connected{server}}];</li>
  *   <li>times Asterisk gave our app's events to another client [{@code contact_center_ari_application_replaced_total}];</li>
  *   <li>how long Asterisk took to accept or refuse an originate [{@code contact_center_origination_seconds}].</li>
  * </ul>
@@ -33,6 +36,7 @@ public final class CallMetrics {
 
   private final MeterRegistry registry;
   private final AtomicInteger ariConnected = new AtomicInteger();
+  private final Map<String, AtomicInteger> ariServerConnected = new ConcurrentHashMap<>();
 
   CallMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -81,6 +85,18 @@ public final class CallMetrics {
 
   public void ariConnected(boolean connected) {
     ariConnected.set(connected ? 1 : 0);
+  }
+
+  /** The same, and for the one server: 1 while this node follows its events, 0 once it lost them or the server. */
+  public void ariConnected(String server, boolean connected) {
+    ariConnected(connected);
+    ariServerConnected.computeIfAbsent(server, name -> {
+      AtomicInteger value = new AtomicInteger();
+      Gauge.builder("contact_center.ari.server.connected", value, AtomicInteger::get)
+          .description("1 while this node follows the Asterisk server's ARI events, else 0")
+          .tag("server", name).register(registry);
+      return value;
+    }).set(connected ? 1 : 0);
   }
 
   /** Counts final statuses from the service's own publications; returns the consumer to unregister on stop. */

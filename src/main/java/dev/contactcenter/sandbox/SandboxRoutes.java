@@ -2,7 +2,6 @@ package dev.contactcenter.sandbox;
 
 import dev.contactcenter.calls.HangupCauses;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -11,13 +10,13 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side of the sandbox: the handful of ARI resources the service uses, with Asterisk's
- * status codes and messages, and the {@code /ari/events} WebSocket.
+ * status codes and messages, and the {@code /ari/events} WebSocket. Originating a channel, the one request with a
+ * body and many checks, is {@link SandboxOriginate}.
  */
 final class SandboxRoutes {
 
@@ -28,11 +27,13 @@ final class SandboxRoutes {
   private final CallSimulator calls;
   private final EventStreams streams;
   private final JsonObject info;
+  private final SandboxOriginate originate;
 
   SandboxRoutes(CallSimulator calls, EventStreams streams, JsonObject info) {
     this.calls = calls;
     this.streams = streams;
     this.info = info;
+    this.originate = new SandboxOriginate(calls, streams);
   }
 
   Router router(Vertx vertx, AriAuthHandler auth) {
@@ -43,9 +44,9 @@ final class SandboxRoutes {
     router.get("/ari/asterisk/info").handler(this::asteriskInfo);
     router.get("/ari/events").handler(this::events);
     router.get("/ari/channels").handler(this::listChannels);
-    router.post("/ari/channels").handler(body).handler(this::originate);
+    router.post("/ari/channels").handler(body).handler(originate::handle);
     router.post("/ari/channels/:channelId/continue").handler(this::continueInDialplan);
-    router.post("/ari/channels/:channelId").handler(body).handler(this::originate);
+    router.post("/ari/channels/:channelId").handler(body).handler(originate::handle);
     router.get("/ari/channels/:channelId").handler(this::getChannel);
     router.delete("/ari/channels/:channelId").handler(this::hangup);
     router.post("/ari/applications/:app/subscription").handler(this::subscribe);
@@ -101,75 +102,6 @@ final class SandboxRoutes {
       return;
     }
     AriResponses.json(ctx, 200, call.toJson());
-  }
-
-  /** {@code POST /channels} and {@code POST /channels/{channelId}}; parameters may also come in the body. */
-  private void originate(RoutingContext ctx) {
-    JsonObject body;
-    try {
-      body = ctx.body().isEmpty() ? new JsonObject() : ctx.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      AriResponses.error(ctx, 400, "Request body is not a JSON object");
-      return;
-    }
-    if (body == null) {
-      body = new JsonObject();
-    }
-    if (body.containsKey("variables") && !(body.getValue("variables") instanceof JsonObject)) {
-      AriResponses.error(ctx, 400, "variables must be a JSON object");
-      return;
-    }
-    String endpoint = arg(ctx, body, "endpoint");
-    if (endpoint == null || endpoint.isEmpty()) {
-      AriResponses.error(ctx, 400, "Endpoint must be specified");
-      return;
-    }
-    DialTarget target;
-    try {
-      target = DialTarget.parse(endpoint);
-    } catch (IllegalArgumentException e) {
-      AriResponses.error(ctx, 400, e.getMessage());
-      return;
-    }
-    String app = arg(ctx, body, "app");
-    if (app == null || app.isEmpty()) {
-      AriResponses.error(ctx, 400, arg(ctx, body, "extension") == null
-          ? "Application or extension must be specified"
-          : "The ARI sandbox only simulates origination into a Stasis application (app)");
-      return;
-    }
-    int timeoutSeconds;
-    try {
-      String timeout = arg(ctx, body, "timeout");
-      timeoutSeconds = timeout == null || timeout.isEmpty() ? 30 : Integer.parseInt(timeout.trim());
-    } catch (NumberFormatException e) {
-      AriResponses.error(ctx, 400, "timeout must be an integer");
-      return;
-    }
-    if (!target.isKnownTech()) {
-      // Asterisk cannot allocate a channel for a driver that is not loaded.
-      AriResponses.allocationFailed(ctx);
-      return;
-    }
-    if (!streams.isRegistered(app)) {
-      AriResponses.error(ctx, 400, "Application '" + app + "' not registered");
-      return;
-    }
-    String channelId = firstNonEmpty(ctx.pathParam("channelId"), arg(ctx, body, "channelId"));
-    if (channelId == null) {
-      channelId = UUID.randomUUID().toString();
-    }
-    if (calls.find(channelId) != null) {
-      AriResponses.error(ctx, 409, "Channel with given unique ID already exists");
-      return;
-    }
-    String otherChannelId = firstNonEmpty(arg(ctx, body, "otherChannelId"), channelId + ";2");
-    String appArgs = arg(ctx, body, "appArgs");
-    List<String> args = appArgs == null || appArgs.isEmpty() ? List.of() : List.of(appArgs.split(",", -1));
-    SimulatedCall call = calls.create(new Origination(channelId, otherChannelId, target, app, args,
-        CallerId.parse(arg(ctx, body, "callerId")), Origination.dialTimeoutMs(timeoutSeconds)));
-    AriResponses.json(ctx, 200, call.toJson());
-    call.start();
   }
 
   private void hangup(RoutingContext ctx) {
@@ -280,22 +212,10 @@ final class SandboxRoutes {
     return call;
   }
 
-  private static String param(RoutingContext ctx, String name) {
+  /** The first value of a query parameter, or null. */
+  static String param(RoutingContext ctx, String name) {
     List<String> values = ctx.queryParam(name);
     return values.isEmpty() ? null : values.get(0);
-  }
-
-  /** A query parameter, or the same key in the JSON body as ARI allows for originate. */
-  private static String arg(RoutingContext ctx, JsonObject body, String name) {
-    String value = param(ctx, name);
-    if (value == null && body.containsKey(name) && !(body.getValue(name) instanceof JsonObject)) {
-      value = String.valueOf(body.getValue(name));
-    }
-    return value;
-  }
-
-  private static String firstNonEmpty(String first, String second) {
-    return first != null && !first.isEmpty() ? first : second;
   }
 
   private static List<String> commaSeparated(List<String> values) {

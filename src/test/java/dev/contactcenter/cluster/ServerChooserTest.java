@@ -30,6 +30,16 @@ class ServerChooserTest {
   }
 
   @Test
+  @DisplayName("a server whose owner cannot reach its Asterisk gets no call while another can; alone, it still does")
+  void ariUnreachableOwnerSkippedWhileAnotherCan() {
+    List<Candidate> servers = List.of(new Candidate("idle-ari-down", 10, 0, true), new Candidate("busy", 1, 40, true));
+    assertThat(ServerChooser.choosePreferring(servers, name -> name.equals("busy"))).contains("busy");
+    // None reaches its Asterisk: the rule over the owned ones (that owner refuses the call with its reason).
+    assertThat(ServerChooser.choosePreferring(servers, name -> false)).contains("idle-ari-down");
+    assertThat(ServerChooser.choosePreferring(List.of(new Candidate("unowned", 1, 0, false)), name -> true)).isEmpty();
+  }
+
+  @Test
   @DisplayName("a server whose owner is not connected gets no call, however idle")
   void unownedServerSkipped() {
     assertThat(ServerChooser.choose(List.of(

@@ -89,4 +89,40 @@ class ServerSpreadTest {
       assertThat(Calls.awaitFinal(api, admin, id, WITHIN).getString("status")).isEqualTo("completed");
     }
   }
+
+  @Test
+  @DisplayName("a server whose owner cannot reach its Asterisk gets no new call while the other server can take it")
+  void ariUnreachableServerGetsNoCall() throws Exception {
+    int deadPort;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      deadPort = probe.getLocalPort();
+    }
+    Map<String, String> env = TestApp.defaultEnv();
+    env.remove("ARI_SANDBOX");
+    // The unreachable one is the heavier: by weight alone it would take most calls.
+    env.put("ASTERISK_SERVERS", new JsonArray().add(server("ast-up", sandbox(), 1))
+        .add(server("ast-down", deadPort, 5)).encode());
+    app = TestApp.start(env);
+    Vertx vertx = app.app().vertx();
+    Calls.eventually(WITHIN, () -> assertThat(vertx.eventBus().<JsonObject>request(
+        EventBusAddresses.ariStatusOf("ast-up"), new JsonObject()).await().body().getBoolean("connected")).isTrue());
+    assertThat(vertx.eventBus().<JsonObject>request(EventBusAddresses.ariStatusOf("ast-down"), new JsonObject())
+        .await().body().getBoolean("connected")).isFalse();
+    ApiClient api = app.client();
+    String admin = api.login("admin", TestApp.ADMIN_PASSWORD);
+
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(Calls.place(api, admin, new JsonObject().put("phone_number", "+155500008" + i + "0")
+          .put("extension", "hold")));
+    }
+    for (String id : ids) {
+      JsonObject call = Calls.awaitStatus(api, admin, id, "answered", WITHIN);
+      assertThat(call.getString("server")).isEqualTo("ast-up");
+    }
+    assertThat(api.get("/api/v2/calls?server=ast-down&limit=100", admin).json().getJsonArray("items")).isEmpty();
+    for (String id : ids) {
+      assertThat(api.post("/api/v2/calls/" + id + "/hangup", admin, null).status()).isEqualTo(202);
+    }
+  }
 }
