@@ -108,13 +108,26 @@ final class CallsHandler {
       return;
     }
     Caller caller = Caller.of(rc);
+    JsonObject stated = statedDispatch(options);
     if (callback == null) {
-      store(rc, call, caller, null, null, dispatch, successStatus);
+      store(rc, call, caller, null, null, dispatch, stated, successStatus);
       return;
     }
     subscriptions.prepareCallback(caller.username(), callback)
-        .onSuccess(ready -> store(rc, call, caller, callback, callbackEvents, dispatch, successStatus))
+        .onSuccess(ready -> store(rc, call, caller, callback, callbackEvents, dispatch, stated, successStatus))
         .onFailure(failure -> WebhooksHandler.fail(rc, failure));
+  }
+
+  /**
+   * The dispatch options as the request states them, for the idempotency fingerprint; null when it states none, so a
+   * request without them keeps the fingerprint it had before dispatch options existed.
+   */
+  private static JsonObject statedDispatch(JsonObject options) {
+    if (options == null || !(options.containsKey("retry") || options.containsKey("max_queue_seconds"))) {
+      return null;
+    }
+    return new JsonObject().put("retry", options.getValue("retry"))
+        .put("max_queue_seconds", options.getValue("max_queue_seconds"));
   }
 
   /** The request's retry policy over the configured one, and its queue time over the server's default. */
@@ -144,7 +157,7 @@ final class CallsHandler {
 
   /** Stores the call (with its status callback, if any), then hands it to the ARI verticle. */
   private void store(RoutingContext rc, CallRequest call, Caller caller, String callback, JsonArray callbackEvents,
-      JsonObject dispatch, int successStatus) {
+      JsonObject dispatch, JsonObject statedDispatch, int successStatus) {
     String callId = UUID.randomUUID().toString();
     String idempotencyKey = rc.request().getHeader("Idempotency-Key");
     JsonObject row = new JsonObject()
@@ -154,7 +167,7 @@ final class CallsHandler {
         .put("idempotency_key", idempotencyKey)
         // Only a retry with the same key compares fingerprints: without a key, skip the SHA-256.
         .put("request_hash", idempotencyKey == null ? null
-            : Subscriptions.fingerprint(call.fingerprint(dispatch), callback, callbackEvents))
+            : Subscriptions.fingerprint(call.fingerprint(statedDispatch), callback, callbackEvents))
         .put("status_callback", callback).put("status_callback_events", callbackEvents)
         .mergeIn(dispatch);
 
