@@ -45,7 +45,9 @@ final class DispatchStore {
       + " ), logged AS (" + TIMELINE + ")"
       + " SELECT " + Rows.CALL_COLUMNS + ", variables FROM updated ORDER BY not_before, created_at";
 
-  private static final String NEXT_DUE = "SELECT GREATEST(0, extract(epoch FROM min(not_before) - now()) * 1000)::bigint"
+  /** Null when nothing is queued (GREATEST ignores a NULL, so without the CASE an empty queue read as "due now"). */
+  private static final String NEXT_DUE = "SELECT CASE WHEN min(not_before) IS NULL THEN NULL"
+      + " ELSE GREATEST(0, extract(epoch FROM min(not_before) - now()) * 1000)::bigint END"
       + " AS next_due_ms FROM calls WHERE server = $1 AND status = 'queued' AND claimed_at IS NULL AND ended_at IS NULL";
 
   /** The point after which a taken call may have been dialled: never sent twice, reconciled if its claimer died. */
