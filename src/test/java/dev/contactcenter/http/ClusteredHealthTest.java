@@ -4,20 +4,15 @@ import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
 import static dev.contactcenter.bus.EventBusAddresses.DB_PING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.contactcenter.cluster.ClusterNode;
-import dev.contactcenter.cluster.ClusterSettings;
 import dev.contactcenter.lifecycle.ShutdownGate;
+import dev.contactcenter.support.LoopbackCluster;
 import dev.contactcenter.support.ApiClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -72,27 +67,12 @@ class ClusteredHealthTest {
   }
 
   private Vertx join(String name, int port, int... memberPorts) {
-    Map<String, String> env = new HashMap<>();
-    env.put("NODE_NAME", name);
-    env.put("CLUSTER_ENABLED", "true");
-    env.put("CLUSTER_NAME", "cc-health-" + memberPorts[0]);
-    env.put("CLUSTER_HOST", "127.0.0.1");
-    env.put("CLUSTER_PORT", String.valueOf(port));
-    List<String> members = new ArrayList<>();
-    for (int member : memberPorts) {
-      members.add("127.0.0.1:" + member);
-    }
-    env.put("CLUSTER_MEMBERS", String.join(",", members));
-    env.put("CLUSTER_BUS_PORT", "0");
-    ClusterSettings settings = ClusterSettings.from(key -> env.getOrDefault(key, ""));
-    Vertx vertx = ClusterNode.join(settings, options -> Vertx.builder().with(options), new VertxOptions()).await();
+    Vertx vertx = LoopbackCluster.join("cc-health-" + memberPorts[0], name, port, memberPorts);
     started.add(vertx);
     return vertx;
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return LoopbackCluster.freePort();
   }
 }

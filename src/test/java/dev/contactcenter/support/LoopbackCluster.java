@@ -1,0 +1,40 @@
+package dev.contactcenter.support;
+
+import dev.contactcenter.cluster.ClusterNode;
+import dev.contactcenter.cluster.ClusterSettings;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/** Clustered Vert.x nodes for tests, every address on 127.0.0.1 so that Hazelcast never reaches the network. */
+public final class LoopbackCluster {
+
+  private LoopbackCluster() {
+  }
+
+  /** Joins (or forms) the cluster {@code clusterName} as {@code nodeName} on {@code port}, with these members. */
+  public static Vertx join(String clusterName, String nodeName, int port, int... memberPorts) {
+    Map<String, String> env = new HashMap<>();
+    env.put("NODE_NAME", nodeName);
+    env.put("CLUSTER_ENABLED", "true");
+    env.put("CLUSTER_NAME", clusterName);
+    env.put("CLUSTER_HOST", "127.0.0.1");
+    env.put("CLUSTER_PORT", String.valueOf(port));
+    List<String> members = IntStream.of(memberPorts).mapToObj(member -> "127.0.0.1:" + member).toList();
+    env.put("CLUSTER_MEMBERS", String.join(",", members));
+    env.put("CLUSTER_BUS_PORT", "0");
+    ClusterSettings settings = ClusterSettings.from(key -> env.getOrDefault(key, ""));
+    return ClusterNode.join(settings, options -> Vertx.builder().with(options), new VertxOptions()).await();
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
