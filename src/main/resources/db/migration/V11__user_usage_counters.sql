@@ -89,8 +89,11 @@ DECLARE
 BEGIN
   SELECT COALESCE(u.max_concurrent_calls, p_default_concurrent), COALESCE(u.max_calls_per_day, p_default_daily)
     INTO max_active, max_daily FROM users u WHERE u.username = p_owner;
-  INSERT INTO user_usage (username) VALUES (p_owner) ON CONFLICT (username) DO NOTHING;
   PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO user_usage (username) VALUES (p_owner) ON CONFLICT (username) DO NOTHING;
+    PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE;
+  END IF;
 
   WITH folded AS (
     DELETE FROM user_usage_changes WHERE username = p_owner RETURNING active_delta, created_minute
@@ -130,3 +133,105 @@ SELECT owner, CASE WHEN status IN ('pending', 'dialing', 'ringing', 'answered') 
        CASE WHEN created_at > now() - interval '1 day 1 minute' THEN date_trunc('minute', created_at) END
 FROM calls
 WHERE status IN ('pending', 'dialing', 'ringing', 'answered') OR created_at > now() - interval '1 day 1 minute';
+
+-- Webhook outbox (V4) written once per statement instead of once per event row: the per-row trigger ran two
+-- queries per transition (the call, then its owner's endpoints) even when nobody subscribed, which is almost always.
+CREATE FUNCTION webhook_enqueue_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  n integer;
+BEGIN
+  WITH subscribed AS (
+    SELECT ev.id AS event_id, ev.from_status, ev.to_status, ev.at, c.id AS call_id, c.owner, c.phone_number,
+           c.channel_id, c.failure_reason, c.hangup_cause, c.duration_seconds, c.status_callback,
+           c.status_callback_events
+    FROM new_events ev JOIN calls c ON c.id = ev.call_id
+    WHERE c.status_callback IS NOT NULL
+       OR EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.owner = c.owner AND e.enabled)
+  ), payloads AS (
+    SELECT s.*, jsonb_build_object(
+      'type', 'call.status_changed',
+      'timestamp', to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+      'data', jsonb_build_object(
+        'call_id', s.call_id,
+        'status', s.to_status,
+        'previous_status', s.from_status,
+        'phone_number', s.phone_number,
+        'owner', s.owner,
+        'channel', s.channel_id,
+        'failure_reason', s.failure_reason,
+        'hangup_cause', s.hangup_cause,
+        'duration', s.duration_seconds,
+        'sequence', s.event_id)) AS payload
+    FROM subscribed s
+  ), deliveries AS (
+    -- A callback that answered 410 is off for the rest of the call.
+    SELECT 'msg_' || p.event_id || '_callback' AS webhook_id, NULL::uuid AS endpoint_id, 'callback' AS stream,
+           p.owner, p.call_id, p.event_id, p.status_callback AS url, p.payload, 0 AS kind
+    FROM payloads p
+    WHERE p.status_callback IS NOT NULL
+      AND p.to_status = ANY (COALESCE(p.status_callback_events,
+                                      ARRAY['completed', 'failed', 'busy', 'no_answer', 'canceled']))
+      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries g
+                      WHERE g.call_id = p.call_id AND g.stream = 'callback' AND g.last_status_code = 410)
+    UNION ALL
+    SELECT 'msg_' || p.event_id || '_' || replace(e.id::text, '-', ''), e.id, e.id::text, e.owner, p.call_id,
+           p.event_id, e.url, p.payload, 1
+    FROM payloads p JOIN webhook_endpoints e ON e.owner = p.owner AND e.enabled AND p.to_status = ANY (e.events)
+  )
+  INSERT INTO webhook_deliveries (webhook_id, endpoint_id, stream, owner, call_id, event_id, url, payload)
+  SELECT webhook_id, endpoint_id, stream, owner, call_id, event_id, url, payload FROM deliveries
+  ORDER BY event_id, kind;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF n > 0 THEN
+    PERFORM pg_notify('webhook_deliveries', '');
+  END IF;
+  RETURN NULL;
+END;
+$$;
+
+DROP TRIGGER call_events_webhooks ON call_events;
+DROP FUNCTION webhook_enqueue();
+CREATE TRIGGER call_events_webhooks AFTER INSERT ON call_events
+  REFERENCING NEW TABLE AS new_events
+  FOR EACH STATEMENT EXECUTE FUNCTION webhook_enqueue_statement();
+
+-- Fencing (V6) checked once per server and transaction: the first write of a transaction takes FOR SHARE on the
+-- server's ownership row; held until the commit, that lock keeps the epoch current for every later row of the
+-- same transaction (a takeover's epoch bump waits for it), so those rows need not look again. The setting is
+-- transaction-local and, like the lock, undone when a subtransaction that took it rolls back.
+CREATE OR REPLACE FUNCTION calls_refuse_stale_epoch() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    current_epoch bigint;
+    fenced text := NEW.server || ':' || NEW.owner_epoch;
+  BEGIN
+    IF current_setting('contactcenter.fenced_epoch', true) = fenced THEN
+      RETURN NEW;
+    END IF;
+    SELECT epoch INTO current_epoch FROM asterisk_server_owners WHERE server = NEW.server FOR SHARE;
+    IF current_epoch IS NULL OR current_epoch <> NEW.owner_epoch THEN
+      RAISE EXCEPTION 'stale ownership of server %: epoch % is not the current %', NEW.server, NEW.owner_epoch,
+        coalesce(current_epoch::text, 'none')
+        USING ERRCODE = 'CCF01';
+    END IF;
+    PERFORM set_config('contactcenter.fenced_epoch', fenced, true);
+    RETURN NEW;
+  END
+  $$;
+
+-- Writes without an epoch (creation, no owner's write) are not fenced: skip the function call altogether.
+DROP TRIGGER calls_fence_owner_epoch ON calls;
+CREATE TRIGGER calls_fence_owner_epoch
+  BEFORE INSERT OR UPDATE ON calls
+  FOR EACH ROW WHEN (NEW.owner_epoch IS NOT NULL) EXECUTE FUNCTION calls_refuse_stale_epoch();
+
+-- A change of ownership rows in the same transaction (an epoch bump) forgets the check made before it.
+CREATE FUNCTION asterisk_server_owners_forget_fencing() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('contactcenter.fenced_epoch', '', true);
+  RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER asterisk_server_owners_forget_fencing AFTER INSERT OR UPDATE OR DELETE ON asterisk_server_owners
+  FOR EACH STATEMENT EXECUTE FUNCTION asterisk_server_owners_forget_fencing();

@@ -2,6 +2,7 @@ package dev.contactcenter.persistence;
 
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_CREATE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.contactcenter.config.DatabaseUrl;
 import dev.contactcenter.db.Migrations;
@@ -15,6 +16,7 @@ import io.vertx.junit5.VertxTestContext;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
@@ -128,7 +130,7 @@ class UserUsageCountersTest {
   }
 
   /** Per table: scans, rows read (sequentially or through an index) so far in this session. */
-  private static Map<String, long[]> reads(Statement s) throws java.sql.SQLException {
+  private static Map<String, long[]> reads(Statement s) throws SQLException {
     Map<String, long[]> reads = new HashMap<>();
     try (ResultSet read = s.executeQuery("SELECT relname, seq_scan + COALESCE(idx_scan, 0) AS scans,"
         + " seq_tup_read + COALESCE(idx_tup_fetch, 0) AS tuples FROM pg_stat_xact_user_tables"
@@ -179,5 +181,31 @@ class UserUsageCountersTest {
     assertThat(recent).isBetween(lastDay, lastDay + 8);
     assertThat(TestDatabase.queryLong(databaseUrl, "SELECT count(*) FROM user_usage_minutes")).isLessThanOrEqualTo(1442);
     assertThat(TestDatabase.queryLong(databaseUrl, "SELECT count(*) FROM user_usage_changes")).isZero();
+  }
+
+  @Test
+  @DisplayName("fencing checked once per transaction still refuses an epoch that a bump in the same transaction made stale")
+  void fencingOncePerTransaction() throws Exception {
+    TestDatabase.execute(databaseUrl, "INSERT INTO asterisk_server_owners (server, owner_node, epoch)"
+        + " VALUES ('default', 'n1', 1)");
+    TestDatabase.execute(databaseUrl, "INSERT INTO calls (id, owner, phone_number, context, extension, priority,"
+        + " timeout_ms) SELECT gen_random_uuid(), 'alice', '+1555', 'c', 's', 1, 1000 FROM generate_series(1, 3)");
+    DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+        Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      assertThat(s.executeUpdate("UPDATE calls SET owner_epoch = 1, status = 'dialing'")).isEqualTo(3);
+      assertThat(s.executeUpdate("UPDATE calls SET owner_epoch = 1, status = 'ringing'")).isEqualTo(3);
+      s.executeUpdate("UPDATE asterisk_server_owners SET epoch = 2 WHERE server = 'default'");
+      SQLException stale = assertThrows(SQLException.class,
+          () -> s.executeUpdate("UPDATE calls SET owner_epoch = 1, status = 'answered'"));
+      assertThat(stale.getSQLState()).isEqualTo("CCF01");
+      c.rollback();
+      // A new transaction: the bump rolled back, so epoch 2 is the stale one now.
+      SQLException unknown = assertThrows(SQLException.class,
+          () -> s.executeUpdate("UPDATE calls SET owner_epoch = 2, status = 'dialing'"));
+      assertThat(unknown.getSQLState()).isEqualTo("CCF01");
+      c.rollback();
+    }
   }
 }
