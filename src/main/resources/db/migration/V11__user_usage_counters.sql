@@ -73,7 +73,8 @@ CREATE TRIGGER calls_usage_delete AFTER DELETE ON calls
 
 -- Admission of one new call of p_owner against its limits (the user's own, else the given defaults). Locks the
 -- user's counters until the end of the transaction, so the call inserted by the same statement is counted before
--- the next admission of that user reads them. Returns one row: refused_limit NULL when admitted, else the limit's
+-- the next admission of that user reads them; while they are locked, an admission far below the limits does not
+-- wait for them. Returns one row: refused_limit NULL when admitted, else the limit's
 -- name, its value and the seconds after which a retry may pass. Reads no calls: its cost does not grow with them.
 CREATE FUNCTION calls_admit(p_owner text, p_default_concurrent integer, p_default_daily integer)
 RETURNS TABLE (refused_limit text, refused_value integer, retry_after integer) LANGUAGE plpgsql AS $$
@@ -89,7 +90,21 @@ DECLARE
 BEGIN
   SELECT COALESCE(u.max_concurrent_calls, p_default_concurrent), COALESCE(u.max_calls_per_day, p_default_daily)
     INTO max_active, max_daily FROM users u WHERE u.username = p_owner;
-  PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE;
+  PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE SKIP LOCKED;
+  IF NOT FOUND THEN
+    -- Another admission of this user holds the counters. Without waiting for its commit, admit when the committed
+    -- use is so far below both limits that even one uncounted call per open connection could not reach them.
+    SELECT u.active + COALESCE(sum(c.active_delta), 0), u.recent + count(c.created_minute)
+      INTO n_active, n_recent
+      FROM user_usage u LEFT JOIN user_usage_changes c ON c.username = u.username
+      WHERE u.username = p_owner GROUP BY u.active, u.recent;
+    IF FOUND AND n_active + current_setting('max_connections')::integer < max_active
+       AND n_recent + current_setting('max_connections')::integer < max_daily THEN
+      RETURN QUERY SELECT NULL::text, NULL::integer, NULL::integer;
+      RETURN;
+    END IF;
+    PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE;
+  END IF;
   IF NOT FOUND THEN
     INSERT INTO user_usage (username) VALUES (p_owner) ON CONFLICT (username) DO NOTHING;
     PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE;

@@ -208,4 +208,36 @@ class UserUsageCountersTest {
       c.rollback();
     }
   }
+
+  @Test
+  @DisplayName("while another admission holds the counters, one far below the limits goes ahead; one near them waits")
+  void farBelowTheLimitsDoesNotWait(Vertx vertx, VertxTestContext test) throws Exception {
+    TestDatabase.execute(databaseUrl, "INSERT INTO user_usage (username) VALUES ('alice')");
+    DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+    Connection holder = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+    holder.setAutoCommit(false);
+    holder.createStatement().execute("SELECT 1 FROM user_usage WHERE username = 'alice' FOR UPDATE");
+    long start = System.nanoTime();
+    create(vertx, "alice", 1_000_000, 1_000_000).compose(far -> {
+      test.verify(() -> {
+        assertThat(far.getBoolean("created")).isTrue();
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(5);
+      });
+      Future<JsonObject> near = create(vertx, "alice", 5, 1_000_000);
+      vertx.setTimer(1_000, id -> test.verify(() -> {
+        assertThat(near.isComplete()).as("near the limit: waits for the counters").isFalse();
+        try {
+          holder.rollback();
+          holder.close();
+        } catch (SQLException e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+      return near;
+    }).onComplete(test.succeeding(near -> test.verify(() -> {
+      assertThat(near.getBoolean("created")).isTrue();
+      assertThat(TestDatabase.queryLong(databaseUrl, "SELECT count(*) FROM calls WHERE owner = 'alice'")).isEqualTo(2);
+      test.completeNow();
+    })));
+  }
 }
