@@ -58,6 +58,10 @@ public final class AriClient {
     if (call.callerId() != null) {
       request.addQueryParam("callerId", call.callerId());
     }
+    if (call.variables() == null || call.variables().isEmpty()) {
+      // Everything is in the query: no JSON body to build, encode and (on the other side) parse.
+      return request.send().compose(AriClient::jsonObject);
+    }
     JsonObject variables = new JsonObject();
     call.variables().forEach(entry -> variables.put(entry.getKey(), String.valueOf(entry.getValue())));
     return request.sendJsonObject(new JsonObject().put("variables", variables)).compose(AriClient::jsonObject);
