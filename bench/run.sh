@@ -4,7 +4,8 @@
 #   bench/run.sh                 every scenario, 3 runs each (about 15 minutes)
 #   bench/run.sh status scale    only these scenarios
 #   bench/run.sh smoke           every scenario once, briefly (seconds): asserts no lost/stuck/wrong call, never speed
-#   options: --runs N, --jfr (records the service with JFR under bench/results/jfr/)
+#   options: --runs N, --jfr (records the service with JFR under bench/results/jfr/; BENCH_JFR_SETTINGS=<file.jfc>
+#            replaces the JDK's 'profile' settings, e.g. to sample methods every 1 ms)
 #
 # Scenarios: status originate ingest asterisk freshness scale rows startup webhooks faults dispatch cluster. The
 # harness (a Java load generator in src/test/java/dev/contactcenter/bench, never in the jar) starts its own
