@@ -355,51 +355,6 @@ final class Scenarios {
     }
   }
 
-  // ---------------------------------------------------------------- scale
-
-  void scale() throws Exception {
-    String load0 = Machine.loadAverage();
-    int active = bench.smoke ? 500 : 100_000;
-    try (Service svc = bench.scenarioService("scale", "scale", Map.of())) {
-      String db = svc.databaseUrl();
-      String auth = "Bearer " + svc.adminToken();
-      double idleHeap = svc.heapAfterGcMiB();
-      double idleRss = svc.rssMiB();
-      Map<String, String> accepted = new ConcurrentHashMap<>();
-      // Last digit 2: the simulated callee rings until the timeout (10 minutes, the most a call may ask for).
-      Supplier<Load.Request> ring = () -> originateRequest(auth, number(2), null, accepted, "ringing", ",\"timeout\":600000");
-      try (Load load = new Load("127.0.0.1", svc.port(), 64)) {
-        // 9 minutes at most: the load must end before Load.await gives up (10), and before the first calls time out.
-        Load.Result r = load.closedLoop(32, 540_000, active, ring);
-        checkNoErrors("scale", r);
-      }
-      long deadline = System.currentTimeMillis() + 60_000;
-      long ringing = 0;
-      while (System.currentTimeMillis() < deadline) {
-        ringing = Pg.queryLong(db, "SELECT count(*) FROM calls WHERE status = 'ringing'");
-        if (ringing >= active) {
-          break;
-        }
-        Service.sleep(200);
-      }
-      List<Double> heap = new ArrayList<>();
-      List<Double> rss = new ArrayList<>();
-      for (int i = 0; i < bench.runs; i++) {
-        heap.add(svc.heapAfterGcMiB());
-        rss.add(svc.rssMiB());
-      }
-      String l = load0 + "→" + Machine.loadAverage();
-      String name = fmt("scale, %,d calls ringing at once (sandbox)", ringing);
-      report.add(name, "Java heap after GC", values(heap), "MiB", "< 512 MiB", Samples.median(values(heap)) < 512, l);
-      report.add(name, "service RSS", values(rss), "MiB", "", null, l);
-      report.add("scale, idle service (same JVM, before the calls)", "heap after GC / RSS", new double[] {idleHeap},
-          fmt("MiB / %.0f MiB", idleRss), "", null, l);
-      if (ringing < active) {
-        report.fail("scale: only " + ringing + " of " + active + " calls reached ringing");
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- start-up
 
   void startup() throws Exception {
