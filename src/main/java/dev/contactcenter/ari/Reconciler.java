@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class Reconciler {
 
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+  /** Active calls read from the database at once. */
+  static final int PAGE_SIZE = 1_000;
   /** Rows settled per turn of the event loop. */
   static final int ROWS_PER_TURN = 500;
   static final String SOURCE = "reconciler";
@@ -85,10 +87,8 @@ final class Reconciler {
     requestedAgain = false;
     long startedAt = System.currentTimeMillis();
     Instant lostAt = streamLostAt;
-    Future<JsonArray> active = vertx.eventBus().<JsonObject>request(CALLS_ACTIVE, new JsonObject().put("server", server))
-        .map(reply -> reply.body().getJsonArray("items"));
-    Future<Set<String>> live = ari.channelIds();
-    Future.all(active, live).onComplete(done -> {
+    Tally tally = new Tally();
+    ari.channelIds().compose(live -> pages(null, null, live, startedAt, lostAt, tally)).onComplete(done -> {
       if (done.failed()) {
         LOG.warn("Reconciliation postponed: {}", done.cause().getMessage());
         // Retried soon, so calls are settled as soon as the database and Asterisk answer again.
@@ -96,16 +96,40 @@ final class Reconciler {
         finished();
         return;
       }
-      Tally tally = new Tally();
-      settle(active.result(), 0, live.result(), startedAt, lostAt, tally).onComplete(settled -> {
-        if (streamLostAt == lostAt) {
-          streamLostAt = null;
+      if (streamLostAt == lostAt) {
+        streamLostAt = null;
+      }
+      if (tally.followed + tally.settled > 0) {
+        LOG.info("Reconciled {} active call(s) in {} ms: {} still live, {} ended while unobserved",
+            tally.followed + tally.settled, System.currentTimeMillis() - startedAt, tally.followed, tally.settled);
+      }
+      finished();
+    });
+  }
+
+  /**
+   * Settles the server's active calls a page at a time (in creation order, from the position after the given call):
+   * with 100,000 calls in progress, neither the persistence loop nor this one is held for all of them at once.
+   */
+  private Future<Void> pages(String afterCreatedAt, String afterCallId, Set<String> live, long startedAt,
+      Instant lostAt, Tally tally) {
+    JsonObject query = new JsonObject().put("server", server).put("limit", PAGE_SIZE);
+    if (afterCreatedAt != null) {
+      query.put("after_created_at", afterCreatedAt).put("after_call_id", afterCallId);
+    }
+    return vertx.eventBus().<JsonObject>request(CALLS_ACTIVE, query).compose(reply -> {
+      JsonArray page = reply.body().getJsonArray("items");
+      return settle(page, 0, live, startedAt, lostAt, tally).compose(v -> {
+        if (page.size() < PAGE_SIZE) {
+          return Future.succeededFuture();
         }
-        if (tally.followed + tally.settled > 0) {
-          LOG.info("Reconciled {} active call(s) in {} ms: {} still live, {} ended while unobserved",
-              tally.followed + tally.settled, System.currentTimeMillis() - startedAt, tally.followed, tally.settled);
+        JsonObject last = page.getJsonObject(page.size() - 1);
+        String createdAt = last.getString("created_at");
+        String callId = last.getString("call_id");
+        if (createdAt.equals(afterCreatedAt) && callId.equals(afterCallId)) {
+          return Future.succeededFuture();
         }
-        finished();
+        return pages(createdAt, callId, live, startedAt, lostAt, tally);
       });
     });
   }
