@@ -240,7 +240,12 @@ public final class Bench {
   }
 
   Service service(String label, Map<String, String> env) throws IOException {
-    List<String> jvm = new ArrayList<>();
+    return service(label, env, List.of());
+  }
+
+  /** As above, with these JVM options before {@code -jar}. */
+  Service service(String label, Map<String, String> env, List<String> jvmOptions) throws IOException {
+    List<String> jvm = new ArrayList<>(jvmOptions);
     if (jfr) {
       Path recording = resultsDir.resolve("jfr").resolve(label + ".jfr");
       Files.createDirectories(recording.getParent());

@@ -5,6 +5,8 @@ import static dev.contactcenter.bench.Bench.values;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -108,22 +110,37 @@ final class ScaleScenario {
   /**
    * A node restarted with {@code BENCH_RESTART_CALLS} (default 10,000) active calls whose channels are gone (the
    * sandbox lives in the service's JVM): jar start until every one of them is settled, and the part of it before
-   * {@code /health} answers 200 (JVM, configuration, database, verticles).
+   * {@code /health} answers 200 (JVM, configuration, database, verticles). Twice: {@code java -jar} as is, and with
+   * the class-data archive the image builds (AppCDS: Dockerfile, docker/entrypoint.sh), made here the same way by
+   * one training start of the same jar.
    */
   void restart() throws Exception {
-    String load0 = Machine.loadAverage();
     int active = bench.smoke ? 500 : Integer.parseInt(System.getenv().getOrDefault("BENCH_RESTART_CALLS", "10000"));
     String db = bench.pg.freshDatabase("restart-active");
-    try (Service first = bench.service("restart-active", db, Map.of())) {
-      // Creates the admin; stopped before the calls appear, as a node that goes down.
+    Path archive = bench.workDir.resolve("restart-active.jsa");
+    Map<String, String> env = bench.serviceEnv("restart-active", db, Map.of());
+    try (Service first = bench.service("restart-active", env, List.of("-XX:ArchiveClassesAtExit=" + archive))) {
+      // Creates the admin and, at its exit, the archive; stopped before the calls appear, as a node that goes down.
     }
+    restartRuns(active, db, env, List.of(), "java -jar");
+    if (Files.isRegularFile(archive)) {
+      restartRuns(active, db, env, List.of("-XX:SharedArchiveFile=" + archive), "AppCDS archive");
+    } else {
+      report.note("restart: the JVM wrote no class-data archive; the AppCDS rows are missing");
+    }
+  }
+
+  private void restartRuns(int active, String db, Map<String, String> env, List<String> jvm, String how)
+      throws Exception {
+    String load0 = Machine.loadAverage();
     double[] settle = new double[bench.runs];
     double[] startUp = new double[bench.runs];
     double[] reconcile = new double[bench.runs];
+    double[] cpu = new double[bench.runs];
     for (int i = 0; i < bench.runs; i++) {
       seedActive(db, active);
       long started = System.nanoTime();
-      try (Service svc = bench.service("restart-active", db, Map.of())) {
+      try (Service svc = bench.service("restart-active", env, jvm)) {
         long left = Pg.awaitSettled(db, 120_000);
         if (left > 0) {
           report.fail(fmt("restart: %,d active calls not reconciled 120 s after the start", left));
@@ -131,13 +148,15 @@ final class ScaleScenario {
         settle[i] = (System.nanoTime() - started) / 1e9;
         startUp[i] = svc.startSeconds();
         reconcile[i] = settle[i] - startUp[i];
+        cpu[i] = svc.cpuSeconds();
       }
     }
     String l = load0 + "→" + Machine.loadAverage();
-    String name = fmt("restart with %,d active calls (sandbox, their channels gone)", active);
+    String name = fmt("restart with %,d active calls (sandbox, their channels gone), %s", active, how);
     report.add(name, "jar start → all reconciled", settle, "s", "< 10 s", Samples.median(settle) < 10, l);
     report.add(name, "of which jar start → /health 200", startUp, "s", "", null, l);
     report.add(name, "of which /health 200 → all reconciled", reconcile, "s", "", null, l);
+    report.add(name, "service CPU until all reconciled", cpu, "s", "", null, l);
   }
 
   /** Waits until {@code expected} calls ring (or the time is up); how many ring. */
