@@ -88,7 +88,11 @@ final class Reconciler {
     long startedAt = System.currentTimeMillis();
     Instant lostAt = streamLostAt;
     Tally tally = new Tally();
-    ari.channelIds().compose(live -> pages(null, null, live, startedAt, lostAt, tally)).onComplete(done -> {
+    Future<JsonArray> firstPage = page(null, null);
+    Future<Set<String>> live = ari.channelIds();
+    Future<Void> settled = Future.all(firstPage, live)
+        .compose(both -> pages(firstPage.result(), live.result(), startedAt, lostAt, tally));
+    settled.onComplete(done -> {
       if (done.failed()) {
         LOG.warn("Reconciliation postponed: {}", done.cause().getMessage());
         // Retried soon, so calls are settled as soon as the database and Asterisk answer again.
@@ -108,30 +112,27 @@ final class Reconciler {
   }
 
   /**
-   * Settles the server's active calls a page at a time (in creation order, from the position after the given call):
-   * with 100,000 calls in progress, neither the persistence loop nor this one is held for all of them at once.
+   * Settles the server's active calls a page at a time (in creation order), reading the next page after settling
+   * this one: with 100,000 calls in progress, neither the persistence loop nor this one is held for all of them.
    */
-  private Future<Void> pages(String afterCreatedAt, String afterCallId, Set<String> live, long startedAt,
-      Instant lostAt, Tally tally) {
+  private Future<Void> pages(JsonArray page, Set<String> live, long startedAt, Instant lostAt, Tally tally) {
+    return settle(page, 0, live, startedAt, lostAt, tally).compose(v -> {
+      if (page.size() < PAGE_SIZE) {
+        return Future.succeededFuture();
+      }
+      JsonObject last = page.getJsonObject(page.size() - 1);
+      return page(last.getString("created_at"), last.getString("call_id"))
+          .compose(next -> pages(next, live, startedAt, lostAt, tally));
+    });
+  }
+
+  /** One page of active calls, the first or the one after the given call. */
+  private Future<JsonArray> page(String afterCreatedAt, String afterCallId) {
     JsonObject query = new JsonObject().put("server", server).put("limit", PAGE_SIZE);
     if (afterCreatedAt != null) {
       query.put("after_created_at", afterCreatedAt).put("after_call_id", afterCallId);
     }
-    return vertx.eventBus().<JsonObject>request(CALLS_ACTIVE, query).compose(reply -> {
-      JsonArray page = reply.body().getJsonArray("items");
-      return settle(page, 0, live, startedAt, lostAt, tally).compose(v -> {
-        if (page.size() < PAGE_SIZE) {
-          return Future.succeededFuture();
-        }
-        JsonObject last = page.getJsonObject(page.size() - 1);
-        String createdAt = last.getString("created_at");
-        String callId = last.getString("call_id");
-        if (createdAt.equals(afterCreatedAt) && callId.equals(afterCallId)) {
-          return Future.succeededFuture();
-        }
-        return pages(createdAt, callId, live, startedAt, lostAt, tally);
-      });
-    });
+    return vertx.eventBus().<JsonObject>request(CALLS_ACTIVE, query).map(reply -> reply.body().getJsonArray("items"));
   }
 
   private void finished() {
