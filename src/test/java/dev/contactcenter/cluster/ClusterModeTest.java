@@ -3,6 +3,7 @@ package dev.contactcenter.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
+import dev.contactcenter.support.LoopbackCluster;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.json.JsonObject;
@@ -60,8 +61,8 @@ class ClusterModeTest {
   @DisplayName("two clustered services on one database: each /health names itself and sees both members")
   void twoClusteredServices() throws Exception {
     String database = TestDatabase.freshDatabaseUrl();
-    int portA = ClusterNodeTest.freePort();
-    int portB = ClusterNodeTest.freePort();
+    int portA = LoopbackCluster.freePort();
+    int portB = LoopbackCluster.freePort();
     String members = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
     Map<String, String> envA = clusterEnv(database, "api-a", portA, members);
     Map<String, String> envB = clusterEnv(database, "api-b", portB, members);
@@ -89,8 +90,8 @@ class ClusterModeTest {
         "cluster-secret", dev.contactcenter.sandbox.SandboxTiming.defaults());
     ariVertx.deployVerticle(sandbox).await();
     String database = TestDatabase.freshDatabaseUrl();
-    int portA = ClusterNodeTest.freePort();
-    int portB = ClusterNodeTest.freePort();
+    int portA = LoopbackCluster.freePort();
+    int portB = LoopbackCluster.freePort();
     String members = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
     Map<String, String> envA = withSandboxAri(clusterEnv(database, "api-a", portA, members), sandbox.actualPort());
     Map<String, String> envB = withSandboxAri(clusterEnv(database, "api-b", portB, members), sandbox.actualPort());

@@ -2,16 +2,12 @@ package dev.contactcenter.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.contactcenter.support.LoopbackCluster;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -30,31 +26,8 @@ class ClusterNodeTest {
     started.forEach(vertx -> vertx.close().await());
   }
 
-  /** Settings for a node bound to 127.0.0.1 only (member socket, interface and event bus). */
-  static ClusterSettings node(String name, String clusterName, int port, int... memberPorts) {
-    Map<String, String> env = new HashMap<>();
-    env.put("NODE_NAME", name);
-    env.put("CLUSTER_ENABLED", "true");
-    env.put("CLUSTER_NAME", clusterName);
-    env.put("CLUSTER_HOST", "127.0.0.1");
-    env.put("CLUSTER_PORT", String.valueOf(port));
-    List<String> members = new ArrayList<>();
-    for (int member : memberPorts) {
-      members.add("127.0.0.1:" + member);
-    }
-    env.put("CLUSTER_MEMBERS", String.join(",", members));
-    env.put("CLUSTER_BUS_PORT", "0");
-    return ClusterSettings.from(key -> env.getOrDefault(key, ""));
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   private Vertx join(ClusterSettings settings) {
-    Vertx vertx = ClusterNode.join(settings, options -> Vertx.builder().with(options), new VertxOptions()).await();
+    Vertx vertx = LoopbackCluster.join(settings);
     started.add(vertx);
     ClusterStatus.register(vertx, settings).await();
     return vertx;
@@ -67,10 +40,10 @@ class ClusterNodeTest {
   @Test
   @DisplayName("two nodes of one cluster see each other and a publication on one reaches a consumer on the other")
   void twoNodesExchangeAPublish() throws Exception {
-    int portA = freePort();
-    int portB = freePort();
-    Vertx a = join(node("node-a", "cc-test-" + portA, portA, portA, portB));
-    Vertx b = join(node("node-b", "cc-test-" + portA, portB, portA, portB));
+    int portA = LoopbackCluster.freePort();
+    int portB = LoopbackCluster.freePort();
+    Vertx a = join(LoopbackCluster.settings("cc-test-" + portA, "node-a", portA, portA, portB));
+    Vertx b = join(LoopbackCluster.settings("cc-test-" + portA, "node-b", portB, portA, portB));
     assertThat(a.isClustered()).isTrue();
 
     CompletableFuture<String> received = new CompletableFuture<>();
@@ -99,10 +72,10 @@ class ClusterNodeTest {
   @Test
   @DisplayName("nodes listing each other but with different cluster names never merge")
   void differentClusterNamesDoNotMerge() throws Exception {
-    int portA = freePort();
-    int portB = freePort();
-    Vertx a = join(node("node-a", "blue-" + portA, portA, portA, portB));
-    Vertx b = join(node("node-b", "green-" + portA, portB, portA, portB));
+    int portA = LoopbackCluster.freePort();
+    int portB = LoopbackCluster.freePort();
+    Vertx a = join(LoopbackCluster.settings("blue-" + portA, "node-a", portA, portA, portB));
+    Vertx b = join(LoopbackCluster.settings("green-" + portA, "node-b", portB, portA, portB));
 
     CompletableFuture<String> received = new CompletableFuture<>();
     a.eventBus().<String>consumer("calls.status.test", message -> received.complete(message.body()))

@@ -6,6 +6,7 @@ import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.BridgeSocket;
 import dev.contactcenter.support.CallProbe;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.LoopbackCluster;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.Vertx;
@@ -51,7 +52,7 @@ class ClusterWideTest {
   @BeforeAll
   void start() throws Exception {
     String database = TestDatabase.freshDatabaseUrl();
-    int[] ports = {ClusterNodeTest.freePort(), ClusterNodeTest.freePort(), ClusterNodeTest.freePort()};
+    int[] ports = {LoopbackCluster.freePort(), LoopbackCluster.freePort(), LoopbackCluster.freePort()};
     String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2];
     String secret = null;
     for (int i = 0; i < ports.length; i++) {

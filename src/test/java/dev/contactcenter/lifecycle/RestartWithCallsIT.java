@@ -74,9 +74,11 @@ class RestartWithCallsIT {
       ApiClient api = first.client();
       CallProbe calls = new CallProbe(api, api.login("admin", TestApp.ADMIN_PASSWORD));
       for (int i = 0; i < ringingCalls; i++) {
-        // Rings 3-5 s, so the callee answers 1-3 s after the SIGTERM below; then talks 20-24 s, past the restart.
+        // Rings 6-8 s, so every callee answers after the SIGTERM below; then talks 20-24 s, past the restart. With
+        // 3-5 s, placing ten calls and seeing each ring took longer than 3 s on a loaded machine: the first callee
+        // answered before the SIGTERM (the stop then waited for 9) or before its ringing was ever seen.
         int talk = 20 + i % 5;
-        talkSeconds.put(calls.place(String.format("+1556%02d%02d%02d", i, 3 + i % 3, talk), new JsonObject()), talk);
+        talkSeconds.put(calls.place(String.format("+1556%02d%02d%02d", i, 6 + i % 3, talk), new JsonObject()), talk);
       }
       for (String id : talkSeconds.keySet()) {
         assertThat(calls.awaitStatus(id, "ringing", Duration.ofSeconds(10)).getString("status")).isEqualTo("ringing");

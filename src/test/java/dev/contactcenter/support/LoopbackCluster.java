@@ -19,6 +19,16 @@ public final class LoopbackCluster {
 
   /** Joins (or forms) the cluster {@code clusterName} as {@code nodeName} on {@code port}, with these members. */
   public static Vertx join(String clusterName, String nodeName, int port, int... memberPorts) {
+    return join(settings(clusterName, nodeName, port, memberPorts));
+  }
+
+  /** Joins with settings made by {@link #settings}. */
+  public static Vertx join(ClusterSettings settings) {
+    return ClusterNode.join(settings, options -> Vertx.builder().with(options), new VertxOptions()).await();
+  }
+
+  /** A node's settings: member socket, interface and event bus bound to 127.0.0.1 only, the bus on a free port. */
+  public static ClusterSettings settings(String clusterName, String nodeName, int port, int... memberPorts) {
     Map<String, String> env = new HashMap<>();
     env.put("NODE_NAME", nodeName);
     env.put("CLUSTER_ENABLED", "true");
@@ -28,8 +38,7 @@ public final class LoopbackCluster {
     List<String> members = IntStream.of(memberPorts).mapToObj(member -> "127.0.0.1:" + member).toList();
     env.put("CLUSTER_MEMBERS", String.join(",", members));
     env.put("CLUSTER_BUS_PORT", "0");
-    ClusterSettings settings = ClusterSettings.from(key -> env.getOrDefault(key, ""));
-    return ClusterNode.join(settings, options -> Vertx.builder().with(options), new VertxOptions()).await();
+    return ClusterSettings.from(key -> env.getOrDefault(key, ""));
   }
 
   public static int freePort() throws IOException {
