@@ -137,10 +137,14 @@ final class ScaleScenario {
     double[] startUp = new double[bench.runs];
     double[] reconcile = new double[bench.runs];
     double[] cpu = new double[bench.runs];
+    double[] cpuAtHealthy = new double[bench.runs];
+    double[] postgresCpu = new double[bench.runs];
     for (int i = 0; i < bench.runs; i++) {
       seedActive(db, active);
+      double pg0 = Machine.cpuSeconds(bench.pg.postmasterPid(), true);
       long started = System.nanoTime();
       try (Service svc = bench.service("restart-active", env, jvm)) {
+        cpuAtHealthy[i] = svc.cpuSeconds();
         long left = Pg.awaitSettled(db, 120_000);
         if (left > 0) {
           report.fail(fmt("restart: %,d active calls not reconciled 120 s after the start", left));
@@ -149,6 +153,7 @@ final class ScaleScenario {
         startUp[i] = svc.startSeconds();
         reconcile[i] = settle[i] - startUp[i];
         cpu[i] = svc.cpuSeconds();
+        postgresCpu[i] = Math.max(0, Machine.cpuSeconds(bench.pg.postmasterPid(), true) - pg0);
       }
     }
     String l = load0 + "→" + Machine.loadAverage();
@@ -157,6 +162,8 @@ final class ScaleScenario {
     report.add(name, "of which jar start → /health 200", startUp, "s", "", null, l);
     report.add(name, "of which /health 200 → all reconciled", reconcile, "s", "", null, l);
     report.add(name, "service CPU until all reconciled", cpu, "s", "", null, l);
+    report.add(name, "of which until /health 200", cpuAtHealthy, "s", "", null, l);
+    report.add(name, "PostgreSQL CPU, jar start → all reconciled", postgresCpu, "s", "", null, l);
   }
 
   /** Waits until {@code expected} calls ring (or the time is up); how many ring. */
