@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.CallProbe;
+import dev.contactcenter.support.RealAsterisk;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestAsterisk;
 import dev.contactcenter.support.TestDatabase;
@@ -18,14 +19,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The ARI path against a real Asterisk 22 (scripts/asterisk.sh; test dialplan in conf/asterisk/test): every
@@ -38,7 +37,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class AsteriskCallsIT {
 
-  private static final AtomicInteger APPS = new AtomicInteger();
   /** Last digit → expected final status, timeline, hang-up cause, duration (null: not answered). */
   private static final Map<Character, Expected> MATRIX = new LinkedHashMap<>();
 
@@ -55,22 +53,11 @@ class AsteriskCallsIT {
   record Expected(String status, List<String> timeline, int cause, Integer duration) {
   }
 
-  private TestAsterisk asterisk;
-
-  @BeforeAll
-  void startAsterisk() throws Exception {
-    asterisk = TestAsterisk.startOrSkip();
-  }
-
-  @AfterAll
-  void stopAsterisk() throws Exception {
-    if (asterisk != null) {
-      asterisk.close();
-    }
-  }
+  @RegisterExtension
+  static final RealAsterisk ASTERISK = new RealAsterisk("cc-it");
 
   private Map<String, String> env() {
-    return asterisk.serviceEnv("cc-it-" + ProcessHandle.current().pid() + "-" + APPS.incrementAndGet());
+    return ASTERISK.serviceEnv();
   }
 
   private static JsonObject options(char digit) {
@@ -215,14 +202,14 @@ class AsteriskCallsIT {
       CallProbe calls = new CallProbe(api, token);
       assertThat(api.get("/health", null).status()).isEqualTo(200);
 
-      asterisk.stop();
+      ASTERISK.asterisk().stop();
       awaitHealth(api, 503, Duration.ofSeconds(10));
       ApiClient.Response refused = api.post("/api/v2/calls", token, new JsonObject().put("phone_number", "+15550000000"));
       assertThat(refused.status()).isEqualTo(503);
       String failedId = refused.json().getString("call_id");
       assertThat(calls.call(failedId).getString("status")).isEqualTo("failed");
 
-      asterisk.start();
+      ASTERISK.asterisk().start();
       awaitHealth(api, 200, Duration.ofSeconds(30));
       String id = calls.place("+15550000000", null);
       assertThat(calls.awaitFinal(id, Duration.ofSeconds(15)).getString("status")).isEqualTo("completed");

@@ -5,19 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.CallProbe;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.RealAsterisk;
 import dev.contactcenter.support.TestApp;
-import dev.contactcenter.support.TestAsterisk;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,23 +28,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class AriUrlFormsIT {
 
-  private static final AtomicInteger APPS = new AtomicInteger();
-  private TestAsterisk asterisk;
-
-  @BeforeAll
-  void startAsterisk() throws Exception {
-    asterisk = TestAsterisk.startOrSkip();
-  }
-
-  @AfterAll
-  void stopAsterisk() throws Exception {
-    if (asterisk != null) {
-      asterisk.close();
-    }
-  }
+  @RegisterExtension
+  static final RealAsterisk ASTERISK = new RealAsterisk("cc-url");
 
   private Map<String, String> env(String suffix) {
-    Map<String, String> env = asterisk.serviceEnv("cc-url-" + ProcessHandle.current().pid() + "-" + APPS.incrementAndGet());
+    Map<String, String> env = ASTERISK.serviceEnv();
     String root = env.get("ARI_HTTP_URL").replaceAll("/+$", "").replaceAll("/ari$", "");
     env.put("ARI_HTTP_URL", root + suffix);
     return env;

@@ -84,7 +84,8 @@ class ReconcilerTest {
       reconciler.request();
       reconciler.request();
     });
-    Calls.eventually(Duration.ofSeconds(5), () -> assertThat(runs.get()).isEqualTo(2));
+    // What counts is how many runs, not how soon: the first one's cold start can take seconds on a loaded machine.
+    Calls.eventually(Duration.ofSeconds(20), () -> assertThat(runs.get()).isEqualTo(2));
     Thread.sleep(1_000);
     assertThat(runs.get()).as("coalesced into one rerun").isEqualTo(2);
   }

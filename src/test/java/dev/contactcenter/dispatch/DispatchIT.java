@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.RealAsterisk;
 import dev.contactcenter.support.ServiceProcess;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestAsterisk;
@@ -23,15 +24,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Admission control against a real Asterisk 22: the pace is measured on Asterisk's side (ChannelCreated of an ARI
@@ -44,25 +43,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DispatchIT {
 
-  private static final AtomicInteger APPS = new AtomicInteger();
   private static final int CPS = 20;
-  private TestAsterisk asterisk;
 
-  @BeforeAll
-  void startAsterisk() throws Exception {
-    asterisk = TestAsterisk.startOrSkip();
-  }
-
-  @AfterAll
-  void stopAsterisk() throws Exception {
-    if (asterisk != null) {
-      asterisk.close();
-    }
-  }
+  @RegisterExtension
+  static final RealAsterisk ASTERISK = new RealAsterisk("cc-dispatch");
 
   private Map<String, String> env() {
-    Map<String, String> env = asterisk.serviceEnv("cc-dispatch-" + ProcessHandle.current().pid() + "-"
-        + APPS.incrementAndGet());
+    Map<String, String> env = ASTERISK.serviceEnv();
     env.put("ARI_MAX_CALLS_PER_SECOND", Integer.toString(CPS));
     env.put("DISPATCH_POLL_MS", "250");
     return env;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.CallProbe;
+import dev.contactcenter.support.RealAsterisk;
 import dev.contactcenter.support.ServiceProcess;
 import dev.contactcenter.support.TestApp;
-import dev.contactcenter.support.TestAsterisk;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +15,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The service (its own JVM, an external PostgreSQL) stopped with 30 answered calls in flight on the real Asterisk,
@@ -34,20 +32,8 @@ import org.junit.jupiter.api.Timeout;
 class RestartWithCallsIT {
 
   private static final int CALLS = 30;
-  private static final AtomicInteger APPS = new AtomicInteger();
-  private TestAsterisk asterisk;
-
-  @BeforeAll
-  void startAsterisk() throws Exception {
-    asterisk = TestAsterisk.startOrSkip();
-  }
-
-  @AfterAll
-  void stopAsterisk() throws Exception {
-    if (asterisk != null) {
-      asterisk.close();
-    }
-  }
+  @RegisterExtension
+  static final RealAsterisk ASTERISK = new RealAsterisk("cc-life");
 
   @Test
   @DisplayName("SIGTERM: drained and exited within SHUTDOWN_GRACE_SECONDS; after the restart every call ends right")
@@ -92,7 +78,7 @@ class RestartWithCallsIT {
   }
 
   private Map<String, String> serviceEnv() throws Exception {
-    Map<String, String> env = asterisk.serviceEnv("cc-life-" + ProcessHandle.current().pid() + "-" + APPS.incrementAndGet());
+    Map<String, String> env = ASTERISK.serviceEnv();
     env.put("HTTP_PORT", Integer.toString(ServiceProcess.freePort()));
     env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@lifecycle-callee/n");
     env.put("DEFAULT_EXTENSION", "hold");

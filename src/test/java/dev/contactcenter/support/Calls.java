@@ -96,7 +96,6 @@ public final class Calls {
         .map(e -> e.getString("from_status") + "→" + e.getString("to_status")).toList();
   }
 
-  /** Repeats {@code check} until it stops throwing, or rethrows its last failure after {@code within}. */
   /** While the database is down, a call read and /health both answer 503 with Retry-After (within 5 s). */
   public static void awaitDatabaseUnavailable(ApiClient api, String token, String callId) {
     eventually(Duration.ofSeconds(5), () -> {
@@ -109,6 +108,7 @@ public final class Calls {
     });
   }
 
+  /** Repeats {@code check} until it stops throwing, or rethrows its last failure after {@code within}. */
   public static void eventually(Duration within, Runnable check) {
     long deadline = System.nanoTime() + within.toNanos();
     while (true) {
