@@ -17,8 +17,6 @@ public final class EventBusAddresses {
   public static final String USERS_UPDATE = "db.users.update";
   /** Replaces a user's password hash: {@code {username, password_hash}}. */
   public static final String USERS_SET_PASSWORD = "db.users.set-password";
-  /** A user's limits and use: {@code {limits:{...}, active, today, day_frees_in_seconds}}. */
-  public static final String USERS_USAGE = "db.users.usage";
   /** Published after a user is created or changed: the user as the API shows it ({@code username, role, disabled...}). */
   public static final String USERS_CHANGED = "users.changed";
 
@@ -28,6 +26,10 @@ public final class EventBusAddresses {
    */
   public static final String RATE_ACQUIRE = "db.rate.acquire";
 
+  /**
+   * Admits (the owner's limits, defaults in {@code limits: {concurrent_calls, calls_per_day}}) and stores a call:
+   * {@code {created, call?, queue_position?, refused?: {limit, limit_value, retry_after}}}.
+   */
   public static final String CALLS_CREATE = "db.calls.create";
   public static final String CALLS_GET = "db.calls.get";
   public static final String CALLS_LIST = "db.calls.list";

@@ -1,65 +1,58 @@
 package dev.contactcenter.http;
 
-import static dev.contactcenter.bus.EventBusAddresses.USERS_USAGE;
-
 import dev.contactcenter.auth.TokenRateLimiter;
 import dev.contactcenter.config.EdgeSettings;
-import io.vertx.core.Future;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * Per-user call limits (toll-fraud exposure with a real trunk): calls per second (in memory, shared by the HTTP
- * verticles), calls in progress and calls in the last 24 hours (counted in the database). A user's own limits,
- * set by an admin, override the configured defaults. A refusal is 429 with Retry-After and names the limit.
- * Concurrent requests of one user can each pass the database counts before either call is stored, so those two
- * may be exceeded by at most the calls admitted within the same moment, which the per-second limit bounds.
+ * verticles), calls in progress and calls in the last 24 hours (checked by the database in the statement that
+ * stores the call, against per-user counters locked until its commit, so concurrent creations cannot both take the
+ * last slot). A user's own limits, set by an admin, override the configured defaults. A refusal is 429 with
+ * Retry-After and names the limit.
  */
 final class CallLimits {
 
-  private final EventBus bus;
   private final EdgeSettings defaults;
   private final TokenRateLimiter perSecond;
+  private final UserDirectory users;
+  /** The defaults the database applies where a user has no limit of their own (CALLS_CREATE's {@code limits}). */
+  private final JsonObject databaseDefaults;
 
-  CallLimits(EventBus bus, EdgeSettings defaults, TokenRateLimiter perSecond) {
-    this.bus = bus;
+  CallLimits(EdgeSettings defaults, TokenRateLimiter perSecond, UserDirectory users) {
     this.defaults = defaults;
     this.perSecond = perSecond;
+    this.users = users;
+    this.databaseDefaults = new JsonObject().put("concurrent_calls", defaults.userConcurrentCalls())
+        .put("calls_per_day", defaults.userCallsPerDay());
   }
 
-  /** True when the call may go ahead; otherwise the 429 has been sent. */
-  Future<Boolean> admit(RoutingContext rc, String username) {
-    return bus.<JsonObject>request(USERS_USAGE, new JsonObject().put("username", username)).map(reply -> {
-      JsonObject usage = reply.body();
-      JsonObject limits = usage.getJsonObject("limits", new JsonObject());
-      int rate = limit(limits, "calls_per_second", defaults.userCallsPerSecond());
-      int concurrent = limit(limits, "concurrent_calls", defaults.userConcurrentCalls());
-      int daily = limit(limits, "calls_per_day", defaults.userCallsPerDay());
-      if (usage.getLong("active", 0L) >= concurrent) {
-        return refuse(rc, "concurrent_calls", concurrent, 5);
-      }
-      if (usage.getLong("today", 0L) >= daily) {
-        return refuse(rc, "calls_per_day", daily, Math.max(1, usage.getLong("day_frees_in_seconds", 3600L)));
-      }
-      long wait = perSecond.acquire(username, rate, System.currentTimeMillis());
-      if (wait > 0) {
-        return refuse(rc, "calls_per_second", rate, wait);
-      }
-      return true;
-    });
+  /** True when the user's calls per second allow one more call now; otherwise the 429 has been sent. */
+  boolean admitRate(RoutingContext rc, String username) {
+    Integer own = users.callsPerSecond(username);
+    int rate = own != null ? own : defaults.userCallsPerSecond();
+    long wait = perSecond.acquire(username, rate, System.currentTimeMillis());
+    if (wait > 0) {
+      refuse(rc, "calls_per_second", rate, wait);
+      return false;
+    }
+    return true;
   }
 
-  /** The user's own limit, or the default when none is set (the column is NULL). */
-  private static int limit(JsonObject limits, String name, int fallback) {
-    Integer own = limits.getInteger(name);
-    return own != null ? own : fallback;
+  /** The default limits the database checks, for CALLS_CREATE's {@code limits} (a copy: the message is the caller's). */
+  JsonObject databaseDefaults() {
+    return databaseDefaults.copy();
   }
 
-  private static boolean refuse(RoutingContext rc, String limit, int value, long retryAfterSeconds) {
+  /** Sends the 429 for a refusal of the database: {@code {limit, limit_value, retry_after}}. */
+  static void refuse(RoutingContext rc, JsonObject refused) {
+    refuse(rc, refused.getString("limit"), refused.getInteger("limit_value"), refused.getLong("retry_after", 1L));
+  }
+
+  private static void refuse(RoutingContext rc, String limit, int value, long retryAfterSeconds) {
     rc.response().putHeader("Retry-After", Long.toString(retryAfterSeconds));
     Problems.send(rc, 429, "limit " + limit + " (" + value + ") reached; retry in " + retryAfterSeconds + " s",
         new JsonObject().put("limit", limit).put("limit_value", value));
-    return false;
   }
 }

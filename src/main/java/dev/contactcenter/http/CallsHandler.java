@@ -171,11 +171,9 @@ final class CallsHandler {
         .put("status_callback", callback).put("status_callback_events", callbackEvents)
         .mergeIn(dispatch);
 
-    limits.admit(rc, caller.username()).onFailure(rc::fail).onSuccess(admitted -> {
-      if (admitted) {
-        onServer(rc, call, callId, row, successStatus);
-      }
-    });
+    if (limits.admitRate(rc, caller.username())) {
+      onServer(rc, call, callId, row.put("limits", limits.databaseDefaults()), successStatus);
+    }
   }
 
   /**
@@ -202,6 +200,11 @@ final class CallsHandler {
   private void store(RoutingContext rc, CallRequest call, String callId, JsonObject row, int successStatus) {
     String server = row.getString("server");
     bus.<JsonObject>request(CALLS_CREATE, row).map(Message::body).onSuccess(created -> {
+      JsonObject refused = created.getJsonObject("refused");
+      if (refused != null) {
+        CallLimits.refuse(rc, refused);
+        return;
+      }
       JsonObject stored = created.getJsonObject("call");
       if (!created.getBoolean("created")) {
         // A retry with the same Idempotency-Key: the first call, never a second dial.

@@ -134,7 +134,7 @@ public final class HttpVerticle extends VerticleBase {
         config.defaultExtension(), config.defaultPriority(), config.defaultTimeoutMs(),
         config.defaultCallerId().orElse(null)), config.sandboxMode(),
         new CallTimeouts(config.ariRequestTimeoutMs()), subscriptions,
-        new CallLimits(vertx.eventBus(), config.edge(), services.callsPerSecond()),
+        new CallLimits(config.edge(), services.callsPerSecond(), users),
         () -> ServerDirectory.of(vertx), Dispatch.admission(vertx.eventBus(), config));
     bindProtected(builder, validator, users, true, "listServers", new ServersHandler(vertx.eventBus(), config)::list);
     bindProtected(builder, validator, users, false, "createInteraction", calls::createInteraction);

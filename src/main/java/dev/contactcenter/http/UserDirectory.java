@@ -22,7 +22,8 @@ final class UserDirectory {
   /** Routing-context key of the caller's current role (true for admin), set by {@link #requireActive}. */
   static final String ADMIN_KEY = "caller.admin";
 
-  private record Account(boolean admin, boolean disabled) {
+  /** {@code callsPerSecond}: the user's own limit, null for the configured default. */
+  private record Account(boolean admin, boolean disabled, Integer callsPerSecond) {
   }
 
   /**
@@ -56,7 +57,16 @@ final class UserDirectory {
     Account known = accounts.get(username);
     String role = user.getString("role");
     boolean admin = role != null ? "admin".equals(role) : known != null && known.admin();
-    accounts.put(username, new Account(admin, user.getBoolean("disabled", false)));
+    JsonObject limits = user.getJsonObject("limits");
+    Integer callsPerSecond = limits != null ? limits.getInteger("calls_per_second")
+        : known != null ? known.callsPerSecond() : null;
+    accounts.put(username, new Account(admin, user.getBoolean("disabled", false), callsPerSecond));
+  }
+
+  /** The user's own calls-per-second limit as last published, or null for the configured default. */
+  Integer callsPerSecond(String username) {
+    Account account = accounts.get(username);
+    return account == null ? null : account.callsPerSecond();
   }
 
   /** True only for an account known to be disabled (an unknown one is checked with {@link #lookUp}). */

@@ -82,7 +82,6 @@ public final class PersistenceVerticle extends VerticleBase {
     consumers.add(bus.localConsumer(USERS_LIST, msg -> reply(msg, users.list().map(items -> new JsonObject().put("items", items)))));
     consumers.add(bus.localConsumer(USERS_UPDATE, this::updateUser));
     consumers.add(bus.localConsumer(USERS_SET_PASSWORD, this::setPassword));
-    consumers.add(bus.localConsumer(USERS_USAGE, msg -> reply(msg, users.usage(msg.body().getString("username")))));
     consumers.add(bus.localConsumer(USERS_BOOTSTRAP_ADMIN, this::bootstrapAdmin));
     consumers.add(bus.localConsumer(CALLS_CREATE, this::createCall));
     consumers.add(bus.localConsumer(CALLS_GET, this::getCall));
@@ -213,7 +212,9 @@ public final class PersistenceVerticle extends VerticleBase {
         }
         return Future.succeededFuture(new JsonObject().put("created", false).put("call", first));
       });
-    }));
+    }).recover(failure -> failure instanceof CallRepository.LimitReached limit
+        ? Future.succeededFuture(new JsonObject().put("created", false).put("refused", limit.toJson()))
+        : Future.failedFuture(failure)));
   }
 
   private void getCall(Message<JsonObject> msg) {

@@ -22,14 +22,6 @@ final class UserRepository {
       + " max_concurrent_calls = $5, max_calls_per_day = $6 WHERE username = $1 RETURNING " + COLUMNS;
   private static final String SET_PASSWORD = "UPDATE users SET password_hash = $2 WHERE username = $1"
       + " RETURNING username";
-  /** A user's limits and current use: calls in progress, calls of the last 24 hours and when the oldest of them was. */
-  private static final String USAGE = "SELECT u.max_calls_per_second, u.max_concurrent_calls, u.max_calls_per_day,"
-      + " (SELECT count(*) FROM calls c WHERE c.owner = u.username"
-      + "   AND c.status IN ('pending', 'dialing', 'ringing', 'answered')) AS active,"
-      + " (SELECT count(*) FROM calls c WHERE c.owner = u.username AND c.created_at > now() - interval '1 day') AS today,"
-      + " (SELECT extract(epoch FROM min(c.created_at) + interval '1 day' - now()) FROM calls c"
-      + "   WHERE c.owner = u.username AND c.created_at > now() - interval '1 day') AS day_frees_in"
-      + " FROM users u WHERE u.username = $1";
   static final String[] LIMITS = {"calls_per_second", "concurrent_calls", "calls_per_day"};
   private static final String[] LIMIT_COLUMNS = {"max_calls_per_second", "max_concurrent_calls", "max_calls_per_day"};
   private static final String INSERT = "INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)"
@@ -106,23 +98,6 @@ final class UserRepository {
               .execute(Tuple.of(username, newDisabled, newRole, values[0], values[1], values[2]))
               .map(rows -> Optional.of(user(rows.iterator().next())));
         })));
-  }
-
-  Future<JsonObject> usage(String username) {
-    return pool.preparedQuery(USAGE).execute(Tuple.of(username)).map(rows -> {
-      if (rows.size() == 0) {
-        return new JsonObject().put("limits", new JsonObject()).put("active", 0).put("today", 0);
-      }
-      Row row = rows.iterator().next();
-      JsonObject limits = new JsonObject();
-      for (int i = 0; i < LIMITS.length; i++) {
-        limits.put(LIMITS[i], row.getInteger(LIMIT_COLUMNS[i]));
-      }
-      Object freesIn = row.getValue("day_frees_in");
-      return new JsonObject().put("limits", limits).put("active", row.getLong("active"))
-          .put("today", row.getLong("today"))
-          .put("day_frees_in_seconds", freesIn instanceof Number n ? (long) Math.ceil(n.doubleValue()) : 0L);
-    });
   }
 
   Future<Boolean> setPassword(String username, String passwordHash) {

@@ -5,26 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
 import dev.contactcenter.support.RealAsterisk;
-import dev.contactcenter.support.ServiceProcess;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestAsterisk;
 import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -60,58 +51,12 @@ class DispatchIT {
         "probe-" + env.get("ARI_APP"));
   }
 
-  /** Submits {@code numbers} at once from 50 client threads; returns the call ids in order. */
-  private static List<String> submitAtOnce(ApiClient api, String token, List<String> numbers) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(50);
-    try {
-      List<Future<ApiClient.Response>> answers = new ArrayList<>();
-      for (String number : numbers) {
-        answers.add(pool.submit(() -> api.post("/api/v2/calls", token, new JsonObject().put("phone_number", number))));
-      }
-      List<String> ids = new ArrayList<>();
-      for (Future<ApiClient.Response> answer : answers) {
-        ApiClient.Response created = answer.get();
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
-        assertThat(created.json().getString("status")).isIn("dialing", "queued");
-        ids.add(created.json().getString("call_id"));
-      }
-      return ids;
-    } finally {
-      pool.shutdown();
-    }
-  }
-
   @Test
   @DisplayName("500 calls at once with max_calls_per_second=20: no second of Asterisk's exceeds 20, all end right")
   void fiveHundredAtOnce() throws Exception {
     Map<String, String> env = env();
     try (AriChannelProbe probe = probe(env); TestApp app = TestApp.start(env)) {
-      ApiClient api = app.client();
-      String token = api.login("admin", TestApp.ADMIN_PASSWORD);
-      List<String> numbers = new ArrayList<>();
-      for (int i = 0; i < 500; i++) {
-        // Busy (digit 1) and answered-then-hung-up-by-the-callee (digit 5) in turn.
-        numbers.add(String.format("+1557%06d%d", i, i % 2 == 0 ? 1 : 5));
-      }
-      long started = System.nanoTime();
-      List<String> ids = submitAtOnce(api, token, numbers);
-      Duration accepted = Duration.ofNanos(System.nanoTime() - started);
-      for (int i = 0; i < ids.size(); i++) {
-        JsonObject call = Calls.awaitFinal(api, token, ids.get(i), Duration.ofSeconds(90));
-        assertThat(call.getString("status")).as(call.encode()).isEqualTo(i % 2 == 0 ? "busy" : "completed");
-      }
-      Duration drained = Duration.ofNanos(System.nanoTime() - started);
-      List<AriChannelProbe.Created> created = probe.created();
-      Map<String, Long> perCall = created.stream().collect(Collectors.groupingBy(AriChannelProbe.Created::id,
-          Collectors.counting()));
-      assertThat(perCall.keySet()).containsExactlyInAnyOrderElementsOf(ids);
-      assertThat(perCall.values()).allMatch(n -> n == 1);
-      int worst = AriChannelProbe.maxInAnySecond(created.stream().map(AriChannelProbe.Created::at).toList());
-      System.out.printf("DISPATCH-IT 500 calls: accepted in %d ms, drained in %d ms, worst second %d (limit %d)%n",
-          accepted.toMillis(), drained.toMillis(), worst, CPS);
-      assertThat(worst).isLessThanOrEqualTo(CPS);
-      assertThat(TestDatabase.queryLong(app.databaseUrl(),
-          "SELECT count(*) FROM calls WHERE status IN ('queued', 'pending')")).isZero();
+      DispatchDrills.burst(app, Map.of("default", probe), 500, CPS, "+1557", "DISPATCH-IT");
     }
   }
 
@@ -119,48 +64,8 @@ class DispatchIT {
   @DisplayName("kill -9 of the dialling service mid-drain: after a restart, 0 calls lost, 0 dialled twice")
   void killNineMidDrain() throws Exception {
     Map<String, String> env = env();
-    env.put("HTTP_PORT", Integer.toString(ServiceProcess.freePort()));
-    Path logs = Files.createTempDirectory("cc-dispatch-kill");
-    int n = 200;
-    List<String> ids;
     try (AriChannelProbe probe = probe(env)) {
-      try (ServiceProcess first = ServiceProcess.start(env, logs.resolve("first.log"))) {
-        first.awaitOk("/health", Duration.ofSeconds(90));
-        ApiClient api = first.client();
-        String token = api.login("admin", TestApp.ADMIN_PASSWORD);
-        List<String> numbers = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-          numbers.add(String.format("+1558%06d1", i));
-        }
-        ids = submitAtOnce(api, token, numbers);
-        // About 3 s of dialling at 20 per second, then the dialling node dies.
-        Calls.eventually(Duration.ofSeconds(30), () -> assertThat(probe.created().size()).isGreaterThanOrEqualTo(60));
-        first.kill9();
-      }
-      int beforeRestart = probe.created().size();
-      try (ServiceProcess second = ServiceProcess.start(env, logs.resolve("second.log"))) {
-        second.awaitOk("/health", Duration.ofSeconds(90));
-        ApiClient api = second.client();
-        String token = api.login("admin", TestApp.ADMIN_PASSWORD);
-        Map<String, Integer> statuses = new HashMap<>();
-        for (String id : ids) {
-          JsonObject call = Calls.awaitFinal(api, token, id, Duration.ofSeconds(60));
-          statuses.merge(call.getString("status"), 1, Integer::sum);
-        }
-        Map<String, Long> perCall = probe.created().stream().collect(Collectors.groupingBy(
-            AriChannelProbe.Created::id, Collectors.counting()));
-        long twice = perCall.values().stream().filter(c -> c > 1).count();
-        long neverDialled = ids.stream().filter(id -> !perCall.containsKey(id)).count();
-        System.out.printf("DISPATCH-IT kill -9: %d dialled before the kill, statuses %s, dialled twice %d, "
-            + "never dialled %d%n", beforeRestart, statuses, twice, neverDialled);
-        assertThat(twice).isZero();
-        // Every call ended: busy when dialled; the few whose dial may have left when the node died are settled.
-        assertThat(statuses.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(n);
-        // Only calls whose busy ended while no node followed Asterisk's events are settled otherwise (failed).
-        assertThat(statuses.getOrDefault("busy", 0)).isGreaterThanOrEqualTo(n - 5);
-        assertThat(neverDialled).isLessThanOrEqualTo(statuses.getOrDefault("failed", 0));
-        second.sigterm(Duration.ofSeconds(20));
-      }
+      DispatchDrills.killNineMidDrain(env, List.of(probe), 200, "+1558", "DISPATCH-IT");
     }
   }
 

@@ -86,11 +86,11 @@ class PacerTest {
   @Test
   @DisplayName("the in-flight window of paced dials: a second's worth, at least 2, at most what the timeout allows")
   void inFlightWindow() {
-    assertThat(DispatchVerticle.inFlightWindow(20, 10_000)).isEqualTo(20);
-    assertThat(DispatchVerticle.inFlightWindow(50, 10_000)).isEqualTo(50);
-    assertThat(DispatchVerticle.inFlightWindow(1, 10_000)).isEqualTo(2);
-    assertThat(DispatchVerticle.inFlightWindow(1, 500)).as("the timeout bounds it").isEqualTo(1);
-    assertThat(DispatchVerticle.inFlightWindow(20, 200)).isEqualTo(4);
-    assertThat(DispatchVerticle.inFlightWindow(1000, 30_000)).isEqualTo(100);
+    assertThat(PacedSender.inFlightWindow(20, 10_000)).isEqualTo(20);
+    assertThat(PacedSender.inFlightWindow(50, 10_000)).isEqualTo(50);
+    assertThat(PacedSender.inFlightWindow(1, 10_000)).isEqualTo(2);
+    assertThat(PacedSender.inFlightWindow(1, 500)).as("the timeout bounds it").isEqualTo(1);
+    assertThat(PacedSender.inFlightWindow(20, 200)).isEqualTo(4);
+    assertThat(PacedSender.inFlightWindow(1000, 30_000)).isEqualTo(100);
   }
 }
