@@ -94,8 +94,10 @@ public final class PersistenceVerticle extends VerticleBase {
     consumers.add(bus.localConsumer(CALLS_EVENTS, this::callEvents));
     consumers.add(bus.localConsumer(SERVERS_LOAD, msg -> reply(msg, calls.serversLoad()
         .map(items -> new JsonObject().put("items", items)))));
-    consumers.add(bus.localConsumer(CALLS_ACTIVE, msg -> reply(msg, calls.active(msg.body().getString("server"))
-        .map(items -> new JsonObject().put("items", items)))));
+    consumers.add(bus.localConsumer(CALLS_ACTIVE, msg -> reply(msg, (msg.body().containsKey("limit")
+        ? calls.activePage(msg.body().getString("server"), msg.body().getString("after_created_at"),
+            msg.body().getString("after_call_id"), msg.body().getInteger("limit"))
+        : calls.active(msg.body().getString("server"))).map(items -> new JsonObject().put("items", items)))));
     consumers.addAll(new DispatchStore(pool, (msg, result) -> {
       reply(msg, result);
       return null;
