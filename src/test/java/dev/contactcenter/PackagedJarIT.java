@@ -1,5 +1,6 @@
 package dev.contactcenter;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.db.PostgresBinaries;
@@ -35,7 +36,7 @@ class PackagedJarIT {
   @Test
   @DisplayName("on a platform without a PostgreSQL build, the jar stops with one line naming it and DATABASE_URL")
   void unsupportedPlatformIsOneLine() throws Exception {
-    Path dataDir = Files.createTempDirectory("cc-jar-it");
+    Path dataDir = TempDirs.create("cc-jar-it");
     Path err = dataDir.resolve("stderr.txt");
     ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dos.name=FreeBSD", "-jar", JAR.toAbsolutePath().toString())

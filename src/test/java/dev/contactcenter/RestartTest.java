@@ -1,5 +1,6 @@
 package dev.contactcenter;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
@@ -23,7 +24,7 @@ class RestartTest {
   @Test
   @DisplayName("users, tokens (the generated secret is kept) and calls survive; secret and admin password are generated once")
   void dataSurvivesRestart() throws Exception {
-    Path dataDir = Files.createTempDirectory("cc-restart");
+    Path dataDir = TempDirs.create("cc-restart");
     Map<String, String> env = TestApp.defaultEnv();
     env.remove("DATABASE_URL");
     env.remove("SECRET_KEY");

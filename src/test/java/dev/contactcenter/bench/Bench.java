@@ -1,5 +1,6 @@
 package dev.contactcenter.bench;
 
+import dev.contactcenter.support.TempDirs;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -93,7 +94,11 @@ public final class Bench {
     }
     Path projectDir = Path.of(System.getenv().getOrDefault("PROJECT_DIR", ".")).toAbsolutePath().normalize();
     Path workDir = Files.createTempDirectory("cc-bench");
-    Runtime.getRuntime().addShutdownHook(new Thread(Bench::closeAll, "bench-cleanup"));
+    // Services and PostgreSQL first, then their data (~5 GB): also on failure or Ctrl-C.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      closeAll();
+      TempDirs.deleteRecursively(workDir);
+    }, "bench-cleanup"));
     Bench bench = new Bench(smoke, runs, jfr, projectDir, workDir);
     int exit = bench.run(new ArrayList<>(scenarios));
     System.exit(exit);
@@ -202,7 +207,6 @@ public final class Bench {
       System.out.println("bench: " + report.failures().size() + " correctness failure(s)");
       return 1;
     }
-    deleteRecursively(workDir);
     return 0;
   }
 
@@ -301,11 +305,4 @@ public final class Bench {
     return String.format(Locale.ROOT, pattern, args);
   }
 
-  private static void deleteRecursively(Path dir) {
-    try (var walk = Files.walk(dir)) {
-      walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Temp files only.
-    }
-  }
 }

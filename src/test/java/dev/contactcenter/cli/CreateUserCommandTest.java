@@ -1,5 +1,6 @@
 package dev.contactcenter.cli;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.config.AppConfig;
@@ -12,7 +13,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
@@ -94,7 +94,7 @@ class CreateUserCommandTest {
     Map<String, String> env = TestApp.defaultEnv();
     env.remove("DATABASE_URL");
     env.remove("SECRET_KEY");
-    env.put("DATA_DIR", Files.createTempDirectory("cc-cli-embedded").toString());
+    env.put("DATA_DIR", TempDirs.create("cc-cli-embedded").toString());
     AppConfig config = ConfigLoader.load(env);
 
     try (TestApp app = TestApp.start(env)) {

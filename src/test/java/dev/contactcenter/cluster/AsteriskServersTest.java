@@ -1,5 +1,6 @@
 package dev.contactcenter.cluster;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.config.AppConfig;
@@ -65,7 +66,7 @@ class AsteriskServersTest {
   @Test
   @DisplayName("the same list from ASTERISK_SERVERS_FILE; an unreadable file is named")
   void fromFile() throws Exception {
-    Path file = Files.createTempFile("asterisk-servers", ".json");
+    Path file = TempDirs.createFile("asterisk-servers", ".json");
     Files.writeString(file, TWO);
     assertThat(load("ASTERISK_SERVERS_FILE", file.toString())).extracting(AsteriskServer::name)
         .containsExactly("ast-1", "ast-2");

@@ -1,5 +1,6 @@
 package dev.contactcenter.cluster;
 
+import dev.contactcenter.support.TempDirs;
 import dev.contactcenter.config.DatabaseUrl;
 import dev.contactcenter.support.ServiceProcess;
 import dev.contactcenter.support.TestApp;
@@ -61,7 +62,7 @@ final class ClusterHarness implements AutoCloseable {
     this.servers = new JsonArray().add(asteriskA.serverEntry(SERVER_A, app, template, 1))
         .add(asteriskB.serverEntry(SERVER_B, app, template, 1));
     this.clusterName = "cc-it-" + ProcessHandle.current().pid();
-    this.logs = Files.createTempDirectory("cc-cluster-it");
+    this.logs = TempDirs.create("cc-cluster-it");
     for (String name : nodeNames) {
       clusterPorts.put(name, ServiceProcess.freePort());
     }

@@ -1,9 +1,9 @@
 package dev.contactcenter.cluster;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.TestApp;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,7 @@ class SingleProcessJarIT {
     }
     Map<String, String> env = TestApp.defaultEnv();
     env.put("NODE_NAME", "solo-1");
-    env.put("DATA_DIR", Files.createTempDirectory("cc-jar-solo").toString());
+    env.put("DATA_DIR", TempDirs.create("cc-jar-solo").toString());
     try (ChildJvm service = ChildJvm.start(List.of("-verbose:class"), List.of("-jar", jar.toString(), "serve"), env)) {
       ClusterModeTest.assertServesAsSolo1(service);
       List<String> output = service.lines();

@@ -1,5 +1,6 @@
 package dev.contactcenter.cluster;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.bus.EventBusAddresses;
@@ -11,7 +12,6 @@ import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -67,7 +67,7 @@ class StandbyTakeoverTest {
 
     Map<String, String> secondEnv = new HashMap<>(env);
     secondEnv.put("NODE_NAME", "node-b");
-    secondEnv.put("DATA_DIR", Files.createTempDirectory("cc-test-data").toString());
+    secondEnv.put("DATA_DIR", TempDirs.create("cc-test-data").toString());
     second = TestApp.start(secondEnv);
     ApiClient standby = second.client();
     assertThat(ownershipOf(second)).isEqualTo(new JsonObject().put("server", "default").put("role", "standby")

@@ -1,10 +1,10 @@
 package dev.contactcenter.db;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ServiceProcess;
 import dev.contactcenter.support.TestApp;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -33,9 +33,9 @@ class DataDirOwnershipTest {
   @Test
   @DisplayName("kill -9 leaves PostgreSQL running; the next start stops that orphan, says so in one line, and starts")
   void restartAfterKill9() throws Exception {
-    Path dataDir = Files.createTempDirectory("cc-orphan");
+    Path dataDir = TempDirs.create("cc-orphan");
     Map<String, String> env = zeroConfig(dataDir);
-    Path logs = Files.createTempDirectory("cc-orphan-logs");
+    Path logs = TempDirs.create("cc-orphan-logs");
     Path pgData = EmbeddedDatabase.pgData(dataDir);
 
     long orphanPid;
@@ -60,8 +60,8 @@ class DataDirOwnershipTest {
   @Test
   @DisplayName("a second service on the same DATA_DIR is refused with one clear line; the first keeps running")
   void secondStartRefused() throws Exception {
-    Path dataDir = Files.createTempDirectory("cc-twice");
-    Path logs = Files.createTempDirectory("cc-twice-logs");
+    Path dataDir = TempDirs.create("cc-twice");
+    Path logs = TempDirs.create("cc-twice-logs");
     try (ServiceProcess first = ServiceProcess.start(zeroConfig(dataDir), logs.resolve("first.log"))) {
       first.awaitOk("/health", Duration.ofSeconds(90));
 

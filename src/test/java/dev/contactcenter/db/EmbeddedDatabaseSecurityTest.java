@@ -1,5 +1,6 @@
 package dev.contactcenter.db;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +26,7 @@ class EmbeddedDatabaseSecurityTest {
   @Test
   @DisplayName("a fresh DATA_DIR: no password or a wrong one is refused, the generated one (mode 600) works")
   void freshDataDirNeedsThePassword() throws Exception {
-    Path dataDir = Files.createTempDirectory("cc-pg-auth");
+    Path dataDir = TempDirs.create("cc-pg-auth");
     try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
       assertRefusedWithout(db.url());
       Path file = dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE);
@@ -43,7 +44,7 @@ class EmbeddedDatabaseSecurityTest {
   @Test
   @DisplayName("a DATA_DIR of the old trust setup is switched to password authentication on start, data kept")
   void oldTrustDataDirIsLockedDown() throws Exception {
-    Path dataDir = Files.createTempDirectory("cc-pg-trust");
+    Path dataDir = TempDirs.create("cc-pg-trust");
     // What earlier versions created: initdb -A trust, the superuser without a password.
     try (EmbeddedPostgres old = EmbeddedPostgres.builder().setDataDirectory(dataDir.resolve("postgres").toFile())
         .setCleanDataDirectory(false).setServerConfig("listen_addresses", "127.0.0.1").start();

@@ -1,5 +1,6 @@
 package dev.contactcenter.dispatch;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
@@ -8,7 +9,6 @@ import dev.contactcenter.support.ServiceProcess;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,7 +111,7 @@ final class DispatchDrills {
   static void killNineMidDrain(Map<String, String> env, List<AriChannelProbe> probes, int n, String numberPrefix,
       String label) throws Exception {
     env.put("HTTP_PORT", Integer.toString(ServiceProcess.freePort()));
-    Path logs = Files.createTempDirectory("cc-dispatch-kill");
+    Path logs = TempDirs.create("cc-dispatch-kill");
     List<String> ids;
     try (ServiceProcess first = ServiceProcess.start(env, logs.resolve("first.log"))) {
       first.awaitOk("/health", Duration.ofSeconds(90));

@@ -1,5 +1,6 @@
 package dev.contactcenter.http;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.db.EmbeddedDatabase;
@@ -8,7 +9,6 @@ import dev.contactcenter.support.BlockedThreadRecorder;
 import dev.contactcenter.support.TestApp;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -74,7 +74,7 @@ class HealthTest {
   @Test
   @DisplayName("when the database stops, /health and /health/ready turn 503 quickly; when it is back, 200 again")
   void databaseDownAndBack() throws Exception {
-    Path dataDir = Files.createTempDirectory("cc-health-pg");
+    Path dataDir = TempDirs.create("cc-health-pg");
     int port = freePort();
     EmbeddedDatabase database = EmbeddedDatabase.start(dataDir, port);
     Map<String, String> env = TestApp.defaultEnv();

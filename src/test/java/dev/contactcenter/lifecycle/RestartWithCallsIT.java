@@ -1,5 +1,6 @@
 package dev.contactcenter.lifecycle;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
@@ -8,7 +9,6 @@ import dev.contactcenter.support.RealAsterisk;
 import dev.contactcenter.support.ServiceProcess;
 import dev.contactcenter.support.TestApp;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -52,7 +52,7 @@ class RestartWithCallsIT {
       + "Asterisk for want of the app; after the restart every call ends right")
   void sigtermWhileRinging() throws Exception {
     Map<String, String> env = serviceEnv();
-    Path logs = Files.createTempDirectory("cc-restart-ringing");
+    Path logs = TempDirs.create("cc-restart-ringing");
     int ringingCalls = 10;
     Map<String, Integer> talkSeconds = new LinkedHashMap<>();
     try (ServiceProcess first = ServiceProcess.start(env, logs.resolve("first.log"))) {
@@ -88,7 +88,7 @@ class RestartWithCallsIT {
 
   private void restartWithCalls(boolean graceful) throws Exception {
     Map<String, String> env = serviceEnv();
-    Path logs = Files.createTempDirectory("cc-restart-calls");
+    Path logs = TempDirs.create("cc-restart-calls");
 
     Map<String, Integer> talkSeconds = new LinkedHashMap<>();
     try (ServiceProcess first = ServiceProcess.start(env, logs.resolve("first.log"))) {

@@ -5,10 +5,8 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -37,7 +35,7 @@ public final class StoppablePostgres implements AutoCloseable {
       }
       Assumptions.abort(reason);
     }
-    Path dir = Files.createTempDirectory("cc-stoppable-pg");
+    Path dir = TempDirs.create("cc-stoppable-pg");
     Files.createDirectories(dir.resolve("sock"));
     StoppablePostgres pg = new StoppablePostgres(dir, freePort());
     if (isRoot()) {
@@ -75,9 +73,7 @@ public final class StoppablePostgres implements AutoCloseable {
     if (Files.exists(dir.resolve("data/postmaster.pid"))) {
       asOwner(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop");
     }
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    TempDirs.deleteRecursively(dir);
   }
 
   private void asOwner(String... command) throws Exception {

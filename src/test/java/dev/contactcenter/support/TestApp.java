@@ -3,7 +3,6 @@ package dev.contactcenter.support;
 import dev.contactcenter.Application;
 import dev.contactcenter.config.AppConfig;
 import dev.contactcenter.config.ConfigLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HashMap;
@@ -45,11 +44,7 @@ public final class TestApp implements AutoCloseable {
     env.put("USER_CALLS_PER_SECOND", "1000");
     env.put("USER_CONCURRENT_CALLS", "100000");
     env.put("USER_CALLS_PER_DAY", "10000000");
-    try {
-      env.put("DATA_DIR", Files.createTempDirectory("cc-test-data").toString());
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
+    env.put("DATA_DIR", TempDirs.create("cc-test-data").toString());
     return env;
   }
 

@@ -35,6 +35,7 @@ public final class TestDatabase {
           } catch (Exception ignored) {
             // JVM exit.
           }
+          TempDirs.deleteRecursively(dir);
         }));
       }
       String name = "test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();

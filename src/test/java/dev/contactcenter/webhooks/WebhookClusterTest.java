@@ -35,7 +35,7 @@ class WebhookClusterTest {
     // Few slots per node, a slow receiver: both relays claim side by side.
     env.put("WEBHOOK_CONCURRENCY", "2");
     Map<String, String> second = new java.util.HashMap<>(env);
-    second.put("DATA_DIR", java.nio.file.Files.createTempDirectory("cc-test-data").toString());
+    second.put("DATA_DIR", dev.contactcenter.support.TempDirs.create("cc-test-data").toString());
     try (WebhookReceiver receiver = WebhookReceiver.start(); TestApp a = TestApp.start(env);
         TestApp b = TestApp.start(second)) {
       receiver.delay(30);

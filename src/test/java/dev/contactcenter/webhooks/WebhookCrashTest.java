@@ -1,5 +1,6 @@
 package dev.contactcenter.webhooks;
 
+import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.support.ApiClient;
@@ -44,7 +45,7 @@ class WebhookCrashTest {
     env.put("WEBHOOK_POLL_MS", "200");
 
     try (WebhookReceiver receiver = WebhookReceiver.start()) {
-      Path log = Files.createTempFile("cc-webhook-crash", ".log");
+      Path log = TempDirs.createFile("cc-webhook-crash", ".log");
       Process service = startProcess(env, log);
       String secret;
       String callId;
