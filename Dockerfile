@@ -38,6 +38,16 @@ VOLUME ["/data"]
 EXPOSE 8000
 USER 10001:10001
 
+# Class-data archive (AppCDS) of what a start loads, built by this image's own JVM: one training start with the
+# embedded database and the sandbox, stopped once healthy (the JVM writes the archive as it exits). The entrypoint
+# uses it when present; a failed training only leaves the image without it (about a third more CPU per start).
+RUN DATA_DIR=/tmp/cds-training ARI_SANDBOX=true HTTP_HOST=127.0.0.1 HTTP_PORT=8099 \
+    ADMIN_PASSWORD=cds-training-only sh -c '\
+      java -XX:ArchiveClassesAtExit=/app/contact-center-api.jsa -jar /app/contact-center-api.jar >/tmp/cds.log 2>&1 & \
+      pid=$!; for i in $(seq 1 180); do curl -fsS http://127.0.0.1:8099/health >/dev/null 2>&1 && break; sleep 1; done; \
+      kill -TERM $pid; wait $pid; rm -rf /tmp/cds-training /tmp/cds.log; test -s /app/contact-center-api.jsa' \
+ || echo "AppCDS training start failed: the image starts without a class-data archive"
+
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
   CMD curl -fsS "http://127.0.0.1:${HTTP_PORT}/health/live" >/dev/null || exit 1
 

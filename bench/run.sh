@@ -4,9 +4,10 @@
 #   bench/run.sh                 every scenario, 3 runs each (about 15 minutes)
 #   bench/run.sh status scale    only these scenarios
 #   bench/run.sh smoke           every scenario once, briefly (seconds): asserts no lost/stuck/wrong call, never speed
-#   options: --runs N, --jfr (records the service with JFR under bench/results/jfr/)
+#   options: --runs N, --jfr (records the service with JFR under bench/results/jfr/; BENCH_JFR_SETTINGS=<file.jfc>
+#            replaces the JDK's 'profile' settings, e.g. to sample methods every 1 ms)
 #
-# Scenarios: status originate ingest asterisk freshness scale rows startup webhooks faults dispatch cluster. The
+# Scenarios: status originate ingest asterisk freshness scale restart rows startup webhooks faults dispatch cluster. The
 # harness (a Java load generator in src/test/java/dev/contactcenter/bench, never in the jar) starts its own
 # PostgreSQL, the service from target/contact-center-api.jar, and for asterisk/freshness the test Asterisk (scripts/asterisk.sh; root needed;
 # ASTERISK_ROOT picks another provisioned root). It prints a Markdown table and writes it to bench/results/.

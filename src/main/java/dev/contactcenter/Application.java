@@ -106,6 +106,8 @@ public final class Application {
       AppConfig config = initial;
       metrics.describeNode(initial.cluster().nodeName(), initial.cluster().clusterName());
       ClusterStatus.register(vertx, initial.cluster()).await();
+      // Compiling the contract (a second of CPU on a cold JVM) overlaps the database's start and migrations.
+      Future<ApiContract> contract = ApiContract.load(vertx);
       database = vertx.executeBlocking(() -> DatabaseSupply.forService(initial)).await();
       DatabaseSupply db = database;
       vertx.executeBlocking(() -> Migrations.migrate(db.url())).await();
@@ -151,7 +153,7 @@ public final class Application {
       StartGate gate = StartGate.closed();
       HttpServices services = new HttpServices(hasher, tokens,
           tokenLimiter(vertx, config),
-          ApiContract.load(vertx).await(), metrics, gate);
+          contract.await(), metrics, gate);
       vertx.setPeriodic(60_000, id -> services.tokenLimiter().evictIdle(System.currentTimeMillis()));
       int instances = config.httpInstances() > 0 ? config.httpInstances() : Runtime.getRuntime().availableProcessors();
       AtomicReference<HttpVerticle> first = new AtomicReference<>();

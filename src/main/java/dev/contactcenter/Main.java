@@ -24,6 +24,7 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    long mainEnteredAt = System.currentTimeMillis();
     String command = args.length == 0 ? "serve" : args[0];
     String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
     AppConfig config;
@@ -36,7 +37,7 @@ public final class Main {
     }
     try {
       int exit = switch (command) {
-        case "serve" -> serve(config);
+        case "serve" -> serve(config, mainEnteredAt);
         case "migrate" -> MigrateCommand.run(config);
         case "create-user" -> CreateUserCommand.run(config, rest);
         case "reset-password" -> AccountCommand.resetPassword(config, rest);
@@ -65,8 +66,9 @@ public final class Main {
   }
 
   /** Runs the service until the JVM is asked to stop; returns -1 so main does not exit. */
-  private static int serve(AppConfig config) throws Exception {
+  private static int serve(AppConfig config, long mainEnteredAt) throws Exception {
     Application app = Application.start(config);
+    logStartTime(mainEnteredAt);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // SIGTERM (or Ctrl-C): drain within SHUTDOWN_GRACE_SECONDS; should a step hang anyway, exit regardless.
       Thread watchdog = new Thread(() -> {
@@ -92,6 +94,15 @@ public final class Main {
     }, "shutdown"));
     Banner.print(app);
     return -1;
+  }
+
+  /** How long the start took, and how much of it the JVM took before {@code main} (what AppCDS shortens). */
+  private static void logStartTime(long mainEnteredAt) {
+    long now = System.currentTimeMillis();
+    ProcessHandle.current().info().startInstant().ifPresentOrElse(
+        started -> LOG.info("Started in {} ms: JVM until main {} ms, service start {} ms", now - started.toEpochMilli(),
+            mainEnteredAt - started.toEpochMilli(), now - mainEnteredAt),
+        () -> LOG.info("Started in {} ms from main", now - mainEnteredAt));
   }
 
   /**

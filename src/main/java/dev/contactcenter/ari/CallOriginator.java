@@ -3,6 +3,7 @@ package dev.contactcenter.ari;
 import dev.contactcenter.bus.BusError;
 import dev.contactcenter.bus.OriginateCommand;
 import dev.contactcenter.bus.TransitionCommand;
+import dev.contactcenter.bus.TransitionOutcome;
 import dev.contactcenter.calls.CallState;
 import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.metrics.CallMetrics;
@@ -70,7 +71,7 @@ final class CallOriginator {
     calls.put(callId, call);
     call.queued(CallState.DIALING);
     Promise<TransitionCommand> placed = Promise.promise();
-    Future<JsonObject> stored = recorder.record(callId, placed.future());
+    Future<TransitionOutcome> stored = recorder.record(callId, placed.future());
     // A paced dial (dev.contactcenter.dispatch) names the moment it may leave and its spacing; a hang-up meanwhile
     // cancels it.
     if (msg.body().containsKey("send_at_ms")) {
@@ -85,7 +86,7 @@ final class CallOriginator {
    * (a timer that fired late must not bring the next dial closer to it); tells {@code left_address} when it leaves.
    */
   private void sendWhenDue(Message<JsonObject> msg, OriginateCommand command, TrackedCall call,
-      Promise<TransitionCommand> placed, Future<JsonObject> stored) {
+      Promise<TransitionCommand> placed, Future<TransitionOutcome> stored) {
     long gapNanos = msg.body().getLong("min_gap_ms", 0L) * 1_000_000;
     long waitMs = Math.max(msg.body().getLong("send_at_ms") - System.currentTimeMillis(),
         lastPacedDial == 0 ? 0 : (lastPacedDial + gapNanos - System.nanoTime() + 999_999) / 1_000_000);
@@ -110,7 +111,7 @@ final class CallOriginator {
   }
 
   private void dial(Message<JsonObject> msg, OriginateCommand command, TrackedCall call,
-      Promise<TransitionCommand> placed, Future<JsonObject> stored) {
+      Promise<TransitionCommand> placed, Future<TransitionOutcome> stored) {
     String callId = command.callId();
     long originateStart = System.nanoTime();
     ari.originate(command, settings.endpointFor(command.phoneNumber()))
@@ -146,7 +147,7 @@ final class CallOriginator {
    * Settles the call's queued outcome as failed with the reason and replies at once, so the API can answer 502/503
    * with the id.
    */
-  private void fail(Message<JsonObject> msg, Promise<TransitionCommand> outcome, Future<JsonObject> stored,
+  private void fail(Message<JsonObject> msg, Promise<TransitionCommand> outcome, Future<TransitionOutcome> stored,
       String callId, int httpStatus, String reason) {
     LOG.warn("Call {} failed to originate: {}", callId, reason);
     outcome.complete(TransitionCommand.of(callId, CallState.FAILED, Instant.now(), SOURCE).withFailure(reason));
@@ -158,7 +159,7 @@ final class CallOriginator {
    * Answers once the new state is stored, so the API's next read shows it, or after a short bound while the
    * database is slow or down (the write goes on): the API never waits on the database to learn what Asterisk said.
    */
-  private void replyOnceStored(Future<JsonObject> stored, Runnable reply) {
+  private void replyOnceStored(Future<TransitionOutcome> stored, Runnable reply) {
     Promise<Void> once = Promise.promise();
     once.future().onSuccess(v -> reply.run());
     long timer = vertx.setTimer(timeouts.storeBeforeReplyMs(), id -> once.tryComplete());

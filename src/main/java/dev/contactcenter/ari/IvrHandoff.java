@@ -28,8 +28,24 @@ final class IvrHandoff {
     ari.subscribe(call.callId)
         .compose(v -> ari.continueInDialplan(call.callId, call.context, call.extension, call.priority))
         .onSuccess(v -> call.inIvr = true)
-        .onFailure(e -> LOG.warn("Call {}: could not send the channel to {},{},{}: {}", call.callId, call.context,
-            call.extension, call.priority, e.getMessage()));
+        .onFailure(e -> {
+          if (channelGone(e) || call.ended) {
+            // The callee hung up before the hand-off: nothing to send on, and its end is recorded from its events.
+            LOG.debug("Call {}: ended before its hand-off to {},{},{}: {}", call.callId, call.context, call.extension,
+                call.priority, e.getMessage());
+          } else {
+            LOG.warn("Call {}: could not send the channel to {},{},{}: {}", call.callId, call.context,
+                call.extension, call.priority, e.getMessage());
+          }
+        });
+  }
+
+  /**
+   * Asterisk's answer for a channel that no longer exists: 404 on the channel, 422 "Event source does not exist" on
+   * the subscription.
+   */
+  private static boolean channelGone(Throwable failure) {
+    return failure instanceof AriException ari && (ari.status() == 404 || ari.status() == 422);
   }
 
   /** A channel the dialplan sent into our app: back to the dialplan, at the priority after its {@code Stasis()}. */

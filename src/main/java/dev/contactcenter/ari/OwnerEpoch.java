@@ -1,6 +1,6 @@
 package dev.contactcenter.ari;
 
-import io.vertx.core.json.JsonObject;
+import dev.contactcenter.bus.TransitionCommand;
 
 /**
  * The Asterisk server an ARI verticle works for and the ownership epoch it holds it under: every state write it
@@ -37,9 +37,8 @@ public final class OwnerEpoch {
     epoch = newEpoch;
   }
 
-  /** The transition request with {@code server} and {@code owner_epoch} (null when not fenced). */
-  JsonObject stamp(JsonObject transition) {
-    long current = epoch;
-    return transition.put("server", server).put("owner_epoch", current > 0 ? current : null);
+  /** The transition as written under the current epoch (an epoch of 0 is never fenced). */
+  TransitionCommand stamp(TransitionCommand transition) {
+    return transition.ownedBy(server, epoch);
   }
 }

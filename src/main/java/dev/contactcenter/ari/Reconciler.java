@@ -8,6 +8,7 @@ import dev.contactcenter.bus.TransitionCommand;
 import dev.contactcenter.calls.CallState;
 import dev.contactcenter.calls.CallTimeouts;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
@@ -29,6 +30,10 @@ import org.slf4j.LoggerFactory;
 final class Reconciler {
 
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+  /** Active calls read from the database at once. */
+  static final int PAGE_SIZE = 1_000;
+  /** Rows settled per turn of the event loop. */
+  static final int ROWS_PER_TURN = 500;
   static final String SOURCE = "reconciler";
 
   private final Vertx vertx;
@@ -82,55 +87,107 @@ final class Reconciler {
     requestedAgain = false;
     long startedAt = System.currentTimeMillis();
     Instant lostAt = streamLostAt;
-    Future<JsonArray> active = vertx.eventBus().<JsonObject>request(CALLS_ACTIVE, new JsonObject().put("server", server))
-        .map(reply -> reply.body().getJsonArray("items"));
+    Tally tally = new Tally();
+    Future<JsonArray> firstPage = page(null, null);
     Future<Set<String>> live = ari.channelIds();
-    Future.all(active, live).onComplete(done -> {
-      running = false;
+    Future<Void> settled = Future.all(firstPage, live)
+        .compose(both -> pages(firstPage.result(), live.result(), startedAt, lostAt, tally));
+    settled.onComplete(done -> {
       if (done.failed()) {
         LOG.warn("Reconciliation postponed: {}", done.cause().getMessage());
         // Retried soon, so calls are settled as soon as the database and Asterisk answer again.
         retryTimer = vertx.setTimer(timeouts.maxRetryMs(), id -> request());
-      } else {
-        settle(active.result(), live.result(), startedAt, lostAt);
-        if (streamLostAt == lostAt) {
-          streamLostAt = null;
-        }
+        finished();
+        return;
       }
-      if (requestedAgain) {
-        request();
+      if (streamLostAt == lostAt) {
+        streamLostAt = null;
       }
+      if (tally.followed + tally.settled > 0) {
+        LOG.info("Reconciled {} active call(s) in {} ms: {} still live, {} ended while unobserved",
+            tally.followed + tally.settled, System.currentTimeMillis() - startedAt, tally.followed, tally.settled);
+      }
+      finished();
     });
   }
 
-  private void settle(JsonArray active, Set<String> live, long startedAt, Instant lostAt) {
-    int followed = 0;
-    int settled = 0;
-    for (Object item : active) {
-      JsonObject row = (JsonObject) item;
-      String callId = row.getString("call_id");
-      TrackedCall tracked = calls.get(callId);
-      if (tracked != null && (tracked.placing || tracked.trackedAtMillis >= startedAt)) {
-        continue;
+  /**
+   * Settles the server's active calls a page at a time (in creation order), reading the next page after settling
+   * this one: with 100,000 calls in progress, neither the persistence loop nor this one is held for all of them.
+   */
+  private Future<Void> pages(JsonArray page, Set<String> live, long startedAt, Instant lostAt, Tally tally) {
+    return settle(page, 0, live, startedAt, lostAt, tally).compose(v -> {
+      if (page.size() < PAGE_SIZE) {
+        return Future.succeededFuture();
       }
-      if (tracked == null && "pending".equals(row.getString("status")) && isRecent(row, startedAt)) {
-        // Stored by the API a moment ago; its originate request is on its way here.
-        continue;
-      }
-      if (live.contains(callId)) {
-        follow(row, tracked, false);
-        followed++;
-      } else if (tracked == null) {
-        settleNow(row, null, lastKnownAlive(row, null, lostAt));
-        settled++;
-      } else {
-        settleUnlessEnded(row, tracked, lostAt);
-        settled++;
-      }
+      JsonObject last = page.getJsonObject(page.size() - 1);
+      return page(last.getString("created_at"), last.getString("call_id"))
+          .compose(next -> pages(next, live, startedAt, lostAt, tally));
+    });
+  }
+
+  /** One page of active calls, the first or the one after the given call. */
+  private Future<JsonArray> page(String afterCreatedAt, String afterCallId) {
+    JsonObject query = new JsonObject().put("server", server).put("limit", PAGE_SIZE);
+    if (afterCreatedAt != null) {
+      query.put("after_created_at", afterCreatedAt).put("after_call_id", afterCallId);
     }
-    if (followed + settled > 0) {
-      LOG.info("Reconciled {} active call(s): {} still live, {} ended while unobserved", followed + settled,
-          followed, settled);
+    return vertx.eventBus().<JsonObject>request(CALLS_ACTIVE, query).map(reply -> reply.body().getJsonArray("items"));
+  }
+
+  private void finished() {
+    running = false;
+    if (requestedAgain) {
+      request();
+    }
+  }
+
+  private static final class Tally {
+    int followed;
+    int settled;
+  }
+
+  /**
+   * Settles the rows from {@code from} on, {@link #ROWS_PER_TURN} per turn of the event loop, so that thousands of
+   * calls after a restart never hold the loop (and the events of live calls) for long.
+   */
+  private Future<Void> settle(JsonArray active, int from, Set<String> live, long startedAt, Instant lostAt,
+      Tally tally) {
+    int to = Math.min(active.size(), from + ROWS_PER_TURN);
+    for (int i = from; i < to; i++) {
+      settleOne(active.getJsonObject(i), live, startedAt, lostAt, tally);
+    }
+    if (to >= active.size()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> rest = Promise.promise();
+    vertx.runOnContext(v -> settle(active, to, live, startedAt, lostAt, tally).onComplete(rest));
+    return rest.future();
+  }
+
+  private void settleOne(JsonObject row, Set<String> live, long startedAt, Instant lostAt, Tally tally) {
+    String callId = row.getString("call_id");
+    TrackedCall tracked = calls.get(callId);
+    if (tracked != null && (tracked.placing || tracked.trackedAtMillis >= startedAt)) {
+      return;
+    }
+    if (tracked == null && "pending".equals(row.getString("status")) && isRecent(row, startedAt)) {
+      // Stored by the API a moment ago; its originate request is on its way here.
+      return;
+    }
+    if (live.contains(callId)) {
+      if (tracked != null && lostAt == null) {
+        // Followed, and the event stream was never lost since: its events arrive, nothing to catch up.
+        return;
+      }
+      follow(row, tracked, false);
+      tally.followed++;
+    } else if (tracked == null) {
+      settleNow(row, null, lastKnownAlive(row, null, lostAt));
+      tally.settled++;
+    } else {
+      settleUnlessEnded(row, tracked, lostAt);
+      tally.settled++;
     }
   }
 

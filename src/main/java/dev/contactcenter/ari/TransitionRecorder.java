@@ -3,7 +3,9 @@ package dev.contactcenter.ari;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
 
 import dev.contactcenter.bus.BusError;
+import dev.contactcenter.bus.LocalCodec;
 import dev.contactcenter.bus.TransitionCommand;
+import dev.contactcenter.bus.TransitionOutcome;
 import dev.contactcenter.calls.CallTimeouts;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -11,7 +13,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -37,7 +38,7 @@ final class TransitionRecorder {
   private boolean fenced;
   private final DeliveryOptions delivery;
   /** The last queued write of each call with writes in flight. */
-  private final Map<String, Future<JsonObject>> tails = new HashMap<>();
+  private final Map<String, Future<TransitionOutcome>> tails = new HashMap<>();
   private int inFlight;
   private boolean failing;
   private long delayedSinceFailure;
@@ -59,14 +60,16 @@ final class TransitionRecorder {
     this.owner = owner;
     this.onRecovered = onRecovered;
     this.onFenced = onFenced;
-    this.delivery = new DeliveryOptions().setSendTimeout(timeouts.transitionWriteMs());
+    // The object itself goes to this node's persistence verticle: no JSON per transition (see LocalCodec).
+    LocalCodec.register(vertx);
+    this.delivery = new DeliveryOptions(LocalCodec.LOCAL).setSendTimeout(timeouts.transitionWriteMs());
   }
 
   /**
    * Queues the transition behind the call's earlier ones. The future completes with the database's reply once it
    * is stored (or refused by the guard); it fails only for a request the database can never accept.
    */
-  Future<JsonObject> record(TransitionCommand command) {
+  Future<TransitionOutcome> record(TransitionCommand command) {
     return record(command.callId(), Future.succeededFuture(command));
   }
 
@@ -74,13 +77,13 @@ final class TransitionRecorder {
    * Queues a transition not known yet (the outcome of a request in flight): the call's later transitions wait behind
    * it, so an event that arrives before the originate answer is still stored after {@code dialing}.
    */
-  Future<JsonObject> record(String callId, Future<TransitionCommand> command) {
-    Future<JsonObject> previous = tails.get(callId);
+  Future<TransitionOutcome> record(String callId, Future<TransitionCommand> command) {
+    Future<TransitionOutcome> previous = tails.get(callId);
     inFlight++;
-    Future<JsonObject> write = (previous == null ? Future.succeededFuture() : previous)
+    Future<TransitionOutcome> write = (previous == null ? Future.succeededFuture() : previous)
         .transform(ignored -> command.transform(known -> known.succeeded()
             ? attempt(known.result(), 0)
-            : Future.succeededFuture(new JsonObject().put("applied", false))));
+            : Future.succeededFuture(TransitionOutcome.REFUSED)));
     tails.put(callId, write);
     write.onComplete(done -> {
       if (tails.get(callId) == write) {
@@ -117,12 +120,12 @@ final class TransitionRecorder {
     return drained.future().onComplete(done -> vertx.cancelTimer(timer));
   }
 
-  private Future<JsonObject> attempt(TransitionCommand command, int retries) {
+  private Future<TransitionOutcome> attempt(TransitionCommand command, int retries) {
     if (fenced) {
       return Future.failedFuture(BusError.FENCED.exception("ownership of server " + owner.server() + " epoch "
           + owner.epoch() + " was superseded"));
     }
-    return vertx.eventBus().<JsonObject>request(CALLS_TRANSITION, owner.stamp(command.toJson()), delivery)
+    return vertx.eventBus().<TransitionOutcome>request(CALLS_TRANSITION, owner.stamp(command), delivery)
         .map(Message::body)
         .onSuccess(stored -> recovered())
         .recover(failure -> {

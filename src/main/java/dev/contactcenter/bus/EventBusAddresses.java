@@ -35,7 +35,11 @@ public final class EventBusAddresses {
   public static final String CALLS_LIST = "db.calls.list";
   public static final String CALLS_EVENTS = "db.calls.events";
   public static final String CALLS_TRANSITION = "db.calls.transition";
-  /** Calls in progress; with {@code {server}}, that server's only. */
+  /**
+   * Calls in progress; with {@code {server}}, that server's only. With {@code limit} too, one page of them in
+   * (created_at, call_id) order, after {@code after_created_at}/{@code after_call_id} when given: the reconciler
+   * reads 100,000 active calls a page at a time, never holding the persistence loop for all of them at once.
+   */
   public static final String CALLS_ACTIVE = "db.calls.active";
   /**
    * Each Asterisk server's load as the database sees it: {@code {items:[{server, owned, owner_node, active}]}} with

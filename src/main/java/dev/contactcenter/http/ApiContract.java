@@ -40,7 +40,8 @@ public final class ApiContract {
       return Utils.yamlStringToJson(yaml.toString(StandardCharsets.UTF_8))
           .compose(json -> OpenAPIContract.from(vertx, forRouter(json)))
           .map(contract -> new ApiContract(yaml, contract));
-    }).compose(loaded -> loaded);
+      // Unordered: it runs beside the other start-up steps the caller's context queues (database, migrations).
+    }, false).compose(loaded -> loaded);
   }
 
   /**

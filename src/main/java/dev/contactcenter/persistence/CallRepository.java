@@ -72,6 +72,10 @@ final class CallRepository {
       + " AND (dial_sent_at IS NULL OR dial_sent_at > now() - interval '10 seconds'))";
   /** One server's calls in progress: what its owner reconciles (calls_server_active_idx, V9). */
   static final String ACTIVE_ON = ACTIVE + " AND server = $1";
+  /** A page of one server's calls in progress, in (created_at, id) order (calls_active_idx), first or after one. */
+  static final String ACTIVE_FIRST_PAGE = ACTIVE + " AND server = $1 ORDER BY created_at, id LIMIT $2";
+  static final String ACTIVE_PAGE = ACTIVE + " AND server = $1 AND created_at >= $2 AND (created_at, id) > ($2, $3)"
+      + " ORDER BY created_at, id LIMIT $4";
 
   /** Per server: has it a live owner (V6's view reads the lock itself), how many calls are in progress on it. */
   private static final String SERVERS_LOAD = "SELECT s.server, s.owned, s.owner_node,"
@@ -228,6 +232,19 @@ final class CallRepository {
   Future<JsonArray> active(String server) {
     Future<RowSet<Row>> query = server == null ? pool.preparedQuery(ACTIVE).execute()
         : pool.preparedQuery(ACTIVE_ON).execute(Tuple.of(server));
+    return query.map(rows -> {
+      JsonArray calls = new JsonArray();
+      rows.forEach(row -> calls.add(Rows.call(row)));
+      return calls;
+    });
+  }
+
+  /** One page of {@link #ACTIVE_PAGE}; {@code afterCreatedAt} null for the first. */
+  Future<JsonArray> activePage(String server, String afterCreatedAt, String afterId, int limit) {
+    Future<RowSet<Row>> query = afterCreatedAt == null
+        ? pool.preparedQuery(ACTIVE_FIRST_PAGE).execute(Tuple.of(server, limit))
+        : pool.preparedQuery(ACTIVE_PAGE).execute(Tuple.of(server, OffsetDateTime.parse(afterCreatedAt),
+            UUID.fromString(afterId), limit));
     return query.map(rows -> {
       JsonArray calls = new JsonArray();
       rows.forEach(row -> calls.add(Rows.call(row)));

@@ -4,6 +4,9 @@ import static dev.contactcenter.bus.EventBusAddresses.*;
 
 import dev.contactcenter.bus.BusError;
 import dev.contactcenter.bus.CallStatusChanged;
+import dev.contactcenter.bus.LocalCodec;
+import dev.contactcenter.bus.TransitionCommand;
+import dev.contactcenter.bus.TransitionOutcome;
 import dev.contactcenter.calls.CallState;
 import dev.contactcenter.config.DatabaseUrl;
 import dev.contactcenter.lifecycle.InFlight;
@@ -20,7 +23,9 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,11 +92,12 @@ public final class PersistenceVerticle extends VerticleBase {
     consumers.add(bus.localConsumer(CALLS_GET, this::getCall));
     consumers.add(bus.localConsumer(CALLS_LIST, this::listCalls));
     consumers.add(bus.localConsumer(CALLS_EVENTS, this::callEvents));
-    consumers.add(bus.localConsumer(CALLS_TRANSITION, this::transition));
     consumers.add(bus.localConsumer(SERVERS_LOAD, msg -> reply(msg, calls.serversLoad()
         .map(items -> new JsonObject().put("items", items)))));
-    consumers.add(bus.localConsumer(CALLS_ACTIVE, msg -> reply(msg, calls.active(msg.body().getString("server"))
-        .map(items -> new JsonObject().put("items", items)))));
+    consumers.add(bus.localConsumer(CALLS_ACTIVE, msg -> reply(msg, (msg.body().containsKey("limit")
+        ? calls.activePage(msg.body().getString("server"), msg.body().getString("after_created_at"),
+            msg.body().getString("after_call_id"), msg.body().getInteger("limit"))
+        : calls.active(msg.body().getString("server"))).map(items -> new JsonObject().put("items", items)))));
     consumers.addAll(new DispatchStore(pool, (msg, result) -> {
       reply(msg, result);
       return null;
@@ -100,7 +106,11 @@ public final class PersistenceVerticle extends VerticleBase {
     consumers.addAll(webhooks.register());
     rateWindows = new RateWindowStore(vertx, pool);
     consumers.add(rateWindows.register());
-    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+    LocalCodec.register(vertx);
+    MessageConsumer<Object> transitionConsumer = bus.localConsumer(CALLS_TRANSITION, this::transition);
+    List<Future<Void>> registered = new ArrayList<>(consumers.stream().map(MessageConsumer::completion).toList());
+    registered.add(transitionConsumer.completion());
+    return Future.all(registered);
   }
 
   @Override
@@ -281,25 +291,51 @@ public final class PersistenceVerticle extends VerticleBase {
     return new JsonObject().put("items", items).put("next_cursor", next);
   }
 
-  private void transition(Message<JsonObject> msg) {
-    JsonObject t = msg.body();
+  /**
+   * A transition from this node's ARI side arrives as a {@link TransitionCommand} object and is answered with a
+   * {@link TransitionOutcome} object (no JSON per transition); one sent as JSON is answered in JSON.
+   */
+  private void transition(Message<Object> msg) {
+    if (msg.body() instanceof TransitionCommand command) {
+      Future<TransitionOutcome> applied = parseUuid(command.callId()).compose(id -> apply(new TransitionStatements
+          .Transition(id, command.status(), utc(command.at()), command.failureReason(), command.hangupCause(),
+              command.hangupCauseText(), command.channel(), command.source(), utc(command.answeredAt()),
+              command.endTimeApproximate(), command.ownerEpoch())));
+      work.track(applied).onSuccess(outcome -> msg.reply(outcome, LocalCodec.LOCAL))
+          .onFailure(failure -> fail(msg, failure, fencedAsBusError(failure)));
+      return;
+    }
+    JsonObject t = (JsonObject) msg.body();
     CallState to = CallState.of(t.getString("status"));
     OffsetDateTime at = OffsetDateTime.parse(t.getString("at"));
     OffsetDateTime answeredAt = time(t.getString("answered_at"));
-    Future<JsonObject> applied = parseUuid(t.getString("call_id")).compose(id -> transitions.submit(
+    Future<JsonObject> applied = parseUuid(t.getString("call_id")).compose(id -> apply(
             new TransitionStatements.Transition(id, to, at, t.getString("failure_reason"), t.getInteger("hangup_cause"),
                 t.getString("hangup_cause_text"), t.getString("channel"), t.getString("source", "api"), answeredAt,
                 t.getBoolean("end_time_approximate", false), t.getLong("owner_epoch"))))
-        .map(updated -> {
-          if (updated.isEmpty()) {
-            return new JsonObject().put("applied", false);
-          }
-          JsonObject call = updated.get();
-          String previous = (String) call.remove("previous_status");
-          publish(call, previous, Rows.time(at));
-          return new JsonObject().put("applied", true).put("call", call);
-        });
-    reply(msg, applied, failure -> isFenced(failure) ? BusError.FENCED.exception(failure.getMessage()) : null);
+        .map(TransitionOutcome::toJson);
+    reply(msg, applied, PersistenceVerticle::fencedAsBusError);
+  }
+
+  /** Applies the transition (batched with others); an applied one is published, after its commit. */
+  private Future<TransitionOutcome> apply(TransitionStatements.Transition transition) {
+    return transitions.submit(transition).map(updated -> {
+      if (updated.isEmpty()) {
+        return TransitionOutcome.REFUSED;
+      }
+      JsonObject call = updated.get();
+      String previous = (String) call.remove("previous_status");
+      publish(call, previous, Rows.time(transition.at()));
+      return new TransitionOutcome(true, call);
+    });
+  }
+
+  private static Throwable fencedAsBusError(Throwable failure) {
+    return isFenced(failure) ? BusError.FENCED.exception(failure.getMessage()) : null;
+  }
+
+  private static OffsetDateTime utc(Instant instant) {
+    return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
   }
 
   /** V6's trigger refused the write: its ownership epoch is no longer the server's current one. */
@@ -343,20 +379,20 @@ public final class PersistenceVerticle extends VerticleBase {
   }
 
   /** Replies with the result, or fails the message with a typed code; unexpected errors are logged once. */
-  private void reply(Message<JsonObject> msg, Future<JsonObject> result,
-      Function<Throwable, Throwable> translate) {
-    work.track(result).onSuccess(msg::reply).onFailure(failure -> {
-      Throwable mapped = translate.apply(failure);
-      Throwable effective = mapped != null ? mapped : failure;
-      if (effective instanceof io.vertx.core.eventbus.ReplyException reply) {
-        msg.fail(reply.failureCode(), reply.getMessage());
-      } else {
-        LOG.error("Database request on {} failed: {}", msg.address(), failure.toString());
-        // The database's own text (host, port, SQL) stays in the log; a client learns only which kind of failure.
-        boolean refused = failure instanceof io.vertx.pgclient.PgException;
-        msg.fail(refused ? BusError.INTERNAL.code() : BusError.UNAVAILABLE.code(),
-            refused ? "the database refused the request" : "database unavailable");
-      }
-    });
+  private void reply(Message<?> msg, Future<JsonObject> result, Function<Throwable, Throwable> translate) {
+    work.track(result).onSuccess(msg::reply).onFailure(failure -> fail(msg, failure, translate.apply(failure)));
+  }
+
+  private static void fail(Message<?> msg, Throwable failure, Throwable mapped) {
+    Throwable effective = mapped != null ? mapped : failure;
+    if (effective instanceof io.vertx.core.eventbus.ReplyException reply) {
+      msg.fail(reply.failureCode(), reply.getMessage());
+    } else {
+      LOG.error("Database request on {} failed: {}", msg.address(), failure.toString());
+      // The database's own text (host, port, SQL) stays in the log; a client learns only which kind of failure.
+      boolean refused = failure instanceof io.vertx.pgclient.PgException;
+      msg.fail(refused ? BusError.INTERNAL.code() : BusError.UNAVAILABLE.code(),
+          refused ? "the database refused the request" : "database unavailable");
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.contactcenter.sandbox;
 
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -24,7 +25,25 @@ final class AriClock {
     return baseEpochMs + (System.nanoTime() - baseNanos) / 1_000_000;
   }
 
+  /** {@link #FORMAT} written digit by digit: every sandbox event carries one, and the formatter was a hot spot. */
   static String format(long epochMs) {
-    return FORMAT.format(Instant.ofEpochMilli(epochMs));
+    long seconds = Math.floorDiv(epochMs, 1000);
+    LocalDateTime t = LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
+    if (t.getYear() < 1000 || t.getYear() > 9999) {
+      return FORMAT.format(Instant.ofEpochMilli(epochMs));
+    }
+    StringBuilder out = new StringBuilder(28).append(t.getYear()).append('-');
+    two(out, t.getMonthValue()).append('-');
+    two(out, t.getDayOfMonth()).append('T');
+    two(out, t.getHour()).append(':');
+    two(out, t.getMinute()).append(':');
+    two(out, t.getSecond()).append('.');
+    int millis = (int) Math.floorMod(epochMs, 1000);
+    return out.append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10))
+        .append((char) ('0' + millis % 10)).append("+0000").toString();
+  }
+
+  private static StringBuilder two(StringBuilder out, int value) {
+    return out.append((char) ('0' + value / 10)).append((char) ('0' + value % 10));
   }
 }

@@ -1,6 +1,5 @@
 package dev.contactcenter.sandbox;
 
-import java.util.Locale;
 
 /**
  * An originate {@code endpoint} taken apart the way Asterisk does: technology before the first
@@ -75,7 +74,8 @@ record DialTarget(String tech, String resource, String number) {
    * {@code PJSIP/trunk-0000001a}; {@code half} is 1 or 2 and only used for Local channels.
    */
   String channelName(int sequence, int half) {
-    String seq = String.format(Locale.ROOT, "%08x", sequence);
+    String hex = Integer.toHexString(sequence);
+    String seq = hex.length() >= 8 ? hex : "00000000".substring(hex.length()) + hex;
     if (isLocal()) {
       return "Local/" + exten() + "@" + context() + "-" + seq + ";" + half;
     }

@@ -2,6 +2,9 @@ package dev.contactcenter.sandbox;
 
 import dev.contactcenter.calls.HangupCauses;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -19,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * body and many checks, is {@link SandboxOriginate}.
  */
 final class SandboxRoutes {
+
+  /** Channels encoded per turn of the event loop when listing them all. */
+  private static final int CHANNELS_PER_TURN = 1_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(SandboxRoutes.class);
   private static final List<String> EVENT_SOURCE_SCHEMES =
@@ -89,10 +95,32 @@ final class SandboxRoutes {
         .onFailure(e -> LOG.debug("WebSocket upgrade for applications {} failed", apps, e));
   }
 
+  /**
+   * The channels live when the request came, written {@link #CHANNELS_PER_TURN} per turn of the event loop: with
+   * 100,000 calls ringing, encoding them all at once held the sandbox's loop (and its calls' events) for seconds.
+   */
   private void listChannels(RoutingContext ctx) {
-    JsonArray channels = new JsonArray();
-    calls.live().forEach(call -> channels.add(call.toJson()));
-    AriResponses.json(ctx, 200, channels);
+    List<SimulatedCall> live = new ArrayList<>(calls.live());
+    HttpServerResponse response = ctx.response().setStatusCode(200).setChunked(true)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    writeChannels(ctx, response, live, 0);
+  }
+
+  private void writeChannels(RoutingContext ctx, HttpServerResponse response, List<SimulatedCall> live, int from) {
+    if (response.closed()) {
+      return;
+    }
+    int to = Math.min(live.size(), from + CHANNELS_PER_TURN);
+    Buffer chunk = Buffer.buffer(from == 0 ? "[" : "");
+    for (int i = from; i < to; i++) {
+      chunk.appendString(i == 0 ? "" : ",").appendString(live.get(i).toJson().encode());
+    }
+    if (to >= live.size()) {
+      response.end(chunk.appendString("]"));
+      return;
+    }
+    response.write(chunk);
+    ctx.vertx().runOnContext(v -> writeChannels(ctx, response, live, to));
   }
 
   private void getChannel(RoutingContext ctx) {

@@ -28,8 +28,8 @@ import java.util.Set;
  */
 public final class Bench {
 
-  static final List<String> ALL = List.of("status", "originate", "ingest", "asterisk", "freshness", "scale", "rows",
-      "startup", "webhooks", "faults", "dispatch", "cluster");
+  static final List<String> ALL = List.of("status", "originate", "ingest", "asterisk", "freshness", "scale", "restart",
+      "rows", "startup", "webhooks", "faults", "dispatch", "cluster");
   private static final Deque<AutoCloseable> TO_CLOSE = new ArrayDeque<>();
 
   final boolean smoke;
@@ -159,7 +159,8 @@ public final class Bench {
               new FaultScenarios(this).run();
             }
           }
-          case "scale" -> s.scale();
+          case "scale" -> new ScaleScenario(this).ringing();
+          case "restart" -> new ScaleScenario(this).restart();
           case "rows" -> new GrowthScenario(this).run();
           case "startup" -> s.startup();
           case "webhooks" -> new WebhookScenario(this).run();
@@ -239,11 +240,18 @@ public final class Bench {
   }
 
   Service service(String label, Map<String, String> env) throws IOException {
-    List<String> jvm = new ArrayList<>();
+    return service(label, env, List.of());
+  }
+
+  /** As above, with these JVM options before {@code -jar}. */
+  Service service(String label, Map<String, String> env, List<String> jvmOptions) throws IOException {
+    List<String> jvm = new ArrayList<>(jvmOptions);
     if (jfr) {
       Path recording = resultsDir.resolve("jfr").resolve(label + ".jfr");
       Files.createDirectories(recording.getParent());
-      jvm.add("-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
+      // BENCH_JFR_SETTINGS: another .jfc, e.g. the JDK's profile.jfc with method sampling at 1 ms instead of 10 ms.
+      String settings = System.getenv().getOrDefault("BENCH_JFR_SETTINGS", "profile");
+      jvm.add("-XX:StartFlightRecording=filename=" + recording + ",settings=" + settings + ",dumponexit=true");
     }
     Path log = logsDir.resolve(label + "-" + (++services) + ".log");
     return Service.start(jar, env, jvm, workDir, log, Duration.ofSeconds(120));

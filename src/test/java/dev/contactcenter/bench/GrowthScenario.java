@@ -19,7 +19,7 @@ import java.util.function.Supplier;
 /**
  * Data growth (issue 15): status reads, cursor listing and the reconciliation of active calls at start, with 1,000
  * rows in calls and with 10,000,000 (seeded with generate_series), ratio taken within the same run; the p99 of
- * status reads while the retention job deletes old calls; and a restart with 10,000 active calls.
+ * status reads while the retention job deletes old calls. (The restart with 10,000 active calls: ScaleScenario.)
  */
 final class GrowthScenario {
 
@@ -67,8 +67,8 @@ final class GrowthScenario {
       close(b);
       a = null;
       b = null;
-      seedActive(dbSmall, active);
-      seedActive(dbLarge, active);
+      ScaleScenario.seedActive(dbSmall, active);
+      ScaleScenario.seedActive(dbLarge, active);
       long started = System.nanoTime();
       a = bench.service("rows-small", dbSmall, Map.of());
       settleSmall[i] = settled("rows-small", dbSmall, started);
@@ -90,7 +90,6 @@ final class GrowthScenario {
       compare("list 20 calls at a cursor", loadA, loadB, pages(dbSmall, svcA), pages(dbLarge, svcB), small, large);
       duringRetention(svcB, loadB, reads(dbLarge, svcB), large);
     }
-    restartWithActive(bench.smoke ? 500 : 10_000);
   }
 
   /** The same request mix on both services, alternately, after a warm-up; p50 and p99, and the ratio per pair. */
@@ -170,29 +169,6 @@ final class GrowthScenario {
     }
   }
 
-  /** A restart of a node with many active calls: jar start until every one of them is settled. */
-  private void restartWithActive(int active) throws Exception {
-    String load0 = Machine.loadAverage();
-    String db = bench.pg.freshDatabase("restart-active");
-    try (Service first = bench.service("restart-active", db, Map.of())) {
-      // Creates the admin; stopped before the calls appear, as a node that goes down.
-    }
-    double[] settle = new double[bench.runs];
-    double[] startUp = new double[bench.runs];
-    for (int i = 0; i < bench.runs; i++) {
-      seedActive(db, active);
-      long started = System.nanoTime();
-      try (Service svc = bench.service("restart-active", db, Map.of())) {
-        settle[i] = settled("restart-active", db, started);
-        startUp[i] = svc.startSeconds();
-      }
-    }
-    String l = load0 + "→" + Machine.loadAverage();
-    String name = fmt("restart with %,d active calls (sandbox, their channels gone)", active);
-    report.add(name, "jar start → all reconciled", settle, "s", "< 10 s", Samples.median(settle) < 10, l);
-    report.add(name, "of which jar start → /health 200", startUp, "s", "", null, l);
-  }
-
   /** Seconds from {@code startedNanos} until no call is active; a call still active after 120 s fails the run. */
   private double settled(String what, String db, long startedNanos) {
     long left = Pg.awaitSettled(db, 120_000);
@@ -234,15 +210,6 @@ final class GrowthScenario {
         + " FROM (SELECT i, gen_random_uuid() AS u, now() - i * interval '" + step + " seconds' AS t"
         + " FROM generate_series(1, " + count + ") i) g");
     Pg.execute(db, "VACUUM ANALYZE calls");
-  }
-
-  /** Calls ringing on channels that no longer exist, as a node that died leaves them. */
-  private static void seedActive(String db, int count) {
-    Pg.execute(db, "INSERT INTO calls (id, owner, phone_number, status, context, extension, priority, timeout_ms,"
-        + " channel_id, created_at, dialed_at, ringing_at, updated_at)"
-        + " SELECT u, 'admin', '+1555' || lpad(i::text, 7, '0'), 'ringing', 'outbound-ivr', 's', 1, 600000,"
-        + " u::text, now(), now(), now(), now()"
-        + " FROM (SELECT i, gen_random_uuid() AS u FROM generate_series(1, " + count + ") i) g");
   }
 
   /** A sample of up to 20,000 calls of the database (recent ones), as (created_at, id). */

@@ -120,7 +120,30 @@ final class Service implements AutoCloseable {
 
   /** A bearer token for admin (one bcrypt verification, on the service's worker pool). */
   String adminToken() throws IOException {
-    String form = "grant_type=password&username=admin&password=" + URLEncoder.encode(ADMIN_PASSWORD, StandardCharsets.UTF_8);
+    return token("admin", ADMIN_PASSWORD);
+  }
+
+  /** Creates the user {@code username} (role user, through the admin API) and returns a bearer token of theirs. */
+  String newUserToken(String adminAuth, String username) throws IOException {
+    String password = "bench-user-password";
+    String body = "{\"username\":\"" + username + "\",\"password\":\"" + password + "\"}";
+    try {
+      HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(uri("/api/v2/users"))
+          .header("Authorization", adminAuth).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+      if (created.statusCode() != 201) {
+        throw new IOException("creating user " + username + " answered " + created.statusCode() + ": " + created.body());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+    return token(username, password);
+  }
+
+  private String token(String username, String password) throws IOException {
+    String form = "grant_type=password&username=" + URLEncoder.encode(username, StandardCharsets.UTF_8)
+        + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8);
     try {
       HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri("/api/v2/token"))
           .header("Content-Type", "application/x-www-form-urlencoded")

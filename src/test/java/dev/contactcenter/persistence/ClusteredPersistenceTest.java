@@ -1,9 +1,15 @@
 package dev.contactcenter.persistence;
 
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
+import static dev.contactcenter.bus.EventBusAddresses.CALL_STATUS_ALL;
 import static dev.contactcenter.bus.EventBusAddresses.DB_PING;
 import static dev.contactcenter.bus.EventBusAddresses.USERS_LIST;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.contactcenter.bus.LocalCodec;
+import dev.contactcenter.bus.TransitionCommand;
+import dev.contactcenter.bus.TransitionOutcome;
+import dev.contactcenter.calls.CallState;
 import dev.contactcenter.config.DatabaseUrl;
 import dev.contactcenter.db.Migrations;
 import dev.contactcenter.support.LoopbackCluster;
@@ -13,8 +19,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -65,6 +73,42 @@ class ClusteredPersistenceTest {
     assertThat(onA).as("node A's requests").allMatch(Future::succeeded);
     assertThat(onB).as("node B's requests").allMatch(Future::failed);
     assertThat(onB).allSatisfy(failed -> assertThat(((ReplyException) failed.cause()).failureCode()).isEqualTo(503));
+  }
+
+  @Test
+  @DisplayName("a transition sent as an object (local codec) is applied by its own node, answered as an object,"
+      + " and its status publication reaches the other node as plain JSON")
+  void localTransitionObjectsStayOnTheirNode() throws Exception {
+    String database = TestDatabase.freshDatabaseUrl();
+    Migrations.migrate(DatabaseUrl.parse(database));
+    TestDatabase.execute(database, "INSERT INTO users (username, password_hash) VALUES ('alice', 'x')");
+    String callId = "00000000-0000-0000-0000-000000000042";
+    TestDatabase.execute(database, "INSERT INTO calls (id, owner, phone_number, context, extension, priority,"
+        + " timeout_ms) VALUES ('" + callId + "', 'alice', '+15551234567', 'outbound-ivr', 's', 1, 30000)");
+    String unreachable = "postgresql://nobody:secret@127.0.0.1:" + freePort() + "/nothing";
+    int portA = freePort();
+    int portB = freePort();
+    Vertx a = join("node-a", portA, portA, portB);
+    Vertx b = join("node-b", portB, portA, portB);
+    a.deployVerticle(new PersistenceVerticle(DatabaseUrl.parse(database), 2)).await();
+    b.deployVerticle(new PersistenceVerticle(DatabaseUrl.parse(unreachable), 2)).await();
+    CompletableFuture<Object> seenOnB = new CompletableFuture<>();
+    b.eventBus().consumer(CALL_STATUS_ALL, msg -> seenOnB.complete(msg.body())).completion().await();
+
+    TransitionCommand dialing = TransitionCommand.of(callId, CallState.DIALING, Instant.now(), "ari")
+        .ownedBy("default", 0);
+    Object reply = a.eventBus().request(CALLS_TRANSITION, dialing, LocalCodec.LOCAL).await(30, TimeUnit.SECONDS).body();
+
+    assertThat(reply).isInstanceOf(TransitionOutcome.class);
+    TransitionOutcome outcome = (TransitionOutcome) reply;
+    assertThat(outcome.applied()).isTrue();
+    assertThat(outcome.call().getString("status")).isEqualTo("dialing");
+    Object published = seenOnB.get(30, TimeUnit.SECONDS);
+    assertThat(published).isInstanceOf(JsonObject.class);
+    assertThat(((JsonObject) published).getString("status")).isEqualTo("dialing");
+    assertThat(((JsonObject) published).getString("previous_status")).isEqualTo("pending");
+    assertThat(TestDatabase.queryLong(database, "SELECT count(*) FROM call_events WHERE call_id = '" + callId
+        + "' AND to_status = 'dialing'")).isEqualTo(1);
   }
 
   private Vertx join(String name, int port, int... memberPorts) {
