@@ -119,7 +119,7 @@ public final class Application {
         config = config.withSecretKey(secret.secret());
       }
 
-      PersistenceVerticle persistence = new PersistenceVerticle(database.url(), config.databasePoolSize());
+      PersistenceVerticle persistence = new PersistenceVerticle(database.url(), config.databasePool());
       String persistenceId = vertx.deployVerticle(persistence).await();
       if (config.retention().enabled()) {
         vertx.deployVerticle(new RetentionVerticle(database.url(), config.retention())).await();

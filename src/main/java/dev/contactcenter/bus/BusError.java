@@ -32,6 +32,22 @@ public enum BusError {
     return code;
   }
 
+  /**
+   * Detail of a 503 whose cause is a busy database pool rather than a database that is down: the HTTP layer answers
+   * it with a short Retry-After, and callers that retry on 503 retry it the same way.
+   */
+  public static final String BUSY_DETAIL = "database busy, retry shortly";
+
+  public static void replyBusy(Message<?> message) {
+    UNAVAILABLE.reply(message, BUSY_DETAIL);
+  }
+
+  /** True for a failure that means "busy, retry shortly" rather than "down". */
+  public static boolean isBusy(Throwable failure) {
+    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && reply.failureCode() == UNAVAILABLE.code && BUSY_DETAIL.equals(reply.getMessage());
+  }
+
   public void reply(Message<?> message, String detail) {
     message.fail(code, detail);
   }

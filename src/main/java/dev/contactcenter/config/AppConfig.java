@@ -51,7 +51,8 @@ public record AppConfig(
     EdgeSettings edge,
     int shutdownGraceSeconds,
     DispatchSettings dispatch,
-    RetentionSettings retention) {
+    RetentionSettings retention,
+    DatabasePoolSettings databasePool) {
 
   /** True when calls go to the built-in ARI sandbox instead of a real Asterisk. */
   public boolean sandboxMode() {
@@ -70,6 +71,6 @@ public record AppConfig(
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
         defaultCallerId, metricsEnabled, metricsToken,
         sandboxTimeScale, cluster, asteriskServers, webhooks, edge, shutdownGraceSeconds,
-        dispatch, retention);
+        dispatch, retention, databasePool);
   }
 }

@@ -179,7 +179,11 @@ public final class ConfigLoader {
         v.integer("SHUTDOWN_GRACE_SECONDS", n -> n >= 1 && n <= 600, "seconds between 1 and 600"),
         DispatchConfig.read(v),
         RetentionSettings.days(v.integer("RETAIN_CALLS_DAYS", n -> n >= 0 && n <= 36_500,
-            "days between 1 and 36500, or 0 to keep every call")));
+            "days between 1 and 36500, or 0 to keep every call")),
+        new DatabasePoolSettings(
+            v.integer("DATABASE_POOL_SIZE", n -> n >= 1 && n <= 200, "between 1 and 200"),
+            v.integer("DATABASE_POOL_WAIT_SECONDS", n -> n >= 1 && n <= 300, "seconds between 1 and 300"),
+            v.integer("DATABASE_POOL_MAX_WAITING", n -> n >= 1 && n <= 1_000_000, "between 1 and 1000000")));
   }
 
   /**

@@ -58,6 +58,9 @@ final class FailureHandler implements Handler<RoutingContext> {
     }
     if (failure instanceof ReplyException reply) {
       int mapped = BusError.httpStatusOf(reply);
+      if (BusError.isBusy(reply)) {
+        rc.response().putHeader("Retry-After", Problems.BUSY_RETRY_AFTER_SECONDS);
+      }
       Problems.send(rc, mapped, mapped == 503 && reply.failureCode() != 503 ? "a backend component did not answer in time"
           : reply.getMessage());
       return;

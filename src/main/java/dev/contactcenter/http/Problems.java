@@ -15,6 +15,8 @@ public final class Problems {
    * a reconnect has been attempted.
    */
   static final String UNAVAILABLE_RETRY_AFTER_SECONDS = "10";
+  /** Retry-After of a 503 for a busy database pool: a burst drains in seconds. */
+  static final String BUSY_RETRY_AFTER_SECONDS = "1";
   private static final String TYPE_PREFIX = "urn:contact-center-api:problem:";
 
   private Problems() {

@@ -8,6 +8,7 @@ import dev.contactcenter.bus.LocalCodec;
 import dev.contactcenter.bus.TransitionCommand;
 import dev.contactcenter.bus.TransitionOutcome;
 import dev.contactcenter.calls.CallState;
+import dev.contactcenter.config.DatabasePoolSettings;
 import dev.contactcenter.config.DatabaseUrl;
 import dev.contactcenter.lifecycle.InFlight;
 import io.vertx.core.Future;
@@ -46,7 +47,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private static final long DRAIN_MAX_MS = 10_000;
 
   private final DatabaseUrl url;
-  private final int poolSize;
+  private final DatabasePoolSettings poolSettings;
   private Pool pool;
   private UserRepository users;
   private CallRepository calls;
@@ -56,8 +57,12 @@ public final class PersistenceVerticle extends VerticleBase {
   private final InFlight work = new InFlight();
 
   public PersistenceVerticle(DatabaseUrl url, int poolSize) {
+    this(url, DatabasePoolSettings.ofSize(poolSize));
+  }
+
+  public PersistenceVerticle(DatabaseUrl url, DatabasePoolSettings poolSettings) {
     this.url = url;
-    this.poolSize = poolSize;
+    this.poolSettings = poolSettings;
   }
 
   @Override
@@ -67,8 +72,8 @@ public final class PersistenceVerticle extends VerticleBase {
         .setPipeliningLimit(256)
         .setReconnectAttempts(0);
     pool = PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(poolSize).setMaxWaitQueueSize(10_000).setConnectionTimeout(5)
-            .setIdleTimeout(60))
+        .with(new PoolOptions().setMaxSize(poolSettings.size()).setMaxWaitQueueSize(poolSettings.maxWaiting())
+            .setConnectionTimeout(poolSettings.waitSeconds()).setIdleTimeout(60))
         // Fail fast while the database is down, so health answers promptly and requests get a clear 503.
         .with(new NetClientOptions().setConnectTimeout(2000))
         .connectingTo(connect)
@@ -387,6 +392,10 @@ public final class PersistenceVerticle extends VerticleBase {
     Throwable effective = mapped != null ? mapped : failure;
     if (effective instanceof io.vertx.core.eventbus.ReplyException reply) {
       msg.fail(reply.failureCode(), reply.getMessage());
+    } else if (PoolBusy.is(failure)) {
+      // Every connection is in use (a burst): the database is up, the client should retry shortly.
+      LOG.warn("Database request on {} found the pool busy: {}", msg.address(), failure.toString());
+      BusError.replyBusy(msg);
     } else {
       LOG.error("Database request on {} failed: {}", msg.address(), failure.toString());
       // The database's own text (host, port, SQL) stays in the log; a client learns only which kind of failure.

@@ -61,7 +61,11 @@ final class RateWindowStore {
         .onSuccess(msg::reply)
         .onFailure(failure -> {
           LOG.warn("Rate window for a key could not be counted: {}", failure.toString());
-          BusError.UNAVAILABLE.reply(msg, "database unavailable");
+          if (PoolBusy.is(failure)) {
+            BusError.replyBusy(msg);
+          } else {
+            BusError.UNAVAILABLE.reply(msg, "database unavailable");
+          }
         });
   }
 

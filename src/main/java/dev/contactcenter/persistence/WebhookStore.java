@@ -195,6 +195,8 @@ final class WebhookStore {
     result.onSuccess(msg::reply).onFailure(failure -> {
       if (failure instanceof ReplyException reply) {
         msg.fail(reply.failureCode(), reply.getMessage());
+      } else if (PoolBusy.is(failure)) {
+        BusError.replyBusy(msg);
       } else {
         LOG.error("Database request on {} failed: {}", msg.address(), failure.toString());
         msg.fail(BusError.UNAVAILABLE.code(), "database unavailable: " + failure.getMessage());
