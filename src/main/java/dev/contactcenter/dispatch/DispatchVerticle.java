@@ -174,7 +174,7 @@ public final class DispatchVerticle extends VerticleBase {
     CallState status = CallState.of(call.getString("status"));
     String previous = call.getString("previous_status");
     if (status.isTerminal() && previous != null && !"queued".equals(previous)) {
-      pacer.ended();
+      pacer.ended(call.getString("call_id"));
       // A slot is free, and a retry may have been queued by the same transition.
       drain();
     }
@@ -229,7 +229,7 @@ public final class DispatchVerticle extends VerticleBase {
             // Ownership lost meanwhile: the calls stay claimed, and the server's next owner puts them back.
             return Future.succeededFuture();
           }
-          pacer.reserve(items.size());
+          pacer.claimed(items.stream().map(item -> item.getString("call_id")).toList());
           if (items.size() < want) {
             backlog = false;
             Long nextDue = claimed.getLong("next_due_ms");

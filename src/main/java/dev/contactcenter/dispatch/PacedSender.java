@@ -107,8 +107,8 @@ final class PacedSender {
    * the database, where the server's next owner puts them back in the queue.
    */
   void forgetClaimed() {
-    for (int i = claimed.size(); i > 0; i--) {
-      pacer.ended();
+    for (JsonObject call : claimed) {
+      pacer.released(call.getString("call_id"));
     }
     claimed.clear();
   }
@@ -143,10 +143,11 @@ final class PacedSender {
         })
         .map(sent -> {
           if (sent) {
+            pacer.marked(callId);
             send(call);
           } else {
             // Canceled while it was being taken, or the database is away.
-            pacer.ended();
+            pacer.refused(callId);
           }
           return null;
         });

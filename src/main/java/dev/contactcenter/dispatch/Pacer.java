@@ -1,5 +1,9 @@
 package dev.contactcenter.dispatch;
 
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+
 /**
  * A server's admission arithmetic, on its owner's event loop (not thread-safe): starts are spaced evenly, a little
  * more than {@code 1 / max_calls_per_second} apart, so that no second of Asterisk's clock sees more than the limit
@@ -16,6 +20,11 @@ final class Pacer {
   private long nextSlot;
   private boolean anyStart;
   private int active;
+  /** Claimed calls counted in {@link #active} whose mark is not settled yet: each is counted down once, by whichever
+   * comes first of its refused mark and its terminal status. */
+  private final Set<String> unmarked = new HashSet<>();
+  /** Claimed calls already counted down by a refused mark: their terminal status (a cancel) must not count again. */
+  private final Set<String> countedByRefusal = new HashSet<>();
 
   Pacer(DispatchLimits limits) {
     this.spacingNanos = limits.maxCallsPerSecond() == 0 ? 0
@@ -70,7 +79,48 @@ final class Pacer {
     anyStart = true;
   }
 
+  /** Calls taken off the queue: in progress from now on, until their mark is refused or they end. */
+  void claimed(Collection<String> callIds) {
+    reserve(callIds.size());
+    unmarked.addAll(callIds);
+  }
+
+  /** The call was marked sent: from now on only its terminal status counts it down. */
+  void marked(String callId) {
+    unmarked.remove(callId);
+  }
+
+  /**
+   * The call's mark was refused (canceled while being taken, or not ours any more): counted down now unless its
+   * terminal status already did; if that status comes later it is not counted again.
+   */
+  void refused(String callId) {
+    if (unmarked.remove(callId)) {
+      countDown();
+      countedByRefusal.add(callId);
+    }
+  }
+
+  /** A claimed call is given up unmarked (the server's owner changes): counted down, no terminal status follows. */
+  void released(String callId) {
+    if (unmarked.remove(callId)) {
+      countDown();
+    }
+  }
+
+  /** The call reached a terminal status after leaving the queue: counted down once, whatever the order of events. */
+  void ended(String callId) {
+    if (unmarked.remove(callId) || !countedByRefusal.remove(callId)) {
+      countDown();
+    }
+  }
+
+  /** A call admitted on the immediate path (never claimed) ended. */
   void ended() {
+    countDown();
+  }
+
+  private void countDown() {
     if (active > 0) {
       active--;
     }

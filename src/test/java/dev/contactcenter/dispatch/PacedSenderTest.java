@@ -77,7 +77,7 @@ class PacedSenderTest {
               calls.add(new JsonObject().put("call_id", "c" + i).put("phone_number", "+1555000000" + i)
                   .put("context", "outbound-ivr").put("extension", "s").put("priority", 1).put("timeout", 30));
             }
-            pacer.reserve(calls.size());
+            pacer.claimed(calls.stream().map(call -> call.getString("call_id")).toList());
             sender.queueAhead(calls);
             started.complete(sender);
           });

@@ -75,6 +75,45 @@ class PacerTest {
   }
 
   @Test
+  @DisplayName("a claimed call canceled before its mark is counted down once, whichever of the cancel's status and "
+      + "the refused mark comes first")
+  void canceledClaimCountsDownOnce() {
+    Pacer pacer = new Pacer(new DispatchLimits(0, 3, 0));
+    pacer.claimed(List.of("a", "b", "c"));
+    assertThat(pacer.free()).isZero();
+    // a: the cancel's status change first, then the refused mark.
+    pacer.ended("a");
+    pacer.refused("a");
+    assertThat(pacer.active()).isEqualTo(2);
+    // b: the refused mark first, then the cancel's status change.
+    pacer.refused("b");
+    pacer.ended("b");
+    assertThat(pacer.active()).isEqualTo(1);
+    // c: marked sent, then it ends: counted down by its end.
+    pacer.marked("c");
+    pacer.ended("c");
+    assertThat(pacer.active()).isZero();
+    // Another call in progress is not freed by the late events of a, b or c.
+    pacer.claimed(List.of("d"));
+    pacer.marked("d");
+    pacer.refused("a");
+    pacer.refused("b");
+    assertThat(pacer.active()).isEqualTo(1);
+    assertThat(pacer.free()).isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("a claimed call given up unmarked (owner changes) is counted down once")
+  void releasedClaimCountsDownOnce() {
+    Pacer pacer = new Pacer(new DispatchLimits(0, 2, 0));
+    pacer.claimed(List.of("a", "b"));
+    pacer.released("a");
+    pacer.released("a");
+    pacer.refused("a");
+    assertThat(pacer.active()).isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("limits out of range are refused")
   void limitsChecked() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DispatchLimits(-1, 0, 0))
