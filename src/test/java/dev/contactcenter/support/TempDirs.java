@@ -17,10 +17,8 @@ import java.util.stream.Stream;
 public final class TempDirs {
 
   private static final List<Path> AT_EXIT = new ArrayList<>();
-
-  static {
-    Runtime.getRuntime().addShutdownHook(new Thread(TempDirs::deleteAll, "temp-dirs-cleanup"));
-  }
+  /** Registered on first use: a shutdown hook calling only deleteRecursively must not try to add a hook. */
+  private static boolean hookAdded;
 
   private TempDirs() {
   }
@@ -44,6 +42,10 @@ public final class TempDirs {
   }
 
   public static synchronized Path deleteAtExit(Path path) {
+    if (!hookAdded) {
+      Runtime.getRuntime().addShutdownHook(new Thread(TempDirs::deleteAll, "temp-dirs-cleanup"));
+      hookAdded = true;
+    }
     AT_EXIT.add(path);
     return path;
   }
