@@ -11,6 +11,7 @@ import dev.contactcenter.calls.CallState;
 import dev.contactcenter.config.DatabasePoolSettings;
 import dev.contactcenter.config.DatabaseUrl;
 import dev.contactcenter.lifecycle.InFlight;
+import dev.contactcenter.logging.LogBudget;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
@@ -45,6 +46,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private static final String UNIQUE_VIOLATION = "23505";
   private static final String STALE_EPOCH = "CCF01";
   private static final long DRAIN_MAX_MS = 10_000;
+  private static final LogBudget BUSY_LOG = new LogBudget(20, 10_000);
 
   private final DatabaseUrl url;
   private final DatabasePoolSettings poolSettings;
@@ -393,8 +395,13 @@ public final class PersistenceVerticle extends VerticleBase {
     if (effective instanceof io.vertx.core.eventbus.ReplyException reply) {
       msg.fail(reply.failureCode(), reply.getMessage());
     } else if (PoolBusy.is(failure)) {
-      // Every connection is in use (a burst): the database is up, the client should retry shortly.
-      LOG.warn("Database request on {} found the pool busy: {}", msg.address(), failure.toString());
+      // Every connection is in use (a burst): the database is up, the client should retry shortly. A client's burst
+      // can cause one of these per request, so the lines are budgeted.
+      long suppressed = BUSY_LOG.take(System.currentTimeMillis());
+      if (suppressed >= 0) {
+        LOG.warn("Database request on {} found the pool busy ({} more such lines suppressed): {}", msg.address(),
+            suppressed, failure.toString());
+      }
       BusError.replyBusy(msg);
     } else {
       LOG.error("Database request on {} failed: {}", msg.address(), failure.toString());
