@@ -84,15 +84,9 @@ final class CallRepository {
       + ")::int AS active FROM asterisk_server_status s";
 
   private final Pool pool;
-  private long inserted;
 
   CallRepository(Pool pool) {
     this.pool = pool;
-  }
-
-  /** Calls offered to {@link #insert} so far (each adds a row to V11's user_usage_changes). */
-  long inserted() {
-    return inserted;
   }
 
   /**
@@ -101,7 +95,6 @@ final class CallRepository {
    * calls_per_day}).
    */
   Future<Optional<JsonObject>> insert(JsonObject call) {
-    inserted++;
     Tuple params = Tuple.tuple()
         .addUUID(UUID.fromString(call.getString("call_id")))
         .addString(call.getString("owner"))

@@ -56,7 +56,6 @@ public final class PersistenceVerticle extends VerticleBase {
   private TransitionBatcher transitions;
   private WebhookStore webhooks;
   private RateWindowStore rateWindows;
-  private UsageChangesVacuum usageVacuum;
   private final InFlight work = new InFlight();
 
   public PersistenceVerticle(DatabaseUrl url, int poolSize) {
@@ -85,8 +84,6 @@ public final class PersistenceVerticle extends VerticleBase {
     users = new UserRepository(pool);
     calls = new CallRepository(pool);
     transitions = new TransitionBatcher(context, new TransitionStatements(pool));
-    usageVacuum = new UsageChangesVacuum(vertx, pool, () -> calls.inserted() + transitions.submitted());
-    usageVacuum.start();
 
     EventBus bus = vertx.eventBus();
     // Local: on a cluster every node has its own pool, and a node's requests must use it (never another node's).
@@ -128,9 +125,6 @@ public final class PersistenceVerticle extends VerticleBase {
     // Requests already accepted (a transition sent just before the ARI side stopped) finish before the pool closes.
     if (rateWindows != null) {
       rateWindows.stop();
-    }
-    if (usageVacuum != null) {
-      usageVacuum.stop();
     }
     Future<Void> listening = webhooks == null ? Future.succeededFuture() : webhooks.stop();
     return listening.eventually(() -> work.whenIdle(vertx, DRAIN_MAX_MS))

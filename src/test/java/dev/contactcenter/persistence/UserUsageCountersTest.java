@@ -240,30 +240,4 @@ class UserUsageCountersTest {
       test.completeNow();
     })));
   }
-
-  @Test
-  @DisplayName("While calls are created, the changes queue is vacuumed each second: its dead rows do not pile up")
-  void changesQueueIsVacuumedWhileCallsAreCreated(Vertx vertx, VertxTestContext test) {
-    // alice's admissions fold (delete) the change rows of her earlier calls: dead rows for the vacuum to remove.
-    Future<Void> chain = Future.succeededFuture();
-    for (int i = 0; i < 20; i++) {
-      chain = chain.compose(v -> create(vertx, "alice", 1000, 1000).mapEmpty());
-    }
-    chain.onComplete(test.succeeding(v -> {
-      long deadline = System.currentTimeMillis() + 20_000;
-      vertx.setPeriodic(200, timer -> {
-        long vacuums = TestDatabase.queryLong(databaseUrl, "SELECT vacuum_count FROM pg_stat_user_tables"
-            + " WHERE relname = 'user_usage_changes'");
-        if (vacuums > 0) {
-          vertx.cancelTimer(timer);
-          test.verify(() -> assertThat(TestDatabase.queryLong(databaseUrl, "SELECT count(*) FROM user_usage_changes"))
-              .as("the vacuum removes only dead rows: the last call's change is still there").isEqualTo(1));
-          test.completeNow();
-        } else if (System.currentTimeMillis() > deadline) {
-          vertx.cancelTimer(timer);
-          test.failNow("user_usage_changes not vacuumed within 20 s of the creations");
-        }
-      });
-    }));
-  }
 }
