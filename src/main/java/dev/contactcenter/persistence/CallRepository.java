@@ -27,8 +27,8 @@ final class CallRepository {
       + " INSERT INTO calls (id, owner, phone_number, context, extension, priority,"
       + " timeout_ms, caller_id, variables, idempotency_key, request_hash, status_callback, status_callback_events,"
       + " server, status, retry_max_attempts, retry_on, retry_delay_seconds, max_queue_seconds, queue_expires_at)"
-      + " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
-      + " now() + make_interval(secs => $19) FROM admission WHERE refused_limit IS NULL"
+      + " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::int,"
+      + " now() + make_interval(secs => $19::int) FROM admission WHERE refused_limit IS NULL"
       + " ON CONFLICT (owner, idempotency_key) DO NOTHING RETURNING " + Rows.CALL_COLUMNS
       + ") SELECT a.refused_limit, a.refused_value, a.retry_after, i.* FROM admission a LEFT JOIN inserted i ON true";
 

@@ -28,7 +28,8 @@ final class PgStats {
   static void reset(DatabaseUrl admin, String databaseUrl) {
     // Statements run by trigger functions too (marked 'nested'; their time is also in their top-level statement's).
     run(admin, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
-        "ALTER SYSTEM SET pg_stat_statements.track = 'all'", "SELECT pg_reload_conf()",
+        "ALTER SYSTEM SET pg_stat_statements.track = 'all'", "ALTER SYSTEM SET pg_stat_statements.track_planning = on",
+        "SELECT pg_reload_conf()",
         "SELECT pg_stat_statements_reset()",
         "SELECT pg_stat_reset_shared('wal')");
     try (Connection c = Pg.connect(databaseUrl); Statement s = c.createStatement()) {
@@ -44,17 +45,18 @@ final class PgStats {
     StringBuilder out = new StringBuilder("bench: pg stats, " + label + ", per operation (" + ops + " ops)\n");
     try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT calls, total_exec_time, rows, wal_bytes, shared_blks_hit,"
+        ResultSet rs = s.executeQuery("SELECT calls, total_exec_time + total_plan_time, plans, wal_bytes, shared_blks_hit,"
             + " CASE WHEN toplevel THEN '' ELSE 'nested: ' END || left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements"
             + " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '" + db + "')"
             + " ORDER BY total_exec_time DESC LIMIT 30")) {
-      out.append(String.format("  %9s %9s %9s %9s %8s  %s%n", "calls/op", "µs/op", "µs/call", "WAL B/op",
-          "hits/op", "statement"));
+      out.append(String.format("  %9s %9s %9s %9s %9s %8s  %s%n", "calls/op", "µs/op", "µs/call", "plans/op",
+          "WAL B/op", "hits/op", "statement (µs: execution + planning)"));
       while (rs.next()) {
         double calls = rs.getDouble(1);
         double ms = rs.getDouble(2);
-        out.append(String.format("  %9.3f %9.1f %9.1f %9.0f %8.1f  %s%n", calls / ops, ms * 1000 / ops,
-            ms * 1000 / Math.max(1, calls), rs.getDouble(4) / ops, rs.getDouble(5) / ops, rs.getString(6)));
+        out.append(String.format("  %9.3f %9.1f %9.1f %9.3f %9.0f %8.1f  %s%n", calls / ops, ms * 1000 / ops,
+            ms * 1000 / Math.max(1, calls), rs.getDouble(3) / ops, rs.getDouble(4) / ops, rs.getDouble(5) / ops,
+            rs.getString(6)));
       }
     } catch (SQLException e) {
       throw new IllegalStateException(e);
