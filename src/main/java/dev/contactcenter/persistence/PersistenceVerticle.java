@@ -110,6 +110,8 @@ public final class PersistenceVerticle extends VerticleBase {
         ? calls.activePage(msg.body().getString("server"), msg.body().getString("after_created_at"),
             msg.body().getString("after_call_id"), msg.body().getInteger("limit"))
         : calls.active(msg.body().getString("server"))).map(items -> new JsonObject().put("items", items)))));
+    consumers.add(bus.localConsumer(CALLS_MARKED_EARLIER, msg -> reply(msg, calls.markedEarlier(
+        msg.body().getString("server"), msg.body().getLong("epoch")).map(due -> new JsonObject().put("due_in_ms", due)))));
     consumers.addAll(new DispatchStore(pool, (msg, result) -> {
       reply(msg, result);
       return null;

@@ -181,7 +181,10 @@ public final class Bench {
         e.printStackTrace();
         report.fail(scenario + ": the scenario crashed: " + e);
       }
-      System.out.println(fmt("bench: ---- %s took %.0f s", scenario, (System.nanoTime() - scenarioStart) / 1e9));
+      String took = fmt("%s took %.0f s", scenario, (System.nanoTime() - scenarioStart) / 1e9);
+      System.out.println("bench: ---- " + took);
+      // In the result file too: the lead plans the final runs' window from it.
+      report.note("duration: " + took + " (" + runs + " run(s), load " + Machine.loadAverage() + " at its end)");
     }
     closeAll();
 

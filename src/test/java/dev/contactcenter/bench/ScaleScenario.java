@@ -25,6 +25,11 @@ final class ScaleScenario {
    * so the load is spread as many users would spread it.
    */
   private static final int CALLS_PER_USER = 2_000;
+  /**
+   * Originate requests in flight while filling ({@code BENCH_SCALE_IN_FLIGHT}): filling is CPU-bound (service,
+   * PostgreSQL and this generator on 2 cores), and 128 costs less CPU per call than 32 (fuller batches).
+   */
+  private static final int IN_FLIGHT = Integer.parseInt(System.getenv().getOrDefault("BENCH_SCALE_IN_FLIGHT", "128"));
 
   private final Bench bench;
   private final Report report;
@@ -53,22 +58,26 @@ final class ScaleScenario {
         tokens.add("Bearer " + svc.newUserToken(admin, "scale-user-" + i));
       }
       AtomicLong sent = new AtomicLong();
+      long[] fillStart = {System.nanoTime()};
       AtomicLong accepted = new AtomicLong();
       // Last digit 2: the simulated callee rings until the timeout (10 minutes, the most a call may ask for).
       Buffer body = Buffer.buffer("{\"phone_number\":\"" + Scenarios.number(2) + "\",\"timeout\":600000}");
       Supplier<Load.Request> ring = () -> new Load.Request(HttpMethod.POST, "/api/v2/calls",
           tokens.get((int) (sent.getAndIncrement() % users)), "application/json", body, answer -> {
-            if (answer.status() == 201) {
-              accepted.incrementAndGet();
+            if (answer.status() == 201 && accepted.incrementAndGet() % 10_000 == 0) {
+              System.out.println(fmt("bench: scale: %,d calls placed in %.0f s", accepted.get(),
+                  (System.nanoTime() - fillStart[0]) / 1e9));
             }
           });
+      double[] cpu0 = bench.cpu(svc);
       long t0 = System.nanoTime();
+      fillStart[0] = t0;
       long failed = 0;
-      try (Load load = new Load("127.0.0.1", svc.port(), 64)) {
+      try (Load load = new Load("127.0.0.1", svc.port(), Math.max(64, IN_FLIGHT))) {
         // Runs of at most 8 minutes (a load run's bound is 10), 60 minutes in all: the calls ring for 100.
         long deadline = System.nanoTime() + 3_600_000_000_000L;
         while (accepted.get() < active && failed < 100 && System.nanoTime() < deadline) {
-          Load.Result r = load.closedLoop(32, 480_000, active - accepted.get(), ring);
+          Load.Result r = load.closedLoop(IN_FLIGHT, 480_000, active - accepted.get(), ring);
           failed += r.failed();
           System.out.println(fmt("bench: scale: %,d calls placed in %.0f s", accepted.get(), (System.nanoTime() - t0) / 1e9));
         }
@@ -79,6 +88,8 @@ final class ScaleScenario {
       double placedSeconds = (System.nanoTime() - t0) / 1e9;
       long ringing = awaitRinging(db, accepted.get(), 60_000);
       double filledSeconds = (System.nanoTime() - t0) / 1e9;
+      report.note(fmt("scale: CPU per call placed until all ring (service includes its sandbox), µs: %s",
+          Bench.cpuPerOp(cpu0, bench.cpu(svc), accepted.get(), false)));
       List<Double> heap = new ArrayList<>();
       List<Double> rss = new ArrayList<>();
       List<Double> perCall = new ArrayList<>();
@@ -95,8 +106,8 @@ final class ScaleScenario {
           Samples.median(values(heap)) < 512, l);
       report.add(name, "retained heap per ringing call (over idle)", values(perCall), "bytes", "", null, l);
       report.add(name, "service RSS", values(rss), "MiB", "", null, l);
-      report.add(name, "originations/s while filling (32 in flight)", accepted.get() / placedSeconds, "calls/s", "",
-          null, l);
+      report.add(name, "originations/s while filling (" + IN_FLIGHT + " in flight)", accepted.get() / placedSeconds,
+          "calls/s", "", null, l);
       report.add(name, "time until all ring", filledSeconds, "s", "", null, l);
       report.add("scale, idle service (same JVM, before the calls)", "heap after GC / RSS", new double[] {idleHeap},
           fmt("MiB / %.0f MiB", idleRss), "", null, l);

@@ -156,12 +156,15 @@ final class Scenarios {
         Pg.awaitSettled(db, 30_000);
         List<Double> perSecond = new ArrayList<>();
         List<Double> calls = new ArrayList<>();
+        List<Double> serviceUs = new ArrayList<>();
+        List<Double> postgresUs = new ArrayList<>();
         if (PgStats.enabled()) {
           PgStats.reset(bench.pg.adminUrl(), db);
         }
         double[] cpuStart = bench.cpu(svc);
         long transitions = 0;
         for (int i = 0; i < bench.runs; i++) {
+          double[] cpuRun = bench.cpu(svc);
           long before = Pg.queryLong(db, "SELECT count(*) FROM call_events");
           long t0 = System.nanoTime();
           Load.Result r = load.closedLoop(inFlight, bench.seconds(10, 1), originate);
@@ -173,6 +176,9 @@ final class Scenarios {
             report.fail("ingest: " + stuck + " call(s) still active 30 s after the load");
           }
           transitions += after - before;
+          double[] cpuEnd = bench.cpu(svc);
+          serviceUs.add((cpuEnd[0] - cpuRun[0]) * 1e6 / Math.max(1, after - before));
+          postgresUs.add(Math.max(0, cpuEnd[1] - cpuRun[1]) * 1e6 / Math.max(1, after - before));
           perSecond.add((after - before) / seconds);
           calls.add(r.ok() / seconds);
         }
@@ -186,6 +192,10 @@ final class Scenarios {
             values(perSecond), "", "≥ 10,000 (issue 15)", Samples.median(values(perSecond)) >= 10_000, l);
         report.add("event ingestion, sandbox (" + inFlight + " calls in flight)", "whole calls/s (4 transitions each)",
             values(calls), "", "", null, l);
+        report.add("event ingestion, sandbox (" + inFlight + " calls in flight)",
+            "CPU per applied transition: service (incl. its sandbox)", values(serviceUs), "µs", "", null, l);
+        report.add("event ingestion, sandbox (" + inFlight + " calls in flight)",
+            "CPU per applied transition: PostgreSQL", values(postgresUs), "µs", "", null, l);
       }
       verify("event ingestion", db, accepted, 60_000, true);
     }

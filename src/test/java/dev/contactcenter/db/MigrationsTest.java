@@ -51,6 +51,9 @@ class MigrationsTest {
 
     assertThat(second.success).isTrue();
     assertThat(second.migrationsExecuted).isZero();
+    assertThat(Migrations.schemaVersion(second)).as("the version logged at a restart, read without flyway.info()")
+        .isEqualTo(Migrations.schemaVersion(first)).isEqualTo(TestDatabase.queryString(url, "SELECT version"
+            + " FROM flyway_schema_history WHERE success AND version IS NOT NULL ORDER BY installed_rank DESC LIMIT 1"));
     assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM flyway_schema_history WHERE success"))
         .isEqualTo(first.migrationsExecuted);
   }
