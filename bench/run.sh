@@ -6,6 +6,8 @@
 #   bench/run.sh smoke           every scenario once, briefly (seconds): asserts no lost/stuck/wrong call, never speed
 #   options: --runs N, --jfr (records the service with JFR under bench/results/jfr/; BENCH_JFR_SETTINGS=<file.jfc>
 #            replaces the JDK's 'profile' settings, e.g. to sample methods every 1 ms)
+#   BENCH_PG_STATS=1 bench/run.sh ingest originate: also prints PostgreSQL's cost per call, statement by statement
+#            (pg_stat_statements incl. trigger statements and planning, trigger functions, HOT updates, WAL, commits)
 #
 # Scenarios: status originate ingest asterisk freshness scale restart rows startup webhooks faults dispatch cluster. The
 # harness (a Java load generator in src/test/java/dev/contactcenter/bench, never in the jar) starts its own

@@ -144,6 +144,12 @@ class DatabaseOutageTest {
   /**
    * Completed through every state, with the sandbox's true times: answered and ended while the database was down,
    * the IVR's 2 s of talk (plus the hand-off round trips), cause 16, an observed (not approximate) end.
+   *
+   * <p>The IVR's 2 s start when the service's hand-off ({@code continue}) reaches the sandbox, so the true talk time
+   * is 2 s plus the service's hand-off latency: 1.2 s of it was measured at load 21 (event loops blocked 700 ms), a
+   * correct recording the old 3 s bound called wrong. The upper bound allows 3 s of latency; an end stamped when
+   * something ran later (the bug class this test is for: 51-53 s for a 2 s call) is still caught, by the end having
+   * to be observed (not approximate) and before the database came back.
    */
   static boolean storedTruly(JsonObject call, List<String> timeline, Instant down, Instant up) {
     if (!"completed".equals(call.getString("status")) || call.getString("answered_at") == null
@@ -155,7 +161,7 @@ class DatabaseOutageTest {
     return timeline.equals(List.of("pending→dialing", "dialing→ringing", "ringing→answered", "answered→completed"))
         && Boolean.FALSE.equals(call.getBoolean("end_time_approximate"))
         && Integer.valueOf(16).equals(call.getInteger("hangup_cause"))
-        && talkMs >= 1_900 && talkMs <= 3_000
+        && talkMs >= 1_900 && talkMs <= 5_000
         && call.getInteger("duration") == talkMs / 1000
         && endedAt.isAfter(down) && endedAt.isBefore(up);
   }

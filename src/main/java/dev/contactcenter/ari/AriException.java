@@ -1,8 +1,6 @@
 package dev.contactcenter.ari;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 
 /** Asterisk answered an ARI request with an error status. */
 public final class AriException extends RuntimeException {
@@ -19,16 +17,16 @@ public final class AriException extends RuntimeException {
     return status;
   }
 
-  static AriException of(HttpResponse<Buffer> response) {
+  static AriException of(AriClient.Answer response) {
     String detail = response.statusMessage();
     try {
-      JsonObject body = response.bodyAsJsonObject();
+      JsonObject body = response.body().length() == 0 ? null : response.body().toJsonObject();
       if (body != null) {
         detail = body.getString("message", body.getString("error", detail));
       }
     } catch (RuntimeException notJson) {
       // Keep the status line as the detail.
     }
-    return new AriException(response.statusCode(), "HTTP " + response.statusCode() + " " + detail);
+    return new AriException(response.status(), "HTTP " + response.status() + " " + detail);
   }
 }

@@ -69,7 +69,7 @@ public final class AriVerticle extends VerticleBase {
     ari = new AriClient(vertx, settings);
     IvrHandoff ivr = new IvrHandoff(ari);
     recorder = new TransitionRecorder(vertx, timeouts, owner, () -> reconciler.request(), onFenced);
-    reconciler = new Reconciler(vertx, ari, calls, recorder, ivr, timeouts, owner.server());
+    reconciler = new Reconciler(vertx, ari, calls, recorder, ivr, timeouts, owner);
     handoffWait = new HandoffWait(vertx, calls);
     CallEventHandler events = new CallEventHandler(calls, recorder, ivr, metrics, new CallEventHandler.Strangers() {
       @Override

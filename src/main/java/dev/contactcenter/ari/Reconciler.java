@@ -2,6 +2,7 @@ package dev.contactcenter.ari;
 
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_ACTIVE;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_MARKED_EARLIER;
 
 import dev.contactcenter.bus.BusError;
 import dev.contactcenter.bus.TransitionCommand;
@@ -35,6 +36,8 @@ final class Reconciler {
   /** Rows settled per turn of the event loop. */
   static final int ROWS_PER_TURN = 500;
   static final String SOURCE = "reconciler";
+  /** After the window of a call marked sent by an earlier owner, so that the run finds it in the active list. */
+  static final long AFTER_MARK_WINDOW_MS = 250;
 
   private final Vertx vertx;
   private final AriClient ari;
@@ -42,18 +45,21 @@ final class Reconciler {
   private final TransitionRecorder recorder;
   private final IvrHandoff ivr;
   private final CallTimeouts timeouts;
-  private final String server;
+  private final OwnerEpoch owner;
   private final long startedAtMillis = System.currentTimeMillis();
   private boolean running;
   private boolean requestedAgain;
   private long retryTimer = -1;
+  private long markedTimer = -1;
+  /** Until a run finds no call marked sent by an earlier owner still in its window, each successful run looks. */
+  private boolean earlierMarksPossible = true;
   /** When the event stream was lost: calls that ended unobserved were known alive until then. */
   private Instant streamLostAt;
 
-  /** @param server the Asterisk server whose active calls this reconciler settles (each server has its own) */
+  /** @param owner the Asterisk server whose active calls this reconciler settles (each has its own), our epoch of it */
   Reconciler(Vertx vertx, AriClient ari, Map<String, TrackedCall> calls, TransitionRecorder recorder, IvrHandoff ivr,
-      CallTimeouts timeouts, String server) {
-    this.server = server;
+      CallTimeouts timeouts, OwnerEpoch owner) {
+    this.owner = owner;
     this.vertx = vertx;
     this.ari = ari;
     this.calls = calls;
@@ -80,6 +86,7 @@ final class Reconciler {
 
   void stop() {
     vertx.cancelTimer(retryTimer);
+    vertx.cancelTimer(markedTimer);
   }
 
   private void run() {
@@ -103,12 +110,34 @@ final class Reconciler {
       if (streamLostAt == lostAt) {
         streamLostAt = null;
       }
+      if (earlierMarksPossible) {
+        reconcileWhenEarlierMarksDue();
+      }
       if (tally.followed + tally.settled > 0) {
         LOG.info("Reconciled {} active call(s) in {} ms: {} still live, {} ended while unobserved",
             tally.followed + tally.settled, System.currentTimeMillis() - startedAt, tally.followed, tally.settled);
       }
       finished();
     });
+  }
+
+  /**
+   * Calls an earlier owner (a process killed a moment ago, say) marked sent just before it went are left out of the
+   * active list while their originate may still be on its way to Asterisk. Once that window has passed, Asterisk's
+   * channel list says for certain whether they were dialled: reconcile right then, not at the periodic pass up to a
+   * minute later (the run settles a missing one, follows a live one).
+   */
+  private void reconcileWhenEarlierMarksDue() {
+    vertx.eventBus().<JsonObject>request(CALLS_MARKED_EARLIER,
+        new JsonObject().put("server", owner.server()).put("epoch", owner.epoch())).onSuccess(reply -> {
+          Long dueInMs = reply.body().getLong("due_in_ms");
+          if (dueInMs == null) {
+            earlierMarksPossible = false;
+            return;
+          }
+          vertx.cancelTimer(markedTimer);
+          markedTimer = vertx.setTimer(Math.max(1, dueInMs) + AFTER_MARK_WINDOW_MS, id -> request());
+        });
   }
 
   /**
@@ -128,7 +157,7 @@ final class Reconciler {
 
   /** One page of active calls, the first or the one after the given call. */
   private Future<JsonArray> page(String afterCreatedAt, String afterCallId) {
-    JsonObject query = new JsonObject().put("server", server).put("limit", PAGE_SIZE);
+    JsonObject query = new JsonObject().put("server", owner.server()).put("limit", PAGE_SIZE);
     if (afterCreatedAt != null) {
       query.put("after_created_at", afterCreatedAt).put("after_call_id", afterCallId);
     }
@@ -304,14 +333,28 @@ final class Reconciler {
 
   /**
    * The last moment the call is known to have been alive: when the event stream was lost (nothing said it ended
-   * before), else the last time its state was stored. Never before its answer.
+   * before), else the time of its last event stored. Not when that was stored ({@code updated_at}): under load, or
+   * after a database outage, a write lands seconds after its event, and a bound taken from it made a 2 s call
+   * 15 s long. Never before its answer.
    */
   private static Instant lastKnownAlive(JsonObject row, TrackedCall known, Instant lostAt) {
-    Instant bound = lostAt != null && known != null ? lostAt : Instant.parse(row.getString("updated_at"));
+    Instant bound = lostAt != null && known != null ? lostAt : lastEventAt(row);
     String answered = row.getString("answered_at");
     Instant answeredAt = known != null && known.answeredAt != null ? known.answeredAt
         : answered == null ? null : Instant.parse(answered);
     return answeredAt != null && answeredAt.isAfter(bound) ? answeredAt : bound;
+  }
+
+  /** The latest of the call's stored event times (created, dialled, ringing, answered). */
+  private static Instant lastEventAt(JsonObject row) {
+    Instant last = Instant.parse(row.getString("created_at"));
+    for (String field : new String[] {"dialed_at", "ringing_at", "answered_at"}) {
+      String at = row.getString(field);
+      if (at != null && Instant.parse(at).isAfter(last)) {
+        last = Instant.parse(at);
+      }
+    }
+    return last;
   }
 
   /** The channel is gone and its end was not observed: end the call with what is known, its end time a bound. */

@@ -125,10 +125,16 @@ final class TransitionRecorder {
       return Future.failedFuture(BusError.FENCED.exception("ownership of server " + owner.server() + " epoch "
           + owner.epoch() + " was superseded"));
     }
-    return vertx.eventBus().<TransitionOutcome>request(CALLS_TRANSITION, owner.stamp(command), delivery)
+    TransitionCommand stamped = owner.stamp(command);
+    return vertx.eventBus().<TransitionOutcome>request(CALLS_TRANSITION, stamped, delivery)
         .map(Message::body)
         .onSuccess(stored -> recovered())
         .recover(failure -> {
+          if (isFenced(failure) && renewedSince(stamped)) {
+            // Stamped before this node took the server back under a new epoch (after losing its database session)
+            // and refused as stale: this node's own observation, still true, so it goes again under the new epoch.
+            return attempt(command, retries);
+          }
           if (isFenced(failure)) {
             // Another node owns the server now and follows this call: nothing to retry, stop owning.
             if (!fenced) {
@@ -169,6 +175,11 @@ final class TransitionRecorder {
       delayedSinceFailure = 0;
       onRecovered.run();
     }
+  }
+
+  /** This node owns the server again, under a newer epoch than the one the write carried. */
+  private boolean renewedSince(TransitionCommand stamped) {
+    return stamped.ownerEpoch() != null && stamped.ownerEpoch() != owner.epoch();
   }
 
   private static boolean isFenced(Throwable failure) {

@@ -42,6 +42,11 @@ public final class EventBusAddresses {
    */
   public static final String CALLS_ACTIVE = "db.calls.active";
   /**
+   * {@code {server, epoch}} → {@code {due_in_ms}}: in how many ms the last call of the server marked sent by an earlier
+   * owner (an epoch below {@code epoch}) joins {@link #CALLS_ACTIVE}; null when there is none.
+   */
+  public static final String CALLS_MARKED_EARLIER = "db.calls.marked-earlier";
+  /**
    * Each Asterisk server's load as the database sees it: {@code {items:[{server, owned, owner_node, active}]}} with
    * {@code owned} true while some node holds its ownership lock. Read every second by each node's server directory.
    */

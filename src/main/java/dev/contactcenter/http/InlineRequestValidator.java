@@ -60,6 +60,8 @@ final class InlineRequestValidator extends RequestValidatorImpl {
 
   private final Map<Style, ParameterTransformer> transformers = new EnumMap<>(Style.class);
   private final Map<JsonSchema, Validator> validators = new IdentityHashMap<>();
+  /** The hand check of the usual create-call body; null when the contract's schema is not as it expects. */
+  private final NumberOnlyBody numberOnly;
 
   InlineRequestValidator(Vertx vertx, OpenAPIContract contract) {
     super(vertx, contract);
@@ -67,6 +69,7 @@ final class InlineRequestValidator extends RequestValidatorImpl {
     transformers.put(Style.LABEL, new LabelTransformer());
     transformers.put(Style.MATRIX, new MatrixTransformer());
     transformers.put(Style.FORM, new FormTransformer());
+    numberOnly = NumberOnlyBody.of(contract);
     // Build every validator now, so the cache is only read afterwards (also from a worker thread).
     for (Operation operation : contract.operations()) {
       operation.getParameters().forEach(p -> validator(p.getSchema()));
@@ -169,6 +172,9 @@ final class InlineRequestValidator extends RequestValidatorImpl {
       return new RequestParameterImpl(rawContent);
     }
     Object transformed = analyser.transform();
+    if (numberOnly != null && numberOnly.accepts(mediaType.getSchema(), transformed)) {
+      return new RequestParameterImpl(transformed);
+    }
     OutputUnit result = validator(mediaType.getSchema()).validate(transformed);
     try {
       result.checkValidity();

@@ -33,7 +33,6 @@ final class RequestGuard {
   private static final Pattern FORM_TYPE = Pattern.compile(
       "application/x-www-form-urlencoded\\s*(;\\s*charset\\s*=\\s*\"?utf-8\"?\\s*)?", Pattern.CASE_INSENSITIVE);
   private static final Pattern BAD_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})");
-  private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
   private static final JsonFactory STRICT = JsonFactory.builder().build();
 
   private RequestGuard() {
@@ -71,19 +70,22 @@ final class RequestGuard {
       Problems.send(rc, 400, "send either Content-Length or Transfer-Encoding, not both");
       return;
     }
-    if (uri == null || BAD_ESCAPE.matcher(uri).find()) {
+    if (uri == null || uri.indexOf('%') >= 0 && BAD_ESCAPE.matcher(uri).find()) {
       Problems.send(rc, 400, "the request target has a malformed percent-escape");
       return;
     }
     String path;
     try {
-      path = java.net.URLDecoder.decode(request.path().replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+      String raw = request.path();
+      // Without a percent-escape the decoded path is the path itself ('+' is kept as it is): no decoder pass.
+      path = raw.indexOf('%') < 0 ? raw
+          : java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
       rc.queryParams();
     } catch (IllegalArgumentException e) {
       Problems.send(rc, 400, "the request target is not valid percent-encoded UTF-8");
       return;
     }
-    if (CONTROL.matcher(path).find() || path.indexOf('\uFFFD') >= 0) {
+    if (hasControlCharacter(path) || path.indexOf('\uFFFD') >= 0) {
       Problems.send(rc, 400, "the request path holds control characters or invalid UTF-8");
       return;
     }
@@ -91,7 +93,7 @@ final class RequestGuard {
       String contentType = request.getHeader("Content-Type");
       boolean token = path.equals(ApiContract.TOKEN_PATH) && request.method() == HttpMethod.POST;
       Pattern expected = token ? FORM_TYPE : JSON_TYPE;
-      if (contentType == null || !expected.matcher(contentType.trim()).matches()) {
+      if (contentType == null || !(token ? FORM : JSON).equals(contentType) && !expected.matcher(contentType.trim()).matches()) {
         Problems.send(rc, 415, "send the body as " + (token ? FORM : JSON) + " (UTF-8)");
         return;
       }
@@ -135,6 +137,17 @@ final class RequestGuard {
 
   private static boolean isJson(String contentType) {
     return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(JSON);
+  }
+
+  /** What {@code \p{Cntrl}} matches (U+0000 to U+001F and U+007F), without a regular expression per request. */
+  static boolean hasControlCharacter(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == 0x7F) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean hasBody(HttpServerRequest request) {

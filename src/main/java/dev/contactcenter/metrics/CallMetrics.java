@@ -33,10 +33,20 @@ public final class CallMetrics {
 
   static final String ORIGINATION = "contact_center.origination";
   private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z]{1,48}");
+  /** ARI has a few dozen event types; whatever else a peer sends is counted without being remembered. */
+  private static final int MAX_CACHED_EVENT_TYPES = 128;
 
   private final MeterRegistry registry;
   private final AtomicInteger ariConnected = new AtomicInteger();
   private final Map<String, AtomicInteger> ariServerConnected = new ConcurrentHashMap<>();
+  /**
+   * Meters looked up once per tag value: building and registering a meter is a builder, a tag list and a registry
+   * lookup, and these are counted several times per call (each ARI event, each originate, each final status).
+   */
+  private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
+  private final Map<String, Counter> originatedCounters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> originationTimers = new ConcurrentHashMap<>();
+  private final Map<String, Counter> finishedCounters = new ConcurrentHashMap<>();
 
   CallMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -58,8 +68,10 @@ public final class CallMetrics {
   /** An originate answered by Asterisk (or not) after {@code nanos}; {@code result} as in the class comment. */
   public void originated(String result, long nanos) {
     originatedCounter(result).increment();
-    Timer.builder(ORIGINATION).description("Time Asterisk took to accept or refuse an originate request")
-        .tag("result", result).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    originationTimers.computeIfAbsent(result, tag -> Timer.builder(ORIGINATION)
+            .description("Time Asterisk took to accept or refuse an originate request").tag("result", tag)
+            .register(registry))
+        .record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** A call refused before any request went to Asterisk (its events could not be followed). */
@@ -68,9 +80,16 @@ public final class CallMetrics {
   }
 
   public void ariEvent(String type) {
-    String tag = type != null && EVENT_TYPE.matcher(type).matches() ? type : "other";
-    Counter.builder("contact_center.ari.events").description("ARI events received on the events WebSocket")
-        .tag("type", tag).register(registry).increment();
+    Counter counter = type == null ? null : eventCounters.get(type);
+    if (counter == null) {
+      String tag = type != null && EVENT_TYPE.matcher(type).matches() ? type : "other";
+      counter = Counter.builder("contact_center.ari.events").description("ARI events received on the events WebSocket")
+          .tag("type", tag).register(registry);
+      if (type != null && eventCounters.size() < MAX_CACHED_EVENT_TYPES) {
+        eventCounters.put(type, counter);
+      }
+    }
+    counter.increment();
   }
 
   /** Asterisk sent ApplicationReplaced: another client now receives our app's events. */
@@ -110,13 +129,13 @@ public final class CallMetrics {
   }
 
   private Counter originatedCounter(String result) {
-    return Counter.builder("contact_center.calls.originated")
+    return originatedCounters.computeIfAbsent(result, tag -> Counter.builder("contact_center.calls.originated")
         .description("Originate requests, by result: accepted, refused (by Asterisk), unavailable")
-        .tag("result", result).register(registry);
+        .tag("result", tag).register(registry));
   }
 
   private Counter finishedCounter(String status) {
-    return Counter.builder("contact_center.calls.finished").description("Calls that reached a final status")
-        .tag("status", status).register(registry);
+    return finishedCounters.computeIfAbsent(status, tag -> Counter.builder("contact_center.calls.finished")
+        .description("Calls that reached a final status").tag("status", tag).register(registry));
   }
 }

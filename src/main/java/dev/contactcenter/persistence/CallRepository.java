@@ -27,8 +27,8 @@ final class CallRepository {
       + " INSERT INTO calls (id, owner, phone_number, context, extension, priority,"
       + " timeout_ms, caller_id, variables, idempotency_key, request_hash, status_callback, status_callback_events,"
       + " server, status, retry_max_attempts, retry_on, retry_delay_seconds, max_queue_seconds, queue_expires_at)"
-      + " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
-      + " now() + make_interval(secs => $19) FROM admission WHERE refused_limit IS NULL"
+      + " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::int,"
+      + " now() + make_interval(secs => $19::int) FROM admission WHERE refused_limit IS NULL"
       + " ON CONFLICT (owner, idempotency_key) DO NOTHING RETURNING " + Rows.CALL_COLUMNS
       + ") SELECT a.refused_limit, a.refused_value, a.retry_after, i.* FROM admission a LEFT JOIN inserted i ON true";
 
@@ -61,6 +61,9 @@ final class CallRepository {
   private static final String EVENTS = "SELECT c.owner, e.from_status, e.to_status, e.source, e.at"
       + " FROM calls c LEFT JOIN call_events e ON e.call_id = c.id WHERE c.id = $1 ORDER BY e.id";
 
+  /** How long after its mark a sent call may still have its originate on its way: left out of {@link #ACTIVE}. */
+  static final String SENT_WINDOW = "interval '10 seconds'";
+
   /**
    * Calls in progress on Asterisk's side, what reconciliation settles; the list of states comes from
    * {@link CallState}; {@code ended_at IS NULL} (true of every call in progress) is what the partial index
@@ -69,7 +72,15 @@ final class CallRepository {
    */
   static final String ACTIVE = "SELECT " + Rows.CALL_COLUMNS + " FROM calls WHERE ended_at IS NULL AND status IN "
       + CallState.activeSqlList() + " AND NOT (status = 'pending' AND claimed_at IS NOT NULL"
-      + " AND (dial_sent_at IS NULL OR dial_sent_at > now() - interval '10 seconds'))";
+      + " AND (dial_sent_at IS NULL OR dial_sent_at > now() - " + SENT_WINDOW + "))";
+  /**
+   * In how many ms the last call marked sent by an earlier owner of server $1 (epoch below $2) leaves the window and
+   * joins {@link #ACTIVE} (null: none): the new owner reconciles then, not at its next periodic pass.
+   */
+  static final String MARKED_EARLIER = "SELECT ceil(extract(epoch FROM max(dial_sent_at) + " + SENT_WINDOW
+      + " - now()) * 1000)::bigint AS due_in_ms FROM calls WHERE ended_at IS NULL AND status = 'pending'"
+      + " AND claimed_at IS NOT NULL AND dial_sent_at > now() - " + SENT_WINDOW
+      + " AND server = $1 AND owner_epoch < $2";
   /** One server's calls in progress: what its owner reconciles (calls_server_active_idx, V9). */
   static final String ACTIVE_ON = ACTIVE + " AND server = $1";
   /** A page of one server's calls in progress, in (created_at, id) order (calls_active_idx), first or after one. */
@@ -250,6 +261,12 @@ final class CallRepository {
       rows.forEach(row -> calls.add(Rows.call(row)));
       return calls;
     });
+  }
+
+  /** {@link #MARKED_EARLIER}: ms until the last of them is due, null when there is none. */
+  Future<Long> markedEarlier(String server, long epoch) {
+    return pool.preparedQuery(MARKED_EARLIER).execute(Tuple.of(server, epoch))
+        .map(rows -> rows.iterator().next().getLong("due_in_ms"));
   }
 
   Future<JsonArray> serversLoad() {

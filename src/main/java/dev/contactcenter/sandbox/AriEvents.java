@@ -2,7 +2,7 @@ package dev.contactcenter.sandbox;
 
 import dev.contactcenter.calls.HangupCauses;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.Json;
 
 /**
  * Builds ARI event JSON with the fields and key order of Asterisk 22: {@code type}, {@code timestamp},
@@ -14,69 +14,81 @@ import io.vertx.core.json.JsonObject;
  */
 final class AriEvents {
 
+  /** The {@code asterisk_id} as a JSON string, encoded once. */
   private final String asteriskId;
 
   AriEvents(String asteriskId) {
-    this.asteriskId = asteriskId;
+    this.asteriskId = quoted(asteriskId);
   }
 
-  JsonObject dial(long at, String app, SandboxChannel peer, String dialstring, String dialstatus) {
-    JsonObject event = start("Dial", at)
-        .put("dialstatus", dialstatus)
-        .put("forward", "")
-        .put("dialstring", dialstring)
-        .put("peer", peer.toJson());
-    return finish(event, app);
+  String dial(long at, String app, SandboxChannel peer, String dialstring, String dialstatus) {
+    return start("Dial", at)
+        .append(",\"dialstatus\":").append(quoted(dialstatus))
+        .append(",\"forward\":\"\"")
+        .append(",\"dialstring\":").append(quoted(dialstring))
+        .append(",\"peer\":").append(peer.json())
+        .append(finish(app)).toString();
   }
 
-  JsonObject stateChange(long at, String app, SandboxChannel channel) {
-    return finish(start("ChannelStateChange", at).put("channel", channel.toJson()), app);
+  String stateChange(long at, String app, SandboxChannel channel) {
+    return start("ChannelStateChange", at).append(",\"channel\":").append(channel.json()).append(finish(app))
+        .toString();
   }
 
   /** Published when the channel reaches a new dialplan priority; names the application run there. */
-  JsonObject dialplan(long at, String app, SandboxChannel channel) {
-    JsonObject snapshot = channel.toJson();
-    JsonObject location = snapshot.getJsonObject("dialplan");
-    JsonObject event = start("ChannelDialplan", at)
-        .put("channel", snapshot)
-        .put("dialplan_app", location.getString("app_name"))
-        .put("dialplan_app_data", location.getString("app_data"));
-    return finish(event, app);
+  String dialplan(long at, String app, SandboxChannel channel) {
+    return start("ChannelDialplan", at)
+        .append(",\"channel\":").append(channel.json())
+        .append(",\"dialplan_app\":").append(quoted(channel.appName()))
+        .append(",\"dialplan_app_data\":").append(quoted(channel.appData()))
+        .append(finish(app)).toString();
   }
 
-  JsonObject stasisStart(long at, String app, SandboxChannel channel, JsonArray args) {
-    return finish(start("StasisStart", at).put("args", args.copy()).put("channel", channel.toJson()), app);
+  String stasisStart(long at, String app, SandboxChannel channel, JsonArray args) {
+    return start("StasisStart", at).append(",\"args\":").append(args.encode())
+        .append(",\"channel\":").append(channel.json()).append(finish(app)).toString();
   }
 
-  JsonObject stasisEnd(long at, String app, SandboxChannel channel) {
-    return finish(start("StasisEnd", at).put("channel", channel.toJson()), app);
+  String stasisEnd(long at, String app, SandboxChannel channel) {
+    return start("StasisEnd", at).append(",\"channel\":").append(channel.json()).append(finish(app)).toString();
   }
 
   /**
    * A hang-up request: {@code soft} is Asterisk's {@code ast_softhangup} (ARI {@code DELETE}), whose
    * {@code cause} is the soft-hangup flag; otherwise it is a queued hang-up from the other party.
    */
-  JsonObject hangupRequest(long at, String app, SandboxChannel channel, int cause, boolean soft) {
-    JsonObject event = start("ChannelHangupRequest", at).put("channel", channel.toJson()).put("cause", cause);
+  String hangupRequest(long at, String app, SandboxChannel channel, int cause, boolean soft) {
+    StringBuilder event = start("ChannelHangupRequest", at).append(",\"channel\":").append(channel.json())
+        .append(",\"cause\":").append(cause);
     if (soft) {
-      event.put("soft", true);
+      event.append(",\"soft\":true");
     }
-    return finish(event, app);
+    return event.append(finish(app)).toString();
   }
 
-  JsonObject destroyed(long at, String app, SandboxChannel channel, int cause) {
-    JsonObject event = start("ChannelDestroyed", at)
-        .put("cause", cause)
-        .put("cause_txt", HangupCauses.text(cause))
-        .put("channel", channel.toJson());
-    return finish(event, app);
+  String destroyed(long at, String app, SandboxChannel channel, int cause) {
+    return start("ChannelDestroyed", at)
+        .append(",\"cause\":").append(cause)
+        .append(",\"cause_txt\":").append(quoted(HangupCauses.text(cause)))
+        .append(",\"channel\":").append(channel.json())
+        .append(finish(app)).toString();
   }
 
-  private static JsonObject start(String type, long at) {
-    return new JsonObject().put("type", type).put("timestamp", AriClock.format(at));
+  /**
+   * Events are written as text: the channel snapshot most of them carry is encoded once per change of the channel
+   * (see {@link SandboxChannel#json()}), not built and encoded again for each event.
+   */
+  private static StringBuilder start(String type, long at) {
+    return new StringBuilder(1024).append("{\"type\":").append(quoted(type))
+        .append(",\"timestamp\":").append(quoted(AriClock.format(at)));
   }
 
-  private JsonObject finish(JsonObject event, String app) {
-    return event.put("asterisk_id", asteriskId).put("application", app);
+  private String finish(String app) {
+    return ",\"asterisk_id\":" + asteriskId + ",\"application\":" + quoted(app) + "}";
+  }
+
+  /** A JSON string (null as JSON null), escaped as the JSON encoder does. */
+  private static String quoted(String value) {
+    return Json.encode(value);
   }
 }

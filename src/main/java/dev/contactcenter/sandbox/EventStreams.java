@@ -44,14 +44,14 @@ final class EventStreams {
     return sockets.containsKey(app);
   }
 
-  void send(String app, JsonObject event) {
+  /** @param event the event as JSON text (see {@link AriEvents}) */
+  void send(String app, String event) {
     ServerWebSocket socket = sockets.get(app);
     if (socket == null) {
-      LOG.trace("No WebSocket for application {}: {} dropped", app, event.getString("type"));
+      LOG.trace("No WebSocket for application {}: event dropped", app);
       return;
     }
-    LOG.trace("To {}: {}", app, event.getString("type"));
     // A socket closing right now fails this write; Asterisk loses such events too.
-    socket.writeTextMessage(event.encode());
+    socket.writeTextMessage(event);
   }
 }

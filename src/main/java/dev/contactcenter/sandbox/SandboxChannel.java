@@ -27,6 +27,8 @@ final class SandboxChannel {
   private int priority;
   private String appName;
   private String appData;
+  /** The snapshot as JSON text while the channel does not change: most of a call's events repeat it unchanged. */
+  private String json;
 
   SandboxChannel(String id, String name, long creationTime, CallerId caller, CallerId connected,
       String state) {
@@ -45,11 +47,13 @@ final class SandboxChannel {
     priority = newPriority;
     appName = app;
     appData = data;
+    json = null;
     return this;
   }
 
   void state(String newState) {
     state = newState;
+    json = null;
   }
 
   String context() {
@@ -62,6 +66,22 @@ final class SandboxChannel {
 
   int priority() {
     return priority;
+  }
+
+  String appName() {
+    return appName;
+  }
+
+  String appData() {
+    return appData;
+  }
+
+  /** {@link #toJson()} encoded, kept until the channel changes. */
+  String json() {
+    if (json == null) {
+      json = toJson().encode();
+    }
+    return json;
   }
 
   JsonObject toJson() {

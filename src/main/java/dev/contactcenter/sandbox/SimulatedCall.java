@@ -262,7 +262,7 @@ final class SimulatedCall {
     deadlineTimer = NO_TIMER;
   }
 
-  private void emit(JsonObject event) {
+  private void emit(String event) {
     // After continue, Asterisk sends the channel's events only to an application subscribed to it.
     if (phase == Phase.DIALPLAN && !subscribed) {
       return;

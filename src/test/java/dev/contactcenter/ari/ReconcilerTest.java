@@ -69,7 +69,7 @@ class ReconcilerTest {
     vertx.runOnContext(v -> {
       AriClient ari = new AriClient(vertx, settings);
       Reconciler reconciler = new Reconciler(vertx, ari, new HashMap<>(),
-          new TransitionRecorder(vertx, settings.timeouts(), () -> { }), new IvrHandoff(ari), settings.timeouts(), "default");
+          new TransitionRecorder(vertx, settings.timeouts(), () -> { }), new IvrHandoff(ari), settings.timeouts(), OwnerEpoch.none());
       action.accept(reconciler);
     });
   }

@@ -30,7 +30,18 @@ final class Pg implements AutoCloseable {
   }
 
   static Pg start(Path dir) throws IOException {
-    return new Pg(EmbeddedDatabase.start(dir), dir);
+    EmbeddedDatabase server = EmbeddedDatabase.start(dir);
+    if (PgStats.enabled()) {
+      int port = server.port();
+      PgStats.preload(server.url());
+      server.close();
+      server = EmbeddedDatabase.start(dir, port);
+    }
+    return new Pg(server, dir);
+  }
+
+  DatabaseUrl adminUrl() {
+    return server.url();
   }
 
   /** Pid of the postmaster (its backends are its children), from postmaster.pid; -1 if unknown. */

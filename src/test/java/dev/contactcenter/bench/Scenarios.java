@@ -107,6 +107,9 @@ final class Scenarios {
         List<Double> p50 = new ArrayList<>();
         List<Double> p99 = new ArrayList<>();
         List<Double> cpu = new ArrayList<>();
+        if (PgStats.enabled()) {
+          PgStats.reset(bench.pg.adminUrl(), db);
+        }
         double[] cpuStart = bench.cpu(svc);
         long calls = 0;
         for (int i = 0; i < bench.runs; i++) {
@@ -121,6 +124,9 @@ final class Scenarios {
         }
         report.note("originate, sandbox: CPU per call (service includes its ARI sandbox), µs: "
             + Bench.cpuPerOp(cpuStart, bench.cpu(svc), calls, false));
+        if (PgStats.enabled()) {
+          PgStats.print("originate, per call", bench.pg.adminUrl(), db, calls);
+        }
         String l = load0 + "→" + Machine.loadAverage();
         String name = "originate, sandbox (" + best + " in flight)";
         double target = 10 * REFERENCE_ORIGINATE_PER_S;
@@ -152,6 +158,9 @@ final class Scenarios {
         List<Double> calls = new ArrayList<>();
         List<Double> serviceUs = new ArrayList<>();
         List<Double> postgresUs = new ArrayList<>();
+        if (PgStats.enabled()) {
+          PgStats.reset(bench.pg.adminUrl(), db);
+        }
         double[] cpuStart = bench.cpu(svc);
         long transitions = 0;
         for (int i = 0; i < bench.runs; i++) {
@@ -175,6 +184,9 @@ final class Scenarios {
         }
         report.note("event ingestion: CPU per applied transition (service includes its ARI sandbox), µs: "
             + Bench.cpuPerOp(cpuStart, bench.cpu(svc), transitions, false));
+        if (PgStats.enabled()) {
+          PgStats.print("ingest, per call", bench.pg.adminUrl(), db, transitions / 4);
+        }
         String l = load0 + "→" + Machine.loadAverage();
         report.add("event ingestion, sandbox (" + inFlight + " calls in flight)", "transitions applied/s",
             values(perSecond), "", "≥ 10,000 (issue 15)", Samples.median(values(perSecond)) >= 10_000, l);

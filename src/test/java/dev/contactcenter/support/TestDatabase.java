@@ -74,6 +74,27 @@ public final class TestDatabase {
   }
 
   /** A single text from a query, or null when there is no row. */
+  /**
+   * The whole plan of a query (every line: a bitmap scan names its index on the second), with sequential scans
+   * priced out so a small test table cannot hide whether an index matches the query.
+   */
+  public static String explain(String databaseUrl, String sql) {
+    DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+        Statement s = c.createStatement()) {
+      s.execute("SET enable_seqscan = off");
+      StringBuilder plan = new StringBuilder();
+      try (var rs = s.executeQuery("EXPLAIN " + sql)) {
+        while (rs.next()) {
+          plan.append(rs.getString(1)).append('\n');
+        }
+      }
+      return plan.toString();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static String queryString(String databaseUrl, String sql) {
     DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
     try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
