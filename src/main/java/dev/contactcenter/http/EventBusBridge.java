@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
@@ -97,7 +98,10 @@ final class EventBusBridge {
         .setPingTimeout(PING_TIMEOUT_MS);
     EventBusBridge guard = new EventBusBridge(vertx, tokens, users);
     vertx.eventBus().<JsonObject>consumer(USERS_CHANGED, msg -> guard.sockets.userChanged(msg.body()));
-    root.route("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_FRAME_BYTES));
+    // POST only: the XHR transports post their frames; a GET (the WebSocket upgrade among them) has no body, and
+    // reading one to its end first made toWebSocket() fail ("Request has already been read": a 500) for a client
+    // whose upgrade request the server sees end at once, as the JDK's WebSocket client's.
+    root.route(HttpMethod.POST, "/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(MAX_FRAME_BYTES));
     // The bridge itself, as SockJSHandler.bridge() builds it, but fed through a FrameGuard per socket.
     EventBusBridgeImpl bridgeImpl = new EventBusBridgeImpl(vertx, null, bridge, guard::handle);
     root.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJs)

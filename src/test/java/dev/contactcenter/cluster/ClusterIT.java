@@ -127,7 +127,7 @@ class ClusterIT {
     String[] statuses = {"completed", "busy", "no_answer", "failed", "failed", "completed", "failed"};
     Map<String, ClusterCalls.Expected> calls = new LinkedHashMap<>();
     String token = cluster.node("node-c").client().login(username, password);
-    try (BridgeSocket bridge = BridgeSocket.open(vertx, port("node-c"), token)) {
+    try (BridgeSocket bridge = BridgeSocket.open(port("node-c"), token)) {
       bridge.listen("calls.status.owner." + username, token);
       List<String> nodes = List.of("node-a", "node-b", "node-c");
       for (int n = 0; n < nodes.size(); n++) {

@@ -215,7 +215,7 @@ class ClusterWideTest {
   }
 
   private BridgeSocket socket(int index, String token) throws Exception {
-    return BridgeSocket.open(clients, nodes.get(index).app().httpPort(), token);
+    return BridgeSocket.open(nodes.get(index).app().httpPort(), token);
   }
 
   /** Membership settles asynchronously: waits until every node's /health lists all of them. */

@@ -50,7 +50,7 @@ class HostileBridgeTest {
     int sockets = 50;
     try (LogVolume log = LogVolume.attach()) {
       for (int s = 0; s < sockets; s++) {
-        try (BridgeSocket socket = BridgeSocket.open(clients, app.app().httpPort(), null)) {
+        try (BridgeSocket socket = BridgeSocket.open(app.app().httpPort(), null)) {
           for (int f = 0; f < 50 && !socket.isClosed(); f++) {
             socket.send(new JsonObject().put("type", hugeType).put("address", "a"));
           }
@@ -70,7 +70,7 @@ class HostileBridgeTest {
   @DisplayName("an authenticated socket sending 500 invalid frames gets invalid_frame answers and one log line")
   void authenticatedGarbage() throws Exception {
     try (LogVolume log = LogVolume.attach();
-        BridgeSocket socket = BridgeSocket.open(clients, app.app().httpPort(), token)) {
+        BridgeSocket socket = BridgeSocket.open(app.app().httpPort(), token)) {
       for (int f = 0; f < 500; f++) {
         socket.sendText(f % 2 == 0 ? "not json\r\n" + f : new JsonObject().put("type", "evil\n" + f).encode());
       }

@@ -176,7 +176,7 @@ class EventBusBridgeTest {
         "someone-else", 3600);
     for (String bad : List.of("garbage", aliceToken + "x", otherKey.issue("alice", "admin"),
         expired, neverExpiring, otherAudience.issue("alice", "user"))) {
-      try (BridgeSocket socket = BridgeSocket.open(clients, port(), bad)) {
+      try (BridgeSocket socket = BridgeSocket.open(port(), bad)) {
         assertThat(socket.awaitClosed(WAIT)).as("close code for token %s", bad).isEqualTo((short) 4401);
         // An expired token is named as such (the README's token_expired); every other bad token is invalid_token.
         String reason = bad.equals(expired) ? "token_expired" : "invalid_token";
@@ -184,17 +184,17 @@ class EventBusBridgeTest {
       }
     }
 
-    try (BridgeSocket anonymous = BridgeSocket.open(clients, port(), null)) {
+    try (BridgeSocket anonymous = BridgeSocket.open(port(), null)) {
       anonymous.register("calls.status.owner.alice");
       anonymous.awaitError("auth_required", WAIT);
       assertThat(anonymous.awaitClosed(WAIT)).isEqualTo((short) 4401);
     }
-    try (BridgeSocket anonymous = BridgeSocket.open(clients, port(), null)) {
+    try (BridgeSocket anonymous = BridgeSocket.open(port(), null)) {
       anonymous.send(frame("publish", "calls.status.all", new JsonObject()));
       anonymous.awaitError("auth_required", WAIT);
       assertThat(anonymous.awaitClosed(WAIT)).isEqualTo((short) 4401);
     }
-    try (BridgeSocket forged = BridgeSocket.open(clients, port(), null)) {
+    try (BridgeSocket forged = BridgeSocket.open(port(), null)) {
       forged.register("calls.status.owner.alice", otherKey.issue("alice", "user"));
       forged.awaitError("invalid_token", WAIT);
       assertThat(forged.awaitClosed(WAIT)).isEqualTo((short) 4401);
@@ -205,7 +205,7 @@ class EventBusBridgeTest {
   @Test
   @DisplayName("the token may come in the first frame instead of the URL: pings first are fine")
   void tokenInFirstRegisterFrame() throws Exception {
-    try (BridgeSocket alice = BridgeSocket.open(clients, port(), null)) {
+    try (BridgeSocket alice = BridgeSocket.open(port(), null)) {
       alice.send(new JsonObject().put("type", "ping"));
       alice.listen("calls.status.owner.alice", aliceToken);
       String callId = place(aliceToken, "+15550105");
@@ -222,7 +222,7 @@ class EventBusBridgeTest {
         "contact-center-api", 3);
     String token = shortLived.issue("alice", "user");
     long issued = System.nanoTime();
-    try (BridgeSocket alice = BridgeSocket.open(clients, port(), token)) {
+    try (BridgeSocket alice = BridgeSocket.open(port(), token)) {
       alice.listen("calls.status.owner.alice");
       String callId = place(aliceToken, "+15550105");
       alice.await(f -> f.encode().contains(callId), WAIT, "an event of the call");
@@ -247,7 +247,7 @@ class EventBusBridgeTest {
       carol.awaitError("user_disabled", WAIT);
       assertThat(carol.awaitClosed(WAIT)).isEqualTo((short) 4401);
     }
-    try (BridgeSocket carol = BridgeSocket.open(clients, port(), carolToken)) {
+    try (BridgeSocket carol = BridgeSocket.open(port(), carolToken)) {
       carol.awaitError("user_disabled", WAIT);
       assertThat(carol.awaitClosed(WAIT)).isEqualTo((short) 4401);
     }
@@ -284,7 +284,7 @@ class EventBusBridgeTest {
   // --------------------------------------------------------------------------------------------------------------
 
   private BridgeSocket socket(String token) throws Exception {
-    return BridgeSocket.open(clients, port(), token);
+    return BridgeSocket.open(port(), token);
   }
 
   private int port() {
