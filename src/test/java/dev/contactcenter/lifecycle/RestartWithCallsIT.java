@@ -60,10 +60,12 @@ class RestartWithCallsIT {
       ApiClient api = first.client();
       CallProbe calls = new CallProbe(api, api.login("admin", TestApp.ADMIN_PASSWORD));
       for (int i = 0; i < ringingCalls; i++) {
-        // Rings 6-8 s, so every callee answers after the SIGTERM below; then talks 20-24 s, past the restart. With
+        // Rings 6-8 s, so every callee answers after the SIGTERM below; then talks 40-44 s, past the restart. With
         // 3-5 s, placing ten calls and seeing each ring took longer than 3 s on a loaded machine: the first callee
-        // answered before the SIGTERM (the stop then waited for 9) or before its ringing was ever seen.
-        int talk = 20 + i % 5;
+        // answered before the SIGTERM (the stop then waited for 9) or before its ringing was ever seen. With 20 s
+        // talk, at load 15 the stop and the next start (16 s) outlasted the first call: it ended while no service
+        // was running and was rightly settled as ended unobserved (0 s, end time approximate).
+        int talk = 40 + i % 5;
         talkSeconds.put(calls.place(String.format("+1556%02d%02d%02d", i, 6 + i % 3, talk), new JsonObject()), talk);
       }
       for (String id : talkSeconds.keySet()) {
@@ -119,6 +121,16 @@ class RestartWithCallsIT {
       throws Exception {
     try (ServiceProcess second = ServiceProcess.start(env, logs.resolve("second.log"))) {
       second.awaitOk("/health", Duration.ofSeconds(90));
+      // Every call must still be live when the new start reconciles; one that ended before it is rightly settled as
+      // ended unobserved, and the durations below would then fail for a too-slow restart, not a wrong settle.
+      String reconciled = "Reconciled " + talkSeconds.size() + " active call(s) in ";
+      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!second.log().contains(reconciled) && System.nanoTime() < until) {
+        Thread.sleep(100);
+      }
+      assertThat(second.log()).as("the restart must finish before the shortest call ends")
+          .containsPattern("Reconciled " + talkSeconds.size() + " active call\\(s\\) in \\d+ ms: "
+              + talkSeconds.size() + " still live, 0 ended while unobserved");
       ApiClient api = second.client();
       CallProbe calls = new CallProbe(api, api.login("admin", TestApp.ADMIN_PASSWORD));
       for (Map.Entry<String, Integer> expected : talkSeconds.entrySet()) {
