@@ -55,9 +55,9 @@ final class DispatchStore {
       + " AND status = 'pending' AND claimed_at IS NOT NULL AND dial_sent_at IS NULL RETURNING id";
 
   /** Taken calls never sent (their claimer died or lost the server) go back to the queue, in their old place. */
-  private static final String REQUEUE = "WITH orphan AS ("
+  static final String REQUEUE = "WITH orphan AS ("
       + "   SELECT id FROM calls WHERE server = $1 AND status = 'pending' AND claimed_at IS NOT NULL"
-      + "   AND dial_sent_at IS NULL AND claimed_at <= now() - make_interval(secs => $2 / 1000.0)"
+      + "   AND ended_at IS NULL AND dial_sent_at IS NULL AND claimed_at <= now() - make_interval(secs => $2 / 1000.0)"
       + "   FOR UPDATE SKIP LOCKED"
       + " ), updated AS ("
       + "   UPDATE calls c SET status = 'queued', claimed_at = NULL, updated_at = now(), owner_epoch = NULL"
@@ -94,13 +94,17 @@ final class DispatchStore {
       + "   SELECT id, previous_status, status, 'api', now() FROM updated"
       + " ) SELECT " + Rows.CALL_COLUMNS + ", previous_status FROM updated";
 
-  /** Per server: queued (due or not), oldest wait of a due one, calls in progress after the queue. */
-  private static final String STATS = "SELECT server,"
+  /**
+   * Per server: queued (due or not), oldest wait of a due one, calls in progress after the queue. Calls not ended
+   * ({@code ended_at IS NULL}) are what the V9 partial indexes cover; without it this read every finished call.
+   */
+  static final String STATS = "SELECT server,"
       + " count(*) FILTER (WHERE status = 'queued') AS queued,"
       + " COALESCE(extract(epoch FROM now() - min(not_before) FILTER (WHERE status = 'queued' AND not_before <= now())),"
       + " 0) AS oldest_wait,"
       + " count(*) FILTER (WHERE status <> 'queued') AS active"
-      + " FROM calls WHERE status IN ('queued', 'pending', 'dialing', 'ringing', 'answered') GROUP BY server";
+      + " FROM calls WHERE ended_at IS NULL AND status IN ('queued', 'pending', 'dialing', 'ringing', 'answered')"
+      + " GROUP BY server";
 
   /** Who owns each server right now (V6: the row names the last taker, the advisory lock says it still holds it). */
   private static final String OWNERS = "SELECT server, owner_node, owned FROM asterisk_server_status";
