@@ -53,10 +53,7 @@ final class ScaleScenario {
       double idleHeap = svc.heapAfterGcMiB();
       double idleRss = svc.rssMiB();
       int users = Math.max(1, (active + CALLS_PER_USER - 1) / CALLS_PER_USER);
-      List<String> tokens = new ArrayList<>();
-      for (int i = 0; i < users; i++) {
-        tokens.add("Bearer " + svc.newUserToken(admin, "scale-user-" + i));
-      }
+      List<String> tokens = svc.newUserAuths(admin, "scale-user", users);
       AtomicLong sent = new AtomicLong();
       long[] fillStart = {System.nanoTime()};
       AtomicLong accepted = new AtomicLong();

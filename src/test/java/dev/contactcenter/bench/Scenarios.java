@@ -159,10 +159,7 @@ final class Scenarios {
       String admin = "Bearer " + svc.adminToken();
       // One user may place at most USER_CALLS_PER_SECOND (at most 1,000) calls a second, below what this scenario
       // ingests: the calls come from several users, as many clients would send them, so the figure is ingestion.
-      List<String> tokens = new ArrayList<>();
-      for (int i = 0; i < INGEST_USERS; i++) {
-        tokens.add("Bearer " + svc.newUserToken(admin, "ingest-user-" + i));
-      }
+      List<String> tokens = svc.newUserAuths(admin, "ingest-user", INGEST_USERS);
       AtomicLong sent = new AtomicLong();
       Map<String, String> accepted = new ConcurrentHashMap<>();
       // Answered calls: dialing, ringing, answered, completed; all but dialing come from ARI events.

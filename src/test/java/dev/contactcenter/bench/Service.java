@@ -141,6 +141,18 @@ final class Service implements AutoCloseable {
     return token(username, password);
   }
 
+  /**
+   * Bearer tokens ("Bearer …") of {@code count} new users {@code prefix-0}, {@code prefix-1}, …: a load spread as
+   * many clients would spread it (each user's own limits apply to their share).
+   */
+  List<String> newUserAuths(String adminAuth, String prefix, int count) throws IOException {
+    List<String> auths = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      auths.add("Bearer " + newUserToken(adminAuth, prefix + "-" + i));
+    }
+    return auths;
+  }
+
   private String token(String username, String password) throws IOException {
     String form = "grant_type=password&username=" + URLEncoder.encode(username, StandardCharsets.UTF_8)
         + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8);
