@@ -130,15 +130,16 @@ public final class HttpVerticle extends VerticleBase {
     bindProtected(builder, validator, users, false, "changeOwnPassword", usersApi::changeOwnPassword);
 
     Subscriptions subscriptions = new Subscriptions(vertx, config.webhooks());
-    CallsHandler calls = new CallsHandler(vertx.eventBus(), new CallRequest.Defaults(config.defaultContext(),
+    CallTimeouts timeouts = new CallTimeouts(config.ariRequestTimeoutMs());
+    CallsHandler calls = new CallsHandler(vertx.eventBus(), timeouts);
+    CallCreation creation = new CallCreation(vertx.eventBus(), new CallRequest.Defaults(config.defaultContext(),
         config.defaultExtension(), config.defaultPriority(), config.defaultTimeoutMs(),
         config.defaultCallerId().orElse(null)), config.sandboxMode(),
-        new CallTimeouts(config.ariRequestTimeoutMs()), subscriptions,
-        new CallLimits(config.edge(), services.callsPerSecond(), users),
+        timeouts, subscriptions, new CallLimits(config.edge(), services.callsPerSecond(), users),
         () -> ServerDirectory.of(vertx), Dispatch.admission(vertx.eventBus(), config));
     bindProtected(builder, validator, users, true, "listServers", new ServersHandler(vertx.eventBus(), config)::list);
-    bindProtected(builder, validator, users, false, "createInteraction", calls::createInteraction);
-    bindProtected(builder, validator, users, false, "createCall", calls::createCall);
+    bindProtected(builder, validator, users, false, "createInteraction", creation::createInteraction);
+    bindProtected(builder, validator, users, false, "createCall", creation::createCall);
     bindProtected(builder, validator, users, false, "listCalls", calls::listCalls);
     bindProtected(builder, validator, users, false, "getCall", calls::getCall);
     bindProtected(builder, validator, users, false, "getCallStatus", calls::getCall);

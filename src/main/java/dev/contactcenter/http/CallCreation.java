@@ -1,0 +1,274 @@
+package dev.contactcenter.http;
+
+import static dev.contactcenter.bus.EventBusAddresses.ariOriginateOn;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_CREATE;
+
+import dev.contactcenter.bus.OriginateCommand;
+import dev.contactcenter.bus.OwnerRequest;
+import dev.contactcenter.calls.CallRequest;
+import dev.contactcenter.calls.CallTimeouts;
+import dev.contactcenter.calls.InvalidCallRequest;
+import dev.contactcenter.cluster.ServerDirectory;
+import dev.contactcenter.dispatch.Admission;
+import dev.contactcenter.dispatch.RetryPolicy;
+import dev.contactcenter.webhooks.Subscriptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.openapi.validation.RequestParameter;
+import io.vertx.openapi.validation.ValidatedRequest;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creating a call ({@code POST /api/v2/calls} and the seed's {@code POST /api/v2/interaction/{number}}): validate,
+ * store it, hand it to its server's owner, answer with what became of it.
+ */
+final class CallCreation {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CallCreation.class);
+
+  /** How long a call waits for its server's new owner to register after a takeover, and how often it asks. */
+  static final long HANDOVER_RETRY_MS = 3000;
+  static final long HANDOVER_STEP_MS = 200;
+
+  private final EventBus bus;
+  private final CallLimits limits;
+  private final CallRequest.Defaults defaults;
+  private final boolean simulated;
+  private final DeliveryOptions ariDelivery;
+  private final Subscriptions subscriptions;
+  private final Supplier<ServerDirectory> servers;
+  private final Admission admission;
+
+  CallCreation(EventBus bus, CallRequest.Defaults defaults, boolean simulated, CallTimeouts timeouts,
+      Subscriptions subscriptions, CallLimits limits, Supplier<ServerDirectory> servers, Admission admission) {
+    this.bus = bus;
+    this.servers = servers;
+    this.admission = admission;
+    this.subscriptions = subscriptions;
+    this.limits = limits;
+    this.defaults = defaults;
+    this.simulated = simulated;
+    // The ARI verticle answers after one ARI request, before this; it alone records what became of the call.
+    this.ariDelivery = new DeliveryOptions().setSendTimeout(timeouts.originateReplyMs());
+  }
+
+  /** {@code POST /api/v2/interaction/{number}}: the seed's endpoint, answers 200. */
+  void createInteraction(RoutingContext rc) {
+    ValidatedRequest request = UsersHandler.validated(rc);
+    String number = request.getPathParameters().get("number").getString();
+    originate(rc, number, "number", bodyOrNull(request), 200);
+  }
+
+  /** {@code POST /api/v2/calls}: answers 201 with Location. */
+  void createCall(RoutingContext rc) {
+    ValidatedRequest request = UsersHandler.validated(rc);
+    JsonObject body = bodyOrNull(request);
+    Object number = body == null ? null : body.getValue("phone_number");
+    originate(rc, number instanceof String s ? s : null, "phone_number", body, 201);
+  }
+
+  private void originate(RoutingContext rc, String number, String numberField, JsonObject options, int successStatus) {
+    CallRequest call;
+    String callback = options == null ? null : options.getString("status_callback");
+    JsonArray callbackEvents;
+    JsonObject dispatch;
+    try {
+      JsonObject callOptions = options == null ? null : options.copy();
+      if (callOptions != null) {
+        callOptions.remove("phone_number");
+      }
+      dispatch = dispatchOptions(options);
+      call = CallRequest.from(number, numberField, callOptions, defaults);
+      callbackEvents = callback == null ? null
+          : Subscriptions.events(options.getJsonArray("status_callback_events"), "status_callback_events");
+    } catch (InvalidCallRequest invalid) {
+      Problems.send(rc, 400, "invalid call request", new JsonObject().put("errors", invalid.errors()));
+      return;
+    } catch (Subscriptions.Invalid invalid) {
+      WebhooksHandler.badRequest(rc, invalid);
+      return;
+    } catch (RetryPolicy.Invalid invalid) {
+      Problems.send(rc, 400, "invalid call request", Problems.fieldErrors("retry." + invalid.field(),
+          invalid.getMessage()));
+      return;
+    }
+    Caller caller = Caller.of(rc);
+    JsonObject stated = statedDispatch(options);
+    if (callback == null) {
+      store(rc, call, caller, null, null, dispatch, stated, successStatus);
+      return;
+    }
+    subscriptions.prepareCallback(caller.username(), callback)
+        .onSuccess(ready -> store(rc, call, caller, callback, callbackEvents, dispatch, stated, successStatus))
+        .onFailure(failure -> WebhooksHandler.fail(rc, failure));
+  }
+
+  /**
+   * The dispatch options as the request states them, for the idempotency fingerprint; null when it states none, so a
+   * request without them keeps the fingerprint it had before dispatch options existed.
+   */
+  private static JsonObject statedDispatch(JsonObject options) {
+    if (options == null || !(options.containsKey("retry") || options.containsKey("max_queue_seconds"))) {
+      return null;
+    }
+    return new JsonObject().put("retry", options.getValue("retry"))
+        .put("max_queue_seconds", options.getValue("max_queue_seconds"));
+  }
+
+  /** The request's retry policy over the configured one, and its queue time over the server's default. */
+  private JsonObject dispatchOptions(JsonObject options) {
+    Object retry = options == null ? null : options.getValue("retry");
+    if (retry != null && !(retry instanceof JsonObject)) {
+      throw new RetryPolicy.Invalid("retry", "must be an object {max_attempts, on, delay_seconds}");
+    }
+    RetryPolicy policy = admission.retryDefaults().overriddenBy((JsonObject) retry);
+    Integer maxQueue = options == null ? null : options.getInteger("max_queue_seconds");
+    return new JsonObject().put("retry", policy.toJson()).put("max_queue_seconds", maxQueue);
+  }
+
+  /**
+   * When a queued call is expected to be dialled: one slot of the server's rate per call ahead of it (never before its
+   * not_before); unknown without a rate limit.
+   */
+  private Optional<Instant> estimatedStart(String server, long position, String notBefore) {
+    int rate = admission.limits(server).maxCallsPerSecond();
+    if (rate == 0) {
+      return Optional.empty();
+    }
+    Instant byRate = Instant.now().plusMillis(position * 1_000L / rate).truncatedTo(ChronoUnit.MILLIS);
+    Instant earliest = notBefore == null ? byRate : Instant.parse(notBefore);
+    return Optional.of(byRate.isAfter(earliest) ? byRate : earliest);
+  }
+
+  /** Stores the call (with its status callback, if any), then hands it to the ARI verticle. */
+  private void store(RoutingContext rc, CallRequest call, Caller caller, String callback, JsonArray callbackEvents,
+      JsonObject dispatch, JsonObject statedDispatch, int successStatus) {
+    String callId = UUID.randomUUID().toString();
+    String idempotencyKey = rc.request().getHeader("Idempotency-Key");
+    JsonObject row = new JsonObject()
+        .put("call_id", callId).put("owner", caller.username()).put("phone_number", call.phoneNumber())
+        .put("context", call.context()).put("extension", call.extension()).put("priority", call.priority())
+        .put("timeout", call.timeoutMs()).put("caller_id", call.callerId()).put("variables", call.variablesJson())
+        .put("idempotency_key", idempotencyKey)
+        // Only a retry with the same key compares fingerprints: without a key, skip the SHA-256.
+        .put("request_hash", idempotencyKey == null ? null
+            : Subscriptions.fingerprint(call.fingerprint(statedDispatch), callback, callbackEvents))
+        .put("status_callback", callback).put("status_callback_events", callbackEvents)
+        .mergeIn(dispatch);
+
+    if (limits.admitRate(rc, caller.username())) {
+      onServer(rc, call, callId, row.put("limits", limits.databaseDefaults()), successStatus);
+    }
+  }
+
+  /**
+   * Chooses the call's server. With no server owned by a live node, 503 + Retry-After and nothing stored: no call
+   * was attempted, so the client's retry is the whole remedy, and a stored failed call would only count against its
+   * limits. Over the server's capacity the call is stored queued and the server's dispatcher dials it later.
+   */
+  private void onServer(RoutingContext rc, CallRequest call, String callId, JsonObject row, int successStatus) {
+    ServerDirectory directory = servers.get();
+    Optional<String> chosen = directory == null ? Optional.empty() : directory.choose();
+    if (chosen.isEmpty()) {
+      Problems.send(rc, 503, "no Asterisk server has a connected owner right now; the call was not stored, retry "
+          + "shortly");
+      return;
+    }
+    String server = chosen.get();
+    row.put("server", server)
+        .put("max_queue_seconds", admission.maxQueueSeconds(server, row.getInteger("max_queue_seconds")));
+    admission.dialNow(server).onSuccess(now -> store(rc, call, callId, row.put("status", now ? "pending" : "queued"),
+        successStatus));
+  }
+
+  /** Stores the call on its server, then asks that server's owner (on whichever node) to place it. */
+  private void store(RoutingContext rc, CallRequest call, String callId, JsonObject row, int successStatus) {
+    String server = row.getString("server");
+    bus.<JsonObject>request(CALLS_CREATE, row).map(Message::body).onSuccess(created -> {
+      JsonObject refused = created.getJsonObject("refused");
+      if (refused != null) {
+        CallLimits.refuse(rc, refused);
+        return;
+      }
+      JsonObject stored = created.getJsonObject("call");
+      if (!created.getBoolean("created")) {
+        // A retry with the same Idempotency-Key: the first call, never a second dial.
+        respondCreated(rc, stored, successStatus, "Call already initiated for this Idempotency-Key");
+        return;
+      }
+      if ("queued".equals(stored.getString("status"))) {
+        admission.queued(stored.getString("server"));
+        long position = created.getLong("queue_position");
+        stored.put("queue_position", position);
+        estimatedStart(stored.getString("server"), position, stored.getString("not_before"))
+            .ifPresent(at -> stored.put("estimated_start_at", at.toString()));
+        respondCreated(rc, stored, successStatus,
+            "Call queued: the Asterisk server is at its limit; it is dialled when capacity frees up");
+        return;
+      }
+      OriginateCommand command = new OriginateCommand(callId, call.phoneNumber(), call.context(), call.extension(),
+          call.priority(), call.timeoutMs(), call.callerId(), call.variablesJson());
+      String on = stored.getString("server", server);
+      // Sent again for a moment while nobody handles the address (a takeover in progress), never after delivery.
+      OwnerRequest.<JsonObject>request(rc.vertx(), ariOriginateOn(on), command.toJson(), ariDelivery,
+              HANDOVER_RETRY_MS, HANDOVER_STEP_MS).map(Message::body)
+          .onSuccess(outcome -> {
+            JsonObject current = stored.copy().mergeIn(outcome.getJsonObject("call", new JsonObject()));
+            if ("failed".equals(outcome.getString("status"))) {
+              int status = outcome.getInteger("http_status", 502);
+              Problems.send(rc, status, outcome.getString("reason"), new JsonObject().put("call_id", callId));
+              return;
+            }
+            respondCreated(rc, current, successStatus, simulated
+                ? "Call initiated (SIMULATED: built-in sandbox, no real phone call is placed)" : "Call initiated");
+          })
+          .onFailure(failure -> failUnreachable(rc, callId, failure));
+    }).onFailure(rc::fail);
+  }
+
+  /**
+   * The ARI component did not answer. It alone decides the call's fate (it may have placed it): this side records
+   * nothing, and reconciliation fails a call that stays pending with no channel.
+   */
+  private void failUnreachable(RoutingContext rc, String callId, Throwable failure) {
+    RequestIds.error(rc, LOG, "Originate of call {} got no answer: {}", callId, failure.toString());
+    Problems.send(rc, 503, "the Asterisk component did not answer; GET the call for its outcome",
+        new JsonObject().put("call_id", callId));
+  }
+
+  private void respondCreated(RoutingContext rc, JsonObject call, int status, String message) {
+    JsonObject body = new JsonObject()
+        .put("success", !"failed".equals(call.getString("status")))
+        .put("call_id", call.getString("call_id"))
+        .put("phone_number", call.getString("phone_number"))
+        .put("message", message)
+        .put("channel", call.getString("channel"))
+        .put("status", call.getString("status"))
+        .put("created_at", call.getString("created_at"));
+    if ("queued".equals(call.getString("status"))) {
+      body.put("queue_position", call.getLong("queue_position")).put("not_before", call.getString("not_before"));
+      if (call.getString("estimated_start_at") != null) {
+        body.put("estimated_start_at", call.getString("estimated_start_at"));
+      }
+    }
+    if (status == 201) {
+      rc.response().putHeader("Location", "/api/v2/calls/" + call.getString("call_id"));
+    }
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  private static JsonObject bodyOrNull(ValidatedRequest request) {
+    RequestParameter body = request.getBody();
+    return body == null || body.isNull() || body.isEmpty() ? null : body.getJsonObject();
+  }
+}
