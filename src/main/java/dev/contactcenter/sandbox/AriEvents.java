@@ -2,7 +2,6 @@ package dev.contactcenter.sandbox;
 
 import dev.contactcenter.calls.HangupCauses;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.Json;
 
 /**
  * Builds ARI event JSON with the fields and key order of Asterisk 22: {@code type}, {@code timestamp},
@@ -87,8 +86,7 @@ final class AriEvents {
     return ",\"asterisk_id\":" + asteriskId + ",\"application\":" + quoted(app) + "}";
   }
 
-  /** A JSON string (null as JSON null), escaped as the JSON encoder does. */
   private static String quoted(String value) {
-    return Json.encode(value);
+    return JsonText.quoted(value);
   }
 }

@@ -12,10 +12,15 @@ final class AriResponses {
   }
 
   static void json(RoutingContext ctx, int status, Object body) {
+    text(ctx, status, Json.encode(body));
+  }
+
+  /** A body already written as JSON text. */
+  static void text(RoutingContext ctx, int status, String json) {
     ctx.response()
         .setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(Json.encode(body));
+        .end(json);
   }
 
   static void error(RoutingContext ctx, int status, String message) {

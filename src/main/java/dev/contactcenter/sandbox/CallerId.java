@@ -30,6 +30,12 @@ record CallerId(String name, String number) {
     return new JsonObject().put("name", name).put("number", number);
   }
 
+  /** {@link #toJson()} as text. */
+  StringBuilder appendJson(StringBuilder out) {
+    JsonText.append(out.append("{\"name\":"), name).append(",\"number\":");
+    return JsonText.append(out, number).append('}');
+  }
+
   private static String unquote(String s) {
     return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
   }

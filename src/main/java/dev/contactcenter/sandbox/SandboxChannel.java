@@ -76,10 +76,21 @@ final class SandboxChannel {
     return appData;
   }
 
-  /** {@link #toJson()} encoded, kept until the channel changes. */
+  /** {@link #toJson()} encoded (same text), written directly and kept until the channel changes. */
   String json() {
     if (json == null) {
-      json = toJson().encode();
+      StringBuilder out = new StringBuilder(512).append("{\"id\":");
+      JsonText.append(out, id).append(",\"name\":");
+      JsonText.append(out, name).append(",\"state\":");
+      JsonText.append(out, state).append(",\"protocol_id\":\"\",\"caller\":");
+      caller.appendJson(out).append(",\"connected\":");
+      connected.appendJson(out).append(",\"accountcode\":\"\",\"dialplan\":{\"context\":");
+      JsonText.append(out, context).append(",\"exten\":");
+      JsonText.append(out, exten).append(",\"priority\":").append(priority).append(",\"app_name\":");
+      JsonText.append(out, appName).append(",\"app_data\":");
+      JsonText.append(out, appData).append("},\"creationtime\":");
+      JsonText.append(out, AriClock.format(creationTime)).append(",\"language\":\"en\"}");
+      json = out.toString();
     }
     return json;
   }

@@ -85,7 +85,7 @@ final class SandboxOriginate {
     List<String> args = appArgs == null || appArgs.isEmpty() ? List.of() : List.of(appArgs.split(",", -1));
     SimulatedCall call = calls.create(new Origination(channelId, otherChannelId, target, app, args,
         CallerId.parse(arg(ctx, body, "callerId")), Origination.dialTimeoutMs(timeoutSeconds)));
-    AriResponses.json(ctx, 200, call.toJson());
+    AriResponses.text(ctx, 200, call.json());
     call.start();
   }
 

@@ -113,7 +113,7 @@ final class SandboxRoutes {
     int to = Math.min(live.size(), from + CHANNELS_PER_TURN);
     Buffer chunk = Buffer.buffer(from == 0 ? "[" : "");
     for (int i = from; i < to; i++) {
-      chunk.appendString(i == 0 ? "" : ",").appendString(live.get(i).toJson().encode());
+      chunk.appendString(i == 0 ? "" : ",").appendString(live.get(i).json());
     }
     if (to >= live.size()) {
       response.end(chunk.appendString("]"));
@@ -129,7 +129,7 @@ final class SandboxRoutes {
       AriResponses.error(ctx, 404, "Channel not found");
       return;
     }
-    AriResponses.json(ctx, 200, call.toJson());
+    AriResponses.text(ctx, 200, call.json());
   }
 
   private void hangup(RoutingContext ctx) {

@@ -73,6 +73,11 @@ final class SimulatedCall {
     return channel.toJson();
   }
 
+  /** {@link #toJson()} as text, kept while the channel does not change. */
+  String json() {
+    return channel.json();
+  }
+
   boolean inStasis() {
     return phase == Phase.STASIS;
   }
