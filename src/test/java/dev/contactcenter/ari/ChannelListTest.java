@@ -29,4 +29,17 @@ class ChannelListTest {
     assertThatThrownBy(() -> AriClient.channelIdsOf(Buffer.buffer("[{\"id\":\"a\"},\"b\"]")))
         .isInstanceOf(IOException.class);
   }
+
+  @Test
+  @DisplayName("the originate answer is read for the created channel's own id and creationtime, not nested fields")
+  void createdChannelHead() throws IOException {
+    String channel = "{\"dialplan\":{\"id\":\"nested\",\"creationtime\":\"x\"},\"id\":\"call-1\","
+        + "\"caller\":{\"name\":\"\",\"number\":\"+1555\"},\"tags\":[{\"id\":\"n\"}],"
+        + "\"creationtime\":\"2026-11-23T21:43:18.347+0000\",\"language\":\"en\"}";
+    assertThat(AriClient.channelHead(Buffer.buffer(channel)).getMap())
+        .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("id", "call-1", "creationtime", "2026-11-23T21:43:18.347+0000"));
+    assertThat(AriClient.channelHead(Buffer.buffer("")).isEmpty()).isTrue();
+    assertThatThrownBy(() -> AriClient.channelHead(Buffer.buffer("[1]"))).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> AriClient.channelHead(Buffer.buffer("{\"id\":\"a\""))).isInstanceOf(IOException.class);
+  }
 }
