@@ -53,6 +53,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private final DatabaseUrl url;
   private final DatabasePoolSettings poolSettings;
   private Pool pool;
+  private DatabaseProbe probe;
   private UserRepository users;
   private CallRepository calls;
   private TransitionBatcher transitions;
@@ -86,6 +87,7 @@ public final class PersistenceVerticle extends VerticleBase {
         .connectingTo(connect)
         .using(vertx)
         .build();
+    probe = new DatabaseProbe(vertx, connect);
     users = new UserRepository(pool);
     calls = new CallRepository(pool);
     transitions = new TransitionBatcher(context, new TransitionStatements(pool));
@@ -135,6 +137,7 @@ public final class PersistenceVerticle extends VerticleBase {
     }
     Future<Void> listening = webhooks == null ? Future.succeededFuture() : webhooks.stop();
     return listening.eventually(() -> work.whenIdle(vertx, DRAIN_MAX_MS))
+        .eventually(() -> probe == null ? Future.succeededFuture() : probe.close())
         .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
   }
 
@@ -153,9 +156,7 @@ public final class PersistenceVerticle extends VerticleBase {
   }
 
   private void ping(Message<JsonObject> msg) {
-    long started = System.nanoTime();
-    reply(msg, pool.query("SELECT 1").execute()
-        .map(rows -> new JsonObject().put("latency_ms", (System.nanoTime() - started) / 1_000_000.0)));
+    reply(msg, probe.ping());
   }
 
   private void findUser(Message<JsonObject> msg) {
