@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageCodec;
+import io.vertx.core.json.JsonObject;
 import java.util.Collections;
 import java.util.Set;
 import java.util.WeakHashMap;
@@ -21,6 +22,13 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
   /** Delivery for the local-only messages: never offered to another node. */
   public static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
+  /**
+   * Delivery of a JsonObject to a local consumer as the same instance, not a deep copy: for request/reply pairs of
+   * one process whose sender never touches the object again (a new call's row and the stored call it gets back).
+   */
+  public static final DeliveryOptions LOCAL_JSON = new DeliveryOptions().setLocalOnly(true)
+      .setCodecName("local:" + JsonObject.class.getName());
+
   private static final Set<Vertx> REGISTERED = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
   private final String name;
@@ -34,6 +42,7 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     if (REGISTERED.add(vertx)) {
       vertx.eventBus().registerDefaultCodec(TransitionCommand.class, new LocalCodec<>(TransitionCommand.class));
       vertx.eventBus().registerDefaultCodec(TransitionOutcome.class, new LocalCodec<>(TransitionOutcome.class));
+      vertx.eventBus().registerCodec(new LocalCodec<>(JsonObject.class));
     }
   }
 

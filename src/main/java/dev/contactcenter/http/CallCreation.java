@@ -3,6 +3,7 @@ package dev.contactcenter.http;
 import static dev.contactcenter.bus.EventBusAddresses.ariOriginateOn;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_CREATE;
 
+import dev.contactcenter.bus.LocalCodec;
 import dev.contactcenter.bus.OriginateCommand;
 import dev.contactcenter.bus.OwnerRequest;
 import dev.contactcenter.calls.CallRequest;
@@ -194,7 +195,7 @@ final class CallCreation {
   /** Stores the call on its server, then asks that server's owner (on whichever node) to place it. */
   private void store(RoutingContext rc, CallRequest call, String callId, JsonObject row, int successStatus) {
     String server = row.getString("server");
-    bus.<JsonObject>request(CALLS_CREATE, row).map(Message::body).onSuccess(created -> {
+    bus.<JsonObject>request(CALLS_CREATE, row, LocalCodec.LOCAL_JSON).map(Message::body).onSuccess(created -> {
       JsonObject refused = created.getJsonObject("refused");
       if (refused != null) {
         CallLimits.refuse(rc, refused);
@@ -223,7 +224,7 @@ final class CallCreation {
       OwnerRequest.<JsonObject>request(rc.vertx(), ariOriginateOn(on), command.toJson(), ariDelivery,
               HANDOVER_RETRY_MS, HANDOVER_STEP_MS).map(Message::body)
           .onSuccess(outcome -> {
-            JsonObject current = stored.copy().mergeIn(outcome.getJsonObject("call", new JsonObject()));
+            JsonObject current = stored.mergeIn(outcome.getJsonObject("call", new JsonObject()));
             if ("failed".equals(outcome.getString("status"))) {
               int status = outcome.getInteger("http_status", 502);
               Problems.send(rc, status, outcome.getString("reason"), new JsonObject().put("call_id", callId));

@@ -1,6 +1,7 @@
 package dev.contactcenter.http;
 
 import dev.contactcenter.auth.VerifiedTokenCache;
+import dev.contactcenter.bus.LocalCodec;
 import dev.contactcenter.calls.CallRequest;
 import dev.contactcenter.dispatch.Dispatch;
 import dev.contactcenter.calls.CallTimeouts;
@@ -49,6 +50,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     UserDirectory users = new UserDirectory();
+    LocalCodec.register(vertx);
     HeaderDeadline deadline = new HeaderDeadline(vertx,
         Long.getLong("contactcenter.header-deadline-ms", HEADER_DEADLINE_MS));
     return users.start(vertx)

@@ -1,6 +1,7 @@
 package dev.contactcenter.persistence;
 
 import dev.contactcenter.bus.BusError;
+import dev.contactcenter.bus.LocalCodec;
 import dev.contactcenter.lifecycle.InFlight;
 import dev.contactcenter.logging.LogBudget;
 import io.vertx.core.Future;
@@ -38,6 +39,16 @@ final class DatabaseReplies {
    */
   void reply(Message<?> msg, Future<JsonObject> result, Function<Throwable, Throwable> translate) {
     work.track(result).onSuccess(msg::reply).onFailure(failure -> fail(msg, failure, translate.apply(failure)));
+  }
+
+  /** {@link #reply(Message, Future, Function)} for a requester in this process that keeps the answer as it is. */
+  void replyLocal(Message<?> msg, Future<JsonObject> result) {
+    replyLocal(msg, result, failure -> null);
+  }
+
+  void replyLocal(Message<?> msg, Future<JsonObject> result, Function<Throwable, Throwable> translate) {
+    work.track(result).onSuccess(answer -> msg.reply(answer, LocalCodec.LOCAL_JSON))
+        .onFailure(failure -> fail(msg, failure, translate.apply(failure)));
   }
 
   /** Tracks work whose success the caller answers itself (e.g. with a local codec). */
