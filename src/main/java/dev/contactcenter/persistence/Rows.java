@@ -63,6 +63,10 @@ final class Rows {
     }
   }
 
+  /** The column layouts of call rows met so far (a handful of statements), read by every event loop. */
+  private static final int MAX_LAYOUTS = 16;
+  private static volatile int[][] layouts = {IN_ORDER};
+
   private static final DateTimeFormatter ISO_UTC = DateTimeFormatter.ISO_INSTANT;
 
   private Rows() {
@@ -149,17 +153,15 @@ final class Rows {
   }
 
   /**
-   * Where each of {@link #CALL_COLUMNS} is in the row. Every call query selects them first and in order, which a
-   * comparison per column confirms; reading by name instead searched the row's column names once per column.
+   * Where each of {@link #CALL_COLUMNS} is in the row. Most call queries select them first and in order; the
+   * transition statements return {@code c.*}, the table's order. Each layout met is kept and confirmed for a row by
+   * one name comparison per column; reading by name instead searched the row's column names once per column.
    */
   static int[] positions(Row row) {
-    if (row.size() >= CALL_COLUMN_NAMES.length) {
-      boolean inOrder = true;
-      for (int i = 0; i < CALL_COLUMN_NAMES.length && inOrder; i++) {
-        inOrder = CALL_COLUMN_NAMES[i].equals(row.getColumnName(i));
-      }
-      if (inOrder) {
-        return IN_ORDER;
+    int[][] known = layouts;
+    for (int[] layout : known) {
+      if (matches(row, layout)) {
+        return layout;
       }
     }
     int[] at = new int[CALL_COLUMN_NAMES.length];
@@ -169,7 +171,22 @@ final class Rows {
         throw new NoSuchElementException("column " + CALL_COLUMN_NAMES[i] + " is not in the row");
       }
     }
+    if (known.length < MAX_LAYOUTS) {
+      int[][] more = java.util.Arrays.copyOf(known, known.length + 1);
+      more[known.length] = at;
+      layouts = more;
+    }
     return at;
+  }
+
+  private static boolean matches(Row row, int[] layout) {
+    int size = row.size();
+    for (int i = 0; i < layout.length; i++) {
+      if (layout[i] >= size || !CALL_COLUMN_NAMES[i].equals(row.getColumnName(layout[i]))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String uuid(Row row, int column) {

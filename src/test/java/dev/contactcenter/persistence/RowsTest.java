@@ -72,6 +72,11 @@ class RowsTest {
       assertThat(Rows.positions(ordered)).startsWith(0, 1, 2, 3);
       JsonObject call = Rows.call(ordered);
       assertThat(Rows.call(shuffled)).isEqualTo(call);
+      // Another layout is worked out once, then reused for the rows that have it.
+      int[] reversedLayout = Rows.positions(shuffled);
+      assertThat(reversedLayout).startsWith(31, 30, 29);
+      assertThat(Rows.positions(row(pool, select(literals, reversed)))).isSameAs(reversedLayout);
+      assertThat(Rows.positions(ordered)).isNotSameAs(reversedLayout);
       assertThat(call.getString("call_id")).isEqualTo("0b5c1a2e-3f4d-4e5f-8a9b-0c1d2e3f4a5b");
       assertThat(call.getString("created_at")).isEqualTo("2026-12-01T02:03:04.567891Z");
       assertThat(call.getString("ended_at")).isNull();
