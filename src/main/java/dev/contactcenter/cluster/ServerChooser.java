@@ -37,7 +37,7 @@ public final class ServerChooser {
 
   /** The server for the next call, or empty when no server has a connected owner. */
   public static Optional<String> choose(List<Candidate> servers) {
-    return servers.stream().filter(Candidate::ownerConnected).min(PREFERENCE).map(Candidate::name);
+    return Optional.ofNullable(best(servers, null));
   }
 
   /**
@@ -45,7 +45,19 @@ public final class ServerChooser {
    * server with a connected owner (whose owner then answers the call with its own clear refusal, as with one server).
    */
   public static Optional<String> choosePreferring(List<Candidate> servers, Predicate<String> ariConnected) {
-    Optional<String> reachable = choose(servers.stream().filter(c -> ariConnected.test(c.name())).toList());
-    return reachable.isPresent() ? reachable : choose(servers);
+    String reachable = best(servers, ariConnected);
+    return Optional.ofNullable(reachable != null ? reachable : best(servers, null));
+  }
+
+  /** The preferred server with a connected owner (and passing {@code also}, if given), or null. Runs per call. */
+  private static String best(List<Candidate> servers, Predicate<String> also) {
+    Candidate best = null;
+    for (Candidate c : servers) {
+      if (c.ownerConnected() && (also == null || also.test(c.name()))
+          && (best == null || PREFERENCE.compare(c, best) < 0)) {
+        best = c;
+      }
+    }
+    return best == null ? null : best.name();
   }
 }

@@ -16,6 +16,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -72,13 +73,24 @@ public final class ServerRuntimes {
 
   /** Names of the servers this node owns now. */
   public List<String> owned() {
-    return runtimes.stream().filter(r -> r.verticle() != null).map(ServerRuntime::server).toList();
+    // Asked for each new call: a loop, not a stream.
+    List<String> owned = new ArrayList<>(runtimes.size());
+    for (ServerRuntime r : runtimes) {
+      if (r.verticle() != null) {
+        owned.add(r.server());
+      }
+    }
+    return owned;
   }
 
   /** Whether this node owns the server and its ARI verticle is connected to that Asterisk now. */
   public boolean ariConnected(String server) {
-    return runtimes.stream().anyMatch(r -> r.server().equals(server) && r.verticle() != null
-        && r.verticle().ariConnected());
+    for (ServerRuntime r : runtimes) {
+      if (r.server().equals(server) && r.verticle() != null && r.verticle().ariConnected()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** For a graceful stop: waits (bounded) for the calls of every owned server still before their IVR hand-off. */
