@@ -86,28 +86,34 @@ final class Rows {
     if (year < 1000 || year > 9999) {
       return ISO_UTC.format(value.toInstant());
     }
-    StringBuilder out = new StringBuilder(30).append(year);
-    two(out.append('-'), t.getMonthValue());
-    two(out.append('-'), t.getDayOfMonth());
-    two(out.append('T'), t.getHour());
-    two(out.append(':'), t.getMinute());
-    two(out.append(':'), t.getSecond());
     int nano = t.getNano();
-    if (nano != 0) {
-      int digits = nano % 1_000_000 == 0 ? 3 : nano % 1_000 == 0 ? 6 : 9;
-      int value10 = digits == 3 ? nano / 1_000_000 : digits == 6 ? nano / 1_000 : nano;
-      String fraction = Integer.toString(value10);
-      out.append('.');
-      for (int pad = digits - fraction.length(); pad > 0; pad--) {
-        out.append('0');
-      }
-      out.append(fraction);
+    int fraction = nano == 0 ? 0 : nano % 1_000_000 == 0 ? 3 : nano % 1_000 == 0 ? 6 : 9;
+    char[] out = new char[fraction == 0 ? 20 : 21 + fraction];
+    digits(out, 0, 4, year);
+    out[4] = '-';
+    digits(out, 5, 2, t.getMonthValue());
+    out[7] = '-';
+    digits(out, 8, 2, t.getDayOfMonth());
+    out[10] = 'T';
+    digits(out, 11, 2, t.getHour());
+    out[13] = ':';
+    digits(out, 14, 2, t.getMinute());
+    out[16] = ':';
+    digits(out, 17, 2, t.getSecond());
+    if (fraction > 0) {
+      out[19] = '.';
+      digits(out, 20, fraction, fraction == 3 ? nano / 1_000_000 : fraction == 6 ? nano / 1_000 : nano);
     }
-    return out.append('Z').toString();
+    out[out.length - 1] = 'Z';
+    return new String(out);
   }
 
-  private static void two(StringBuilder out, int value) {
-    out.append((char) ('0' + value / 10)).append((char) ('0' + value % 10));
+  /** Writes {@code value} as exactly {@code count} decimal digits (zero-padded) at {@code at}. */
+  private static void digits(char[] out, int at, int count, int value) {
+    for (int i = at + count - 1; i >= at; i--) {
+      out[i] = (char) ('0' + value % 10);
+      value /= 10;
+    }
   }
 
   /** A call as the API's CallStatus schema shows it. */
