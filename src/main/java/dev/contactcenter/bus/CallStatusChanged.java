@@ -15,6 +15,14 @@ public final class CallStatusChanged {
 
   /** Builds the publication from a call as returned by the persistence layer (API field names). */
   public static JsonObject of(JsonObject call, String previousStatus, String at) {
-    return call.copy().put("previous_status", previousStatus).put("at", at);
+    return completed(call.copy(), previousStatus, at);
+  }
+
+  /**
+   * The publication made of the call object itself (no copy), for a call built for this one transition: from here on
+   * it is read-only, since the bus copies it for each consumer, possibly on their own threads.
+   */
+  public static JsonObject completed(JsonObject call, String previousStatus, String at) {
+    return call.put("previous_status", previousStatus).put("at", at);
   }
 }

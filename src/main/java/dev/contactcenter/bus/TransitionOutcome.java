@@ -4,8 +4,9 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Reply on {@code db.calls.transition} to a {@link TransitionCommand} sent as an object: whether the database's guard
- * applied it and, if so, the call as it is now (the API's field names). Handed over as is ({@link LocalCodec}), so
- * the receiver must not change {@code call}; a JSON request gets {@link #toJson()} instead.
+ * applied it and, if so, the call as it is now (the API's field names), as published ({@link CallStatusChanged}, with
+ * {@code previous_status} and {@code at}). Handed over as is ({@link LocalCodec}), so the receiver must not change
+ * {@code call}; a JSON request gets {@link #toJson()} instead.
  */
 public record TransitionOutcome(boolean applied, JsonObject call) {
 

@@ -74,8 +74,8 @@ final class TransitionRequests {
         return TransitionOutcome.REFUSED;
       }
       JsonObject call = updated.get();
-      String previous = (String) call.remove("previous_status");
-      status.publish(call, previous, Rows.time(transition.at()));
+      // The row was decoded for this transition: it is published as is and answered as is (read-only from here).
+      status.publishAsIs(call, call.getString("previous_status"), Rows.time(transition.at()));
       return new TransitionOutcome(true, call);
     });
   }
