@@ -19,6 +19,11 @@ final class Rows {
       + " status_callback, status_callback_events, server, previous_attempt_id, first_attempt_id, not_before,"
       + " retry_max_attempts, retry_on, retry_delay_seconds, max_queue_seconds";
 
+  /** {@link #CALL_COLUMNS} of the table aliased {@code alias}, for statements that join calls to other rows. */
+  static String callColumns(String alias) {
+    return alias + "." + CALL_COLUMNS.replace(", ", ", " + alias + ".");
+  }
+
   private static final DateTimeFormatter ISO_UTC = DateTimeFormatter.ISO_INSTANT;
 
   private Rows() {
