@@ -5,10 +5,10 @@
 --
 -- * A call created through calls_admit: the admission holds its owner's counter lock already, so the insert counts
 --   the call directly (calls_admit says so in a transaction-local setting naming the owner it locked).
--- * Calls entering or leaving progress (any UPDATE of calls, e.g. a batch ending calls of several users): one
---   statement-level trigger adds each owner's net change in place when it can lock the owner's counters at once
---   (SKIP LOCKED: it never waits, so a batch neither waits for an admission's commit nor can deadlock with one), and
---   appends a change row for an owner whose counters another transaction holds.
+-- * A call entering or leaving progress (any UPDATE of calls, e.g. a batch ending calls of several users): its
+--   trigger adds the change in place when it can lock the owner's counters at once (SKIP LOCKED: it never waits,
+--   so a batch neither waits for an admission's commit nor can deadlock with one, whatever order its rows come
+--   in), and appends a change row when another transaction holds them.
 -- * Everything else (an insert without the owner's lock, e.g. a retry scheduled inside a batch; a deleted call in
 --   progress) appends a change row as before, folded by the owner's next admission.
 
@@ -29,31 +29,28 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION calls_usage_progress_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION calls_usage_progress_in_place() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  delta integer := CASE WHEN NEW.status IN ('pending', 'dialing', 'ringing', 'answered') THEN 1 ELSE -1 END;
 BEGIN
-  WITH changed AS (
-    SELECT n.owner, sum(CASE WHEN n.status IN ('pending', 'dialing', 'ringing', 'answered') THEN 1 ELSE -1 END) AS delta
-    FROM old_calls o JOIN new_calls n ON n.id = o.id
-    WHERE (o.status IN ('pending', 'dialing', 'ringing', 'answered'))
-          IS DISTINCT FROM (n.status IN ('pending', 'dialing', 'ringing', 'answered'))
-    GROUP BY n.owner
-  ), locked AS (
-    SELECT u.username FROM user_usage u WHERE u.username IN (SELECT owner FROM changed)
-    ORDER BY u.username FOR UPDATE SKIP LOCKED
-  ), counted AS (
-    UPDATE user_usage u SET active = u.active + c.delta FROM changed c
-    WHERE u.username = c.owner AND u.username IN (SELECT username FROM locked)
-  )
-  INSERT INTO user_usage_changes (username, active_delta)
-  SELECT c.owner, c.delta FROM changed c WHERE c.owner NOT IN (SELECT username FROM locked) AND c.delta <> 0;
+  PERFORM 1 FROM user_usage WHERE username = NEW.owner FOR UPDATE SKIP LOCKED;
+  IF FOUND THEN
+    UPDATE user_usage SET active = active + delta WHERE username = NEW.owner;
+  ELSE
+    INSERT INTO user_usage_changes (username, active_delta) VALUES (NEW.owner, delta);
+  END IF;
   RETURN NULL;
 END;
 $$;
 
+-- Still a row trigger that fires only when a call enters or leaves progress: a statement trigger reading transition
+-- tables measured about 0.5 ms per statement in the bench (originate: ~60 us per call), more than it saved.
 DROP TRIGGER calls_usage_progress ON calls;
-CREATE TRIGGER calls_usage_progress AFTER UPDATE ON calls
-  REFERENCING OLD TABLE AS old_calls NEW TABLE AS new_calls
-  FOR EACH STATEMENT EXECUTE FUNCTION calls_usage_progress_statement();
+CREATE TRIGGER calls_usage_progress AFTER UPDATE OF status ON calls
+  FOR EACH ROW
+  WHEN ((OLD.status IN ('pending', 'dialing', 'ringing', 'answered'))
+        IS DISTINCT FROM (NEW.status IN ('pending', 'dialing', 'ringing', 'answered')))
+  EXECUTE FUNCTION calls_usage_progress_in_place();
 
 -- As V11's, plus: folds only when there are changes to fold, and, once it holds the counter lock and admits,
 -- lets the insert of the same transaction count the call in place.
@@ -142,65 +139,3 @@ ALTER FUNCTION calls_admit(text, integer, integer) SET enable_bitmapscan = off;
 ALTER TABLE calls DROP CONSTRAINT calls_idempotency_key_per_owner;
 CREATE UNIQUE INDEX calls_idempotency_key_per_owner ON calls (owner, idempotency_key)
   WHERE idempotency_key IS NOT NULL;
-
--- The webhook outbox trigger (V11) leaves at once when nobody subscribed (almost always): no enabled endpoint at
--- all, and none of the statement's calls has its own callback, which a probe of this small index answers.
-CREATE INDEX calls_status_callback_idx ON calls (id) WHERE status_callback IS NOT NULL;
-
-CREATE OR REPLACE FUNCTION webhook_enqueue_statement() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  n integer;
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled)
-     AND NOT EXISTS (SELECT 1 FROM new_events ev JOIN calls c ON c.id = ev.call_id
-                     WHERE c.status_callback IS NOT NULL) THEN
-    RETURN NULL;
-  END IF;
-  WITH subscribed AS (
-    SELECT ev.id AS event_id, ev.from_status, ev.to_status, ev.at, c.id AS call_id, c.owner, c.phone_number,
-           c.channel_id, c.failure_reason, c.hangup_cause, c.duration_seconds, c.status_callback,
-           c.status_callback_events
-    FROM new_events ev JOIN calls c ON c.id = ev.call_id
-    WHERE c.status_callback IS NOT NULL
-       OR EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.owner = c.owner AND e.enabled)
-  ), payloads AS (
-    SELECT s.*, jsonb_build_object(
-      'type', 'call.status_changed',
-      'timestamp', to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-      'data', jsonb_build_object(
-        'call_id', s.call_id,
-        'status', s.to_status,
-        'previous_status', s.from_status,
-        'phone_number', s.phone_number,
-        'owner', s.owner,
-        'channel', s.channel_id,
-        'failure_reason', s.failure_reason,
-        'hangup_cause', s.hangup_cause,
-        'duration', s.duration_seconds,
-        'sequence', s.event_id)) AS payload
-    FROM subscribed s
-  ), deliveries AS (
-    -- A callback that answered 410 is off for the rest of the call.
-    SELECT 'msg_' || p.event_id || '_callback' AS webhook_id, NULL::uuid AS endpoint_id, 'callback' AS stream,
-           p.owner, p.call_id, p.event_id, p.status_callback AS url, p.payload, 0 AS kind
-    FROM payloads p
-    WHERE p.status_callback IS NOT NULL
-      AND p.to_status = ANY (COALESCE(p.status_callback_events,
-                                      ARRAY['completed', 'failed', 'busy', 'no_answer', 'canceled']))
-      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries g
-                      WHERE g.call_id = p.call_id AND g.stream = 'callback' AND g.last_status_code = 410)
-    UNION ALL
-    SELECT 'msg_' || p.event_id || '_' || replace(e.id::text, '-', ''), e.id, e.id::text, e.owner, p.call_id,
-           p.event_id, e.url, p.payload, 1
-    FROM payloads p JOIN webhook_endpoints e ON e.owner = p.owner AND e.enabled AND p.to_status = ANY (e.events)
-  )
-  INSERT INTO webhook_deliveries (webhook_id, endpoint_id, stream, owner, call_id, event_id, url, payload)
-  SELECT webhook_id, endpoint_id, stream, owner, call_id, event_id, url, payload FROM deliveries
-  ORDER BY event_id, kind;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF n > 0 THEN
-    PERFORM pg_notify('webhook_deliveries', '');
-  END IF;
-  RETURN NULL;
-END;
-$$;
