@@ -92,10 +92,32 @@ final class FrameGuard implements SockJSSocket {
     }
   }
 
+  /**
+   * The bridge logs a socket's failure at ERROR with its stack trace, so a client that connects and resets the
+   * connection, over and over, would fill the log. A connection that ended (reset, closed mid-frame) is the client's
+   * doing and worth a DEBUG line; anything else one WARN line without a stack trace, under the shared budget. The
+   * socket is closed either way, and the bridge's close handler releases its registrations.
+   */
   @Override
   public SockJSSocket exceptionHandler(Handler<Throwable> handler) {
-    socket.exceptionHandler(handler);
+    socket.exceptionHandler(handler == null ? null : failure -> {
+      if (endedByPeer(failure)) {
+        LOG.debug("Bridge socket from {} ended: {}", socket.remoteAddress(), failure.toString());
+      } else {
+        long suppressed = BUDGET.take(System.currentTimeMillis());
+        if (suppressed >= 0) {
+          LOG.warn("Bridge socket from {} failed: {}{}", socket.remoteAddress(), LogSafe.text(failure.toString(), 200),
+              suppressed > 0 ? " [" + suppressed + " similar lines suppressed]" : "");
+        }
+      }
+      socket.close();
+    });
     return this;
+  }
+
+  private static boolean endedByPeer(Throwable failure) {
+    return failure instanceof java.io.IOException || failure instanceof io.vertx.core.http.HttpClosedException
+        || failure instanceof io.vertx.core.VertxException && "Connection was closed".equals(failure.getMessage());
   }
 
   @Override

@@ -35,6 +35,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private final InFlight work = new InFlight();
   private final DatabaseReplies replies = new DatabaseReplies(work);
   private Pool pool;
+  private DatabaseProbe probe;
   private TransitionBatcher transitions;
   private WebhookStore webhooks;
   private RateWindowStore rateWindows;
@@ -65,6 +66,7 @@ public final class PersistenceVerticle extends VerticleBase {
         .connectingTo(connect)
         .using(vertx)
         .build();
+    probe = new DatabaseProbe(vertx, connect);
     transitions = new TransitionBatcher(context, new TransitionStatements(pool));
 
     EventBus bus = vertx.eventBus();
@@ -97,6 +99,7 @@ public final class PersistenceVerticle extends VerticleBase {
     }
     Future<Void> listening = webhooks == null ? Future.succeededFuture() : webhooks.stop();
     return listening.eventually(() -> work.whenIdle(vertx, DRAIN_MAX_MS))
+        .eventually(() -> probe == null ? Future.succeededFuture() : probe.close())
         .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
   }
 
@@ -115,8 +118,6 @@ public final class PersistenceVerticle extends VerticleBase {
   }
 
   private void ping(Message<JsonObject> msg) {
-    long started = System.nanoTime();
-    replies.reply(msg, pool.query("SELECT 1").execute()
-        .map(rows -> new JsonObject().put("latency_ms", (System.nanoTime() - started) / 1_000_000.0)));
+    replies.reply(msg, probe.ping());
   }
 }

@@ -7,6 +7,10 @@ import dev.contactcenter.support.LogVolume;
 import dev.contactcenter.support.TestApp;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -83,5 +87,67 @@ class HostileBridgeTest {
       assertThat(log.lines()).isLessThanOrEqualTo(1);
       assertThat(log.linesWithLineBreaks()).isZero();
     }
+  }
+  @Test
+  @DisplayName("20 authenticated sockets cut mid-stream (TCP reset, half a frame) log no ERROR and no stack trace")
+  void socketsCutMidStream() throws Exception {
+    int sockets = 20;
+    try (LogVolume log = LogVolume.attach()) {
+      for (int s = 0; s < sockets; s++) {
+        try (Socket raw = new Socket("127.0.0.1", app.app().httpPort())) {
+          raw.setSoTimeout(10_000);
+          OutputStream out = raw.getOutputStream();
+          out.write(("GET /eventbus/websocket?access_token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+              + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          InputStream in = raw.getInputStream();
+          readUntil(in, "\r\n\r\n");
+          out.write(maskedText(new JsonObject().put("type", "register").put("address", "calls.status.all").encode()));
+          out.flush();
+          // The bridge's acknowledgement: the socket is registered when it is cut.
+          readUntil(in, "registered");
+          if (s % 2 == 1) {
+            // Half a frame: a length announcing 100 bytes, then 3.
+            out.write(new byte[] {(byte) 0x81, (byte) (0x80 | 100), 1, 2, 3, 4, 'a', 'b', 'c'});
+            out.flush();
+          }
+          raw.setSoLinger(true, 0);
+        }
+      }
+      Thread.sleep(1000);
+      System.out.printf("hostile bridge: %d sockets reset mid-stream; log: %d lines, %d chars, %d errors%n", sockets,
+          log.lines(), log.chars(), log.errors());
+      assertThat(log.errors()).isZero();
+      assertThat(log.chars()).isLessThan((long) sockets * LOG_CHARS_PER_SOCKET);
+    }
+    // The bridge still serves a new socket afterwards.
+    try (BridgeSocket socket = BridgeSocket.open(app.app().httpPort(), token)) {
+      socket.listen("calls.status.all");
+    }
+  }
+
+  private static void readUntil(InputStream in, String marker) throws Exception {
+    StringBuilder seen = new StringBuilder();
+    while (seen.indexOf(marker) < 0) {
+      int b = in.read();
+      assertThat(b).as("the bridge answers with " + marker.strip() + " (so far: " + seen + ")").isNotNegative();
+      seen.append((char) b);
+    }
+  }
+
+  /** One client-to-server WebSocket text frame (masked, as RFC 6455 requires of a client). */
+  private static byte[] maskedText(String text) {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    assertThat(payload.length).isLessThan(126);
+    byte[] mask = {7, 13, 21, 42};
+    byte[] frame = new byte[6 + payload.length];
+    frame[0] = (byte) 0x81;
+    frame[1] = (byte) (0x80 | payload.length);
+    System.arraycopy(mask, 0, frame, 2, 4);
+    for (int i = 0; i < payload.length; i++) {
+      frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+    }
+    return frame;
   }
 }

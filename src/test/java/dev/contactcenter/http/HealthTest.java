@@ -8,7 +8,16 @@ import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.BlockedThreadRecorder;
 import dev.contactcenter.support.TestApp;
 import io.vertx.core.json.JsonObject;
+import dev.contactcenter.config.DatabaseUrl;
+import dev.contactcenter.support.TestDatabase;
 import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -137,6 +146,47 @@ class HealthTest {
   private static int freePort() throws Exception {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
+    }
+  }
+  @Test
+  @DisplayName("every pool connection waiting on a lock: /health and /health/ready still say the database is up")
+  void busyPoolIsNotADownDatabase() throws Exception {
+    Map<String, String> env = TestApp.defaultEnv();
+    env.put("DATABASE_POOL_SIZE", "2");
+    try (TestApp app = TestApp.start(env)) {
+      ApiClient api = app.client();
+      String token = api.login("admin", TestApp.ADMIN_PASSWORD);
+      DatabaseUrl url = DatabaseUrl.parse(app.databaseUrl());
+      ExecutorService readers = Executors.newFixedThreadPool(4);
+      try (Connection locker = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+        locker.setAutoCommit(false);
+        locker.createStatement().execute("LOCK TABLE calls IN ACCESS EXCLUSIVE MODE");
+        // Four listings wait on the lock: both pool connections are taken and two more wait for one.
+        List<Future<ApiClient.Response>> listings = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+          listings.add(readers.submit(() -> api.get("/api/v2/calls", token)));
+        }
+        long waitingOnLock = 0;
+        for (int i = 0; i < 100 && waitingOnLock < 2; i++) {
+          Thread.sleep(50);
+          waitingOnLock = TestDatabase.queryLong(app.databaseUrl(),
+              "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM calls%'");
+        }
+        assertThat(waitingOnLock).as("pool connections waiting on the lock").isEqualTo(2);
+
+        for (String path : new String[] {"/health", "/health/ready"}) {
+          ApiClient.Response health = api.get(path, null);
+          assertThat(health.status()).as("%s: %s", path, health.body()).isEqualTo(200);
+          assertThat(health.json().getJsonObject("checks").getJsonObject("database").getString("status"))
+              .isEqualTo("up");
+        }
+        locker.rollback();
+        for (Future<ApiClient.Response> listing : listings) {
+          assertThat(listing.get(30, TimeUnit.SECONDS).status()).isIn(200, 503);
+        }
+      } finally {
+        readers.shutdownNow();
+      }
     }
   }
 }
