@@ -3,15 +3,13 @@ package dev.contactcenter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.calls.CallState;
-import dev.contactcenter.sandbox.SandboxAriServer;
 import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.StoppablePostgres;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,22 +43,16 @@ class DatabaseOutageTest {
   static final Duration OUTAGE = Duration.ofSeconds(10);
   private static final SandboxTiming TIMING = new SandboxTiming(5_000, 2_000, 120_000, 1_000, 30_000, 1.0);
 
-  private Vertx ariVertx;
+  private StandaloneAri ari;
   private StoppablePostgres pg;
   private TestApp app;
 
   @BeforeEach
   void start() throws Exception {
     pg = StoppablePostgres.start();
-    ariVertx = Vertx.vertx();
-    SandboxAriServer sandbox = new SandboxAriServer("asterisk", "outage-secret", TIMING);
-    ariVertx.deployVerticle(sandbox, new DeploymentOptions().setConfig(new JsonObject())).await();
-    Map<String, String> env = TestApp.defaultEnv();
+    ari = StandaloneAri.start(StandaloneAri.USER, "outage-secret", TIMING);
+    Map<String, String> env = ari.serviceEnv();
     env.put("DATABASE_URL", pg.url());
-    TestApp.withAri(env, "http://127.0.0.1:" + sandbox.actualPort());
-    env.put("ARI_USERNAME", "asterisk");
-    env.put("ARI_PASSWORD", "outage-secret");
-    env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@callee/n");
     app = TestApp.start(env);
   }
 
@@ -69,7 +61,9 @@ class DatabaseOutageTest {
     if (app != null) {
       app.close();
     }
-    ariVertx.close().await();
+    if (ari != null) {
+      ari.close();
+    }
     pg.close();
   }
 

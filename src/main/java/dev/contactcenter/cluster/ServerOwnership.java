@@ -3,9 +3,6 @@ package dev.contactcenter.cluster;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.PgConnection;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * database is the right judge of who owns.
  *
  * <p>One instance per server, deployed as a verticle: all its state lives on its event loop. {@link Listener} hears
- * every change. On stop it unlocks, marks the row unowned and closes the connection.
+ * every change. On stop it unlocks, marks the row unowned and closes the connection. The statements and the
+ * connection are {@link OwnershipSession}'s; this class holds the role and decides when to try, beat and give up.
  */
 public final class ServerOwnership extends VerticleBase {
 
@@ -52,32 +50,16 @@ public final class ServerOwnership extends VerticleBase {
     }
   }
 
-  private static final String REGISTER =
-      "INSERT INTO asterisk_server_owners (server) VALUES ($1) ON CONFLICT (server) DO NOTHING";
-  private static final String LOCK_ID = "SELECT lock_id FROM asterisk_server_owners WHERE server = $1";
-  private static final String TRY_LOCK = "SELECT pg_try_advisory_lock(ownership_lock_class(), $1) AS locked";
-  private static final String HOLDER = "SELECT owner_node FROM asterisk_server_owners WHERE server = $1";
-  private static final String UNLOCK = "SELECT pg_advisory_unlock(ownership_lock_class(), $1)";
-  private static final String TAKE = "UPDATE asterisk_server_owners SET epoch = epoch + 1, owner_node = $2, "
-      + "acquired_at = now(), heartbeat_at = now() WHERE server = $1 RETURNING epoch";
-  private static final String HEARTBEAT =
-      "UPDATE asterisk_server_owners SET heartbeat_at = now() WHERE server = $1 AND epoch = $2";
-  private static final String RELEASE =
-      "UPDATE asterisk_server_owners SET owner_node = NULL WHERE server = $1 AND epoch = $2";
-  /** A dead peer is noticed by the server in idle + interval * count = 5 + 1 * 3 s. */
-  private static final String KEEPALIVES = "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 1; "
-      + "SET tcp_keepalives_count = 3; SET tcp_user_timeout = 8000";
-
   private final PgConnectOptions database;
   private final String server;
   private final String nodeName;
   private final OwnershipTiming timing;
   private final Listener listener;
 
-  private PgConnection connection;
+  /** The dedicated connection's session (its lock), null while there is none. */
+  private OwnershipSession session;
   private Role role = Role.STANDBY;
   private long epoch;
-  private int lockId;
   private long timer = -1;
   private long lastHeartbeatOk;
   private boolean heartbeatInFlight;
@@ -109,20 +91,18 @@ public final class ServerOwnership extends VerticleBase {
     boolean owned = role == Role.OWNER;
     long ownedEpoch = epoch;
     role = Role.STOPPED;
-    if (connection == null) {
+    if (session == null) {
       return Future.succeededFuture();
     }
-    PgConnection conn = connection;
-    connection = null;
+    OwnershipSession held = session;
+    session = null;
     Future<?> released = owned
-        ? conn.preparedQuery(RELEASE).execute(Tuple.of(server, ownedEpoch))
-            .compose(r -> conn.preparedQuery(UNLOCK).execute(Tuple.of(lockId)))
-            .onSuccess(r -> LOG.info("Released server {} (epoch {})", server, ownedEpoch))
+        ? held.release(ownedEpoch).onSuccess(r -> LOG.info("Released server {} (epoch {})", server, ownedEpoch))
         : Future.succeededFuture();
     if (owned) {
       listener.lost(server, ownedEpoch, "stopped");
     }
-    return released.transform(done -> conn.close()).otherwiseEmpty();
+    return released.transform(done -> held.close()).otherwiseEmpty();
   }
 
   public Role role() {
@@ -165,13 +145,7 @@ public final class ServerOwnership extends VerticleBase {
       return Future.succeededFuture();
     }
     return connected()
-        .compose(conn -> conn.preparedQuery(REGISTER).execute(Tuple.of(server))
-            .compose(r -> conn.preparedQuery(LOCK_ID).execute(Tuple.of(server)))
-            .compose(rows -> {
-              lockId = rows.iterator().next().getInteger("lock_id");
-              return conn.preparedQuery(TRY_LOCK).execute(Tuple.of(lockId));
-            })
-            .compose(rows -> rows.iterator().next().getBoolean("locked") ? take(conn) : standBy(conn)))
+        .compose(opened -> opened.tryLock().compose(locked -> locked ? take(opened) : standBy(opened)))
         .recover(failure -> {
           known = false;
           LOG.warn("Ownership of server {}: {}; asking again in {} ms", server, failure.getMessage(),
@@ -182,13 +156,12 @@ public final class ServerOwnership extends VerticleBase {
         });
   }
 
-  private Future<Void> take(PgConnection conn) {
-    return conn.preparedQuery(TAKE).execute(Tuple.of(server, nodeName)).compose(rows -> {
-      Row row = rows.iterator().next();
+  private Future<Void> take(OwnershipSession opened) {
+    return opened.take(nodeName).compose(taken -> {
       if (role == Role.STOPPED) {
         return Future.succeededFuture();
       }
-      epoch = row.getLong("epoch");
+      epoch = taken;
       role = Role.OWNER;
       known = true;
       ownerNode = null;
@@ -201,12 +174,11 @@ public final class ServerOwnership extends VerticleBase {
   }
 
   /** Another session holds the lock: note (and say once) who, then ask again later. */
-  private Future<Void> standBy(PgConnection conn) {
+  private Future<Void> standBy(OwnershipSession opened) {
     if (role != Role.STANDBY) {
       return Future.succeededFuture();
     }
-    return conn.preparedQuery(HOLDER).execute(Tuple.of(server)).map(rows -> {
-      String holder = rows.iterator().next().getString("owner_node");
+    return opened.holder().map(holder -> {
       if (role == Role.STANDBY) {
         if (!known || !java.util.Objects.equals(holder, ownerNode)) {
           LOG.info("Server {} is owned by node {}: node {} stands by for it and does not open its ARI stream",
@@ -232,16 +204,16 @@ public final class ServerOwnership extends VerticleBase {
       return Future.succeededFuture();
     }
     schedule(timing.heartbeatMs(), this::heartbeat);
-    if (heartbeatInFlight || connection == null) {
+    if (heartbeatInFlight || session == null) {
       return Future.succeededFuture();
     }
     heartbeatInFlight = true;
     long ownedEpoch = epoch;
-    return connection.preparedQuery(HEARTBEAT).execute(Tuple.of(server, ownedEpoch))
+    return session.heartbeat(ownedEpoch)
         .onComplete(done -> heartbeatInFlight = false)
-        .<Void>map(rows -> {
+        .<Void>map(current -> {
           if (role == Role.OWNER && epoch == ownedEpoch) {
-            if (rows.rowCount() == 1) {
+            if (current) {
               lastHeartbeatOk = System.nanoTime();
             } else {
               lose("epoch " + ownedEpoch + " was superseded", false);
@@ -252,27 +224,25 @@ public final class ServerOwnership extends VerticleBase {
         .otherwiseEmpty();
   }
 
-  private Future<PgConnection> connected() {
-    if (connection != null) {
-      return Future.succeededFuture(connection);
+  private Future<OwnershipSession> connected() {
+    if (session != null) {
+      return Future.succeededFuture(session);
     }
-    return PgConnection.connect(vertx, database).compose(conn -> {
+    return OwnershipSession.open(vertx, database, server).compose(opened -> {
       if (role == Role.STOPPED) {
-        return conn.close().compose(v -> Future.failedFuture("stopped"));
+        return opened.close().compose(v -> Future.failedFuture("stopped"));
       }
-      connection = conn;
-      conn.closeHandler(v -> connectionClosed(conn));
-      // The close handler acts on a lost session; its cause (e.g. terminated by an administrator) is only logged.
-      conn.exceptionHandler(e -> LOG.debug("Ownership connection of server {}: {}", server, e.getMessage()));
-      return conn.query(KEEPALIVES).execute().map(conn);
+      session = opened;
+      opened.onClose(() -> sessionClosed(opened));
+      return opened.keepAlives();
     });
   }
 
-  private void connectionClosed(PgConnection conn) {
-    if (conn != connection) {
+  private void sessionClosed(OwnershipSession closed) {
+    if (closed != session) {
       return;
     }
-    connection = null;
+    session = null;
     if (role == Role.OWNER) {
       lose("connection to the database closed", true);
     }
@@ -298,10 +268,10 @@ public final class ServerOwnership extends VerticleBase {
   }
 
   private void dropConnection() {
-    PgConnection conn = connection;
-    connection = null;
-    if (conn != null) {
-      conn.close();
+    OwnershipSession dropped = session;
+    session = null;
+    if (dropped != null) {
+      dropped.close();
     }
   }
 

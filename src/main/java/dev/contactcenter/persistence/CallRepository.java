@@ -20,7 +20,7 @@ final class CallRepository {
    * configured defaults of calls in progress and calls per day) against the owner's counters, holding their lock
    * until the commit, so concurrent creations of one owner are counted one after another and never both take the
    * last slot. With an idempotency key, a second insert with the same (owner, key) inserts nothing and the caller
-   * reads the first call instead: the unique constraint decides races, not application code. One row always:
+   * reads the first call instead: the unique index decides races, not application code. One row always:
    * refused_limit set (nothing inserted), or id set (inserted), or neither (the key was used already).
    */
   private static final String INSERT = "WITH admission AS (SELECT * FROM calls_admit($2, $20, $21)), inserted AS ("
@@ -29,7 +29,8 @@ final class CallRepository {
       + " server, status, retry_max_attempts, retry_on, retry_delay_seconds, max_queue_seconds, queue_expires_at)"
       + " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::int,"
       + " now() + make_interval(secs => $19::int) FROM admission WHERE refused_limit IS NULL"
-      + " ON CONFLICT (owner, idempotency_key) DO NOTHING RETURNING " + Rows.CALL_COLUMNS
+      + " ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING "
+      + Rows.CALL_COLUMNS
       + ") SELECT a.refused_limit, a.refused_value, a.retry_after, i.* FROM admission a LEFT JOIN inserted i ON true";
 
   /** Calls ahead of a newly queued one on its server (the new row is not in the statement's snapshot yet). */

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * The {@code db.calls.*} reads and the call creation of the persistence verticle (transitions are
- * {@link TransitionRequests}'). A call another owner made is answered as not found, unless the request is an admin's.
+ * The {@code db.calls.*} reads and the call creation of the persistence verticle (transitions: see
+ * {@link TransitionRequests}). A call another owner made is answered as not found, unless the request is an admin's.
  */
 final class CallRequests {
 

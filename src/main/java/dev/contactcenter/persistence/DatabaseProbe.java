@@ -17,6 +17,8 @@ import io.vertx.sqlclient.PoolOptions;
 final class DatabaseProbe {
 
   private final Pool pool;
+  /** The ping in flight: health checks arriving meanwhile share its answer, so a flood of them is one query. */
+  private Future<JsonObject> pending;
 
   DatabaseProbe(Vertx vertx, PgConnectOptions connect) {
     this.pool = PgBuilder.pool()
@@ -27,11 +29,20 @@ final class DatabaseProbe {
         .build();
   }
 
-  /** {@code {latency_ms}} of one round trip; fails when the database does not answer. */
+  /**
+   * {@code {latency_ms}} of one round trip; fails when the database does not answer. Called on the verticle's event
+   * loop only.
+   */
   Future<JsonObject> ping() {
+    if (pending != null) {
+      return pending;
+    }
     long started = System.nanoTime();
-    return pool.query("SELECT 1").execute()
+    Future<JsonObject> ping = pool.query("SELECT 1").execute()
         .map(rows -> new JsonObject().put("latency_ms", (System.nanoTime() - started) / 1_000_000.0));
+    pending = ping;
+    ping.onComplete(done -> pending = null);
+    return ping;
   }
 
   Future<Void> close() {

@@ -67,6 +67,11 @@ final class Rows {
   private static final int MAX_LAYOUTS = 16;
   private static volatile int[][] layouts = {IN_ORDER};
 
+  /** {@link #CALL_COLUMNS} of the table aliased {@code alias}, for statements that join calls to other rows. */
+  static String callColumns(String alias) {
+    return alias + "." + CALL_COLUMNS.replace(", ", ", " + alias + ".");
+  }
+
   private static final DateTimeFormatter ISO_UTC = DateTimeFormatter.ISO_INSTANT;
 
   private Rows() {

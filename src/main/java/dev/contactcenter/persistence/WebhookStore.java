@@ -22,7 +22,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
@@ -192,15 +191,6 @@ final class WebhookStore {
   }
 
   private static void reply(Message<JsonObject> msg, Future<JsonObject> result) {
-    result.onSuccess(msg::reply).onFailure(failure -> {
-      if (failure instanceof ReplyException reply) {
-        msg.fail(reply.failureCode(), reply.getMessage());
-      } else if (PoolBusy.is(failure)) {
-        BusError.replyBusy(msg);
-      } else {
-        LOG.error("Database request on {} failed: {}", msg.address(), failure.toString());
-        msg.fail(BusError.UNAVAILABLE.code(), "database unavailable: " + failure.getMessage());
-      }
-    });
+    result.onSuccess(msg::reply).onFailure(failure -> DatabaseReplies.fail(msg, failure, null));
   }
 }

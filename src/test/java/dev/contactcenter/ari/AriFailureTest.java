@@ -2,13 +2,12 @@ package dev.contactcenter.ari;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.contactcenter.sandbox.SandboxAriServer;
 import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.BlockedThreadRecorder;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.TestApp;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 class AriFailureTest {
 
   private int blockedMark;
-  private Vertx ariVertx;
+  private StandaloneAri ari;
   private TestApp app;
 
   @AfterEach
@@ -36,8 +35,8 @@ class AriFailureTest {
     if (app != null) {
       app.close();
     }
-    if (ariVertx != null) {
-      ariVertx.close().await();
+    if (ari != null) {
+      ari.close();
     }
     // From the moment the service was started: start-up itself (class loading, contract parsing) is not measured.
     BlockedThreadRecorder.assertNoneSince(blockedMark);
@@ -63,10 +62,8 @@ class AriFailureTest {
 
   /** A sandbox the test owns, standing in for an Asterisk at some URL. */
   private String ownSandbox(String user, String password) {
-    ariVertx = Vertx.vertx();
-    SandboxAriServer sandbox = new SandboxAriServer(user, password, SandboxTiming.defaults());
-    ariVertx.deployVerticle(sandbox).await();
-    return "http://127.0.0.1:" + sandbox.actualPort();
+    ari = StandaloneAri.start(user, password, SandboxTiming.defaults());
+    return ari.url();
   }
 
   /** POST /calls refused with {@code status}: the problem carries the call id, and the call is stored failed. */

@@ -3,22 +3,18 @@ package dev.contactcenter.ari;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.bus.EventBusAddresses;
-import dev.contactcenter.sandbox.SandboxAriServer;
-import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -38,22 +34,16 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MarkedBeforeKillTest {
 
-  private static final String ARI_USER = "asterisk";
-  private static final String ARI_PASSWORD = "marked-secret";
   private static final String APP = "cc-marked";
   /** The mark's window (10 s) plus slack for a loaded machine; the periodic pass would come after 60 s. */
   private static final Duration SETTLED_WITHIN = Duration.ofSeconds(25);
 
-  private Vertx ariVertx;
-  private int ariPort;
+  private StandaloneAri ari;
   private TestApp app;
 
   @BeforeEach
   void startAsterisk() {
-    ariVertx = Vertx.vertx();
-    SandboxAriServer sandbox = new SandboxAriServer(ARI_USER, ARI_PASSWORD, SandboxTiming.defaults());
-    ariVertx.deployVerticle(sandbox).await();
-    ariPort = sandbox.actualPort();
+    ari = StandaloneAri.start("marked-secret");
   }
 
   @AfterEach
@@ -61,17 +51,16 @@ class MarkedBeforeKillTest {
     if (app != null) {
       app.close();
     }
-    ariVertx.close().await();
+    if (ari != null) {
+      ari.close();
+    }
   }
 
   @Test
   @DisplayName("undialled: failed ~10 s after the mark; dialled and still ringing: followed to its real end")
   void markedByThePreviousOwner() throws Exception {
-    Map<String, String> env = TestApp.withAri(TestApp.defaultEnv(), "http://127.0.0.1:" + ariPort);
-    env.put("ARI_USERNAME", ARI_USER);
-    env.put("ARI_PASSWORD", ARI_PASSWORD);
+    Map<String, String> env = ari.serviceEnv();
     env.put("ARI_APP", APP);
-    env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@callee/n");
     app = TestApp.start(env);
     String undialled = createPending("+15550000901");
     String dialled = createPending("+15550000902");
@@ -119,11 +108,10 @@ class MarkedBeforeKillTest {
   }
 
   private void originateAtAsterisk(String channelId, String endpoint, int timeoutSeconds) throws Exception {
-    String auth = Base64.getEncoder().encodeToString((ARI_USER + ":" + ARI_PASSWORD).getBytes(StandardCharsets.UTF_8));
     HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-            "http://127.0.0.1:" + ariPort + "/ari/channels?app=" + APP + "&channelId=" + channelId + "&timeout="
+            ari.url() + "/ari/channels?app=" + APP + "&channelId=" + channelId + "&timeout="
                 + timeoutSeconds + "&endpoint=" + endpoint.replace("/", "%2F").replace("@", "%40")))
-        .header("Authorization", "Basic " + auth).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        .header("Authorization", ari.basicAuth()).POST(HttpRequest.BodyPublishers.noBody()).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
   }

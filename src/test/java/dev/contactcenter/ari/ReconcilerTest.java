@@ -4,9 +4,8 @@ import static dev.contactcenter.bus.EventBusAddresses.CALLS_ACTIVE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.bus.BusError;
-import dev.contactcenter.sandbox.SandboxAriServer;
-import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.StandaloneAri;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,6 +28,7 @@ import org.junit.jupiter.api.Timeout;
 class ReconcilerTest {
 
   private Vertx vertx;
+  private StandaloneAri ari;
   private AriSettings settings;
   private final AtomicInteger runs = new AtomicInteger();
   /** When each run's query reached the database side (nanoTime), and when the refused one was answered. */
@@ -38,15 +38,16 @@ class ReconcilerTest {
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
-    SandboxAriServer sandbox = new SandboxAriServer("asterisk", "secret", SandboxTiming.defaults());
-    vertx.deployVerticle(sandbox).await();
-    settings = new AriSettings("http://127.0.0.1:" + sandbox.actualPort(), "asterisk", "secret", "cc-reconciler",
-        "Local/{digits}@callee/n", 2_000, true);
+    ari = StandaloneAri.start("secret");
+    settings = ari.settings("cc-reconciler");
   }
 
   @AfterEach
   void stop() {
     vertx.close().await();
+    if (ari != null) {
+      ari.close();
+    }
   }
 
   /** Answers the active-calls query after 300 ms (nothing active); {@code failFirst} fails the first one. */

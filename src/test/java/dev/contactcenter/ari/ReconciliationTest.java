@@ -3,28 +3,23 @@ package dev.contactcenter.ari;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.bus.EventBusAddresses;
-import dev.contactcenter.sandbox.SandboxAriServer;
 import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.BlockedThreadRecorder;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -44,26 +39,18 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ReconciliationTest {
 
-  private static final String ARI_USER = "asterisk";
-  private static final String ARI_PASSWORD = "reconcile-secret";
   private static final SandboxTiming TIMING = new SandboxTiming(3_500, 2_000, 120_000, 1_000, 30_000, 1.0);
   private static final Duration WITHIN = Duration.ofSeconds(15);
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private Vertx ariVertx;
-  private int ariPort;
+  private StandaloneAri ari;
   private Map<String, String> env;
   private TestApp app;
 
   @BeforeEach
   void startAsterisk() {
-    ariVertx = Vertx.vertx();
-    ariPort = deploySandbox(0);
-    env = TestApp.defaultEnv();
-    TestApp.withAri(env, "http://127.0.0.1:" + ariPort);
-    env.put("ARI_USERNAME", ARI_USER);
-    env.put("ARI_PASSWORD", ARI_PASSWORD);
-    env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@callee/n");
+    ari = StandaloneAri.start(StandaloneAri.USER, "reconcile-secret", TIMING);
+    env = ari.serviceEnv();
     // A stop waits for ringing calls to reach their IVR for the grace less ~1 s (here 1 s): shorter than the 3.5 s
     // ring, so a call ringing at the stop is still answered while the service is down (as after a longer ring).
     env.put("SHUTDOWN_GRACE_SECONDS", "2");
@@ -74,14 +61,9 @@ class ReconciliationTest {
     if (app != null) {
       app.close();
     }
-    ariVertx.close().await();
-  }
-
-  private int deploySandbox(int port) {
-    SandboxAriServer sandbox = new SandboxAriServer(ARI_USER, ARI_PASSWORD, TIMING);
-    ariVertx.deployVerticle(sandbox, new DeploymentOptions()
-        .setConfig(new JsonObject().put(SandboxAriServer.CONFIG_PORT, port))).await();
-    return sandbox.actualPort();
+    if (ari != null) {
+      ari.close();
+    }
   }
 
   /** Starts the service (again) on the same database and ARI, and waits until it follows ARI events. */
@@ -94,11 +76,9 @@ class ReconciliationTest {
 
   /** The channels the "Asterisk" has, by id, with their state. */
   private Map<String, String> asteriskChannels() {
-    String auth = Base64.getEncoder().encodeToString((ARI_USER + ":" + ARI_PASSWORD).getBytes(StandardCharsets.UTF_8));
     try {
-      HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + ariPort + "/ari/channels"))
-          .header("Authorization", "Basic " + auth).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(ari.url() + "/ari/channels"))
+          .header("Authorization", ari.basicAuth()).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(200);
       return new JsonArray(response.body()).stream().map(JsonObject.class::cast)
           .collect(Collectors.toMap(c -> c.getString("id"), c -> c.getString("state")));
@@ -246,12 +226,9 @@ class ReconciliationTest {
     Calls.awaitStatus(api, admin, answered, "answered", WITHIN);
 
     // Asterisk goes away with its channels and comes back on the same port, empty.
-    Set<String> deployments = Set.copyOf(ariVertx.deploymentIDs());
-    for (String id : deployments) {
-      ariVertx.undeploy(id).await();
-    }
+    ari.stop();
     Calls.eventually(WITHIN, () -> assertThat(api.get("/health", null).status()).isEqualTo(503));
-    deploySandbox(ariPort);
+    ari.restart();
 
     JsonObject lost = Calls.awaitFinal(api, admin, ringing, WITHIN);
     assertThat(lost.getString("status")).isEqualTo("failed");

@@ -3,13 +3,11 @@ package dev.contactcenter.ari;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.bus.EventBusAddresses;
-import dev.contactcenter.sandbox.SandboxAriServer;
-import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,16 +30,12 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class UnobservedEndBoundTest {
 
-  private Vertx ariVertx;
-  private int ariPort;
+  private StandaloneAri ari;
   private TestApp app;
 
   @BeforeEach
-  void start() throws Exception {
-    ariVertx = Vertx.vertx();
-    SandboxAriServer sandbox = new SandboxAriServer("asterisk", "bound-secret", SandboxTiming.defaults());
-    ariVertx.deployVerticle(sandbox).await();
-    ariPort = sandbox.actualPort();
+  void start() {
+    ari = StandaloneAri.start("bound-secret");
   }
 
   @AfterEach
@@ -49,16 +43,15 @@ class UnobservedEndBoundTest {
     if (app != null) {
       app.close();
     }
-    ariVertx.close().await();
+    if (ari != null) {
+      ari.close();
+    }
   }
 
   @Test
   @DisplayName("answer stored 13 s late, channel gone at the restart: ended at the answer, duration 0, approximate")
   void lateStoredAnswer() throws Exception {
-    Map<String, String> env = TestApp.withAri(TestApp.defaultEnv(), "http://127.0.0.1:" + ariPort);
-    env.put("ARI_USERNAME", "asterisk");
-    env.put("ARI_PASSWORD", "bound-secret");
-    env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@callee/n");
+    Map<String, String> env = ari.serviceEnv();
     app = TestApp.start(env);
     String callId = UUID.randomUUID().toString();
     app.app().vertx().eventBus().request(EventBusAddresses.CALLS_CREATE, new JsonObject()

@@ -2,16 +2,15 @@ package dev.contactcenter.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.contactcenter.ari.AriSettings;
 import dev.contactcenter.bus.EventBusAddresses;
 import dev.contactcenter.bus.OriginateCommand;
 import dev.contactcenter.config.DatabaseUrl;
 import dev.contactcenter.db.Migrations;
 import dev.contactcenter.metrics.ServiceMetrics;
 import dev.contactcenter.persistence.PersistenceVerticle;
-import dev.contactcenter.sandbox.SandboxAriServer;
 import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
@@ -48,6 +47,7 @@ class FencingTest {
 
   private String url;
   private Vertx vertx;
+  private StandaloneAri asterisk;
   private ServerRuntimes runtimes;
   private Connection usurper;
 
@@ -58,11 +58,9 @@ class FencingTest {
     TestDatabase.execute(url, "INSERT INTO users (username, password_hash, role) VALUES ('admin', 'x', 'admin')");
     vertx = Vertx.vertx();
     vertx.deployVerticle(new PersistenceVerticle(DatabaseUrl.parse(url), 4)).await();
-    SandboxAriServer sandbox = new SandboxAriServer("ari", "secret", SandboxTiming.defaults());
-    vertx.deployVerticle(sandbox).await();
-    AriSettings ari = new AriSettings("http://127.0.0.1:" + sandbox.actualPort(), "ari", "secret", "cc-fencing",
-        "Local/{digits}@callee/n", 2000, true);
-    runtimes = ServerRuntimes.start(vertx, List.of(new ServerRuntimes.Server("default", ari)),
+    asterisk = StandaloneAri.start("ari", "secret", SandboxTiming.defaults());
+    runtimes = ServerRuntimes.start(vertx,
+        List.of(new ServerRuntimes.Server("default", asterisk.settings("cc-fencing"))),
         PgConnectOptions.fromUri(url), "node-a", SLOW_HEARTBEAT, ServiceMetrics.create(false).calls()).await();
   }
 
@@ -72,6 +70,9 @@ class FencingTest {
       usurper.close();
     }
     vertx.close().await();
+    if (asterisk != null) {
+      asterisk.close();
+    }
   }
 
   @Test

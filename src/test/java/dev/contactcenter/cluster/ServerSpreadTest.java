@@ -3,10 +3,9 @@ package dev.contactcenter.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.bus.EventBusAddresses;
-import dev.contactcenter.sandbox.SandboxAriServer;
-import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.TestApp;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -29,7 +28,7 @@ class ServerSpreadTest {
 
   private static final Duration WITHIN = Duration.ofSeconds(15);
 
-  private final Vertx ariVertx = Vertx.vertx();
+  private final List<StandaloneAri> asterisks = new ArrayList<>();
   private TestApp app;
 
   @AfterEach
@@ -37,18 +36,19 @@ class ServerSpreadTest {
     if (app != null) {
       app.close();
     }
-    ariVertx.close().await();
+    asterisks.forEach(StandaloneAri::close);
   }
 
   private int sandbox() {
-    SandboxAriServer sandbox = new SandboxAriServer("asterisk", "spread-secret", SandboxTiming.defaults());
-    ariVertx.deployVerticle(sandbox).await();
-    return sandbox.actualPort();
+    StandaloneAri ari = StandaloneAri.start("spread-secret");
+    asterisks.add(ari);
+    return ari.port();
   }
 
   private static JsonObject server(String name, int port, int weight) {
-    return new JsonObject().put("name", name).put("ari_url", "http://127.0.0.1:" + port).put("username", "asterisk")
-        .put("password", "spread-secret").put("endpoint_template", "Local/{digits}@callee/n").put("weight", weight);
+    return new JsonObject().put("name", name).put("ari_url", "http://127.0.0.1:" + port)
+        .put("username", StandaloneAri.USER).put("password", "spread-secret")
+        .put("endpoint_template", StandaloneAri.LOCAL_ENDPOINT).put("weight", weight);
   }
 
   @Test

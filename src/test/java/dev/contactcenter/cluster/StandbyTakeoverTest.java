@@ -4,13 +4,11 @@ import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.bus.EventBusAddresses;
-import dev.contactcenter.sandbox.SandboxAriServer;
-import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.HashMap;
@@ -32,7 +30,7 @@ class StandbyTakeoverTest {
 
   private static final Duration WITHIN = Duration.ofSeconds(15);
 
-  private final Vertx ariVertx = Vertx.vertx();
+  private StandaloneAri ari;
   private TestApp first;
   private TestApp second;
 
@@ -43,18 +41,16 @@ class StandbyTakeoverTest {
         app.close();
       }
     }
-    ariVertx.close().await();
+    if (ari != null) {
+      ari.close();
+    }
   }
 
   @Test
   @DisplayName("second service stands by (health says who owns), takes over on stop, follows and hangs up the call")
   void standbyThenTakeover() throws Exception {
-    SandboxAriServer sandbox = new SandboxAriServer("asterisk", "standby-secret", SandboxTiming.defaults());
-    ariVertx.deployVerticle(sandbox).await();
-    Map<String, String> env = TestApp.withAri(TestApp.defaultEnv(), "http://127.0.0.1:" + sandbox.actualPort());
-    env.put("ARI_USERNAME", "asterisk");
-    env.put("ARI_PASSWORD", "standby-secret");
-    env.put("ARI_ENDPOINT_TEMPLATE", "Local/{digits}@callee/n");
+    ari = StandaloneAri.start("standby-secret");
+    Map<String, String> env = ari.serviceEnv();
     env.put("SHUTDOWN_GRACE_SECONDS", "2");
     env.put("NODE_NAME", "node-a");
     first = TestApp.start(env);

@@ -149,7 +149,7 @@ class HealthTest {
     }
   }
   @Test
-  @DisplayName("every pool connection waiting on a lock: /health and /health/ready still say the database is up")
+  @DisplayName("every pool connection waiting on a lock: /health, /health/ready and a burst of 40 checks say the database is up")
   void busyPoolIsNotADownDatabase() throws Exception {
     Map<String, String> env = TestApp.defaultEnv();
     env.put("DATABASE_POOL_SIZE", "2");
@@ -179,6 +179,20 @@ class HealthTest {
           assertThat(health.status()).as("%s: %s", path, health.body()).isEqualTo(200);
           assertThat(health.json().getJsonObject("checks").getJsonObject("database").getString("status"))
               .isEqualTo("up");
+        }
+        // A burst of health checks (a load balancer per node, monitoring): one probe query answers them all.
+        ExecutorService checkers = Executors.newFixedThreadPool(20);
+        try {
+          List<Future<ApiClient.Response>> checks = new ArrayList<>();
+          for (int i = 0; i < 40; i++) {
+            checks.add(checkers.submit(() -> api.get("/health/ready", null)));
+          }
+          for (Future<ApiClient.Response> check : checks) {
+            ApiClient.Response answer = check.get(30, TimeUnit.SECONDS);
+            assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+          }
+        } finally {
+          checkers.shutdownNow();
         }
         locker.rollback();
         for (Future<ApiClient.Response> listing : listings) {

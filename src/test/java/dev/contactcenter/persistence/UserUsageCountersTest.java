@@ -129,6 +129,42 @@ class UserUsageCountersTest {
         })));
   }
 
+  @Test
+  @DisplayName("creations count in place (no change rows); ending calls while the counters are held waits for nothing"
+      + " and loses nothing")
+  void endingCallsNeverWaitsForTheCounters(Vertx vertx, VertxTestContext test) {
+    create(vertx, "alice", 2, 1000).compose(first -> create(vertx, "alice", 2, 1000)).compose(second -> {
+      test.verify(() -> {
+        assertThat(TestDatabase.queryLong(databaseUrl, "SELECT count(*) FROM user_usage_changes")).isZero();
+        assertThat(TestDatabase.queryLong(databaseUrl, "SELECT active FROM user_usage WHERE username = 'alice'"))
+            .isEqualTo(2);
+        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        try (Connection holder = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+            Connection writer = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
+            Statement w = writer.createStatement()) {
+          holder.setAutoCommit(false);
+          holder.createStatement().execute("SELECT 1 FROM user_usage WHERE username = 'alice' FOR UPDATE");
+          // An admission holds alice's counters: the statement ending her calls must not wait for its commit.
+          w.execute("SET statement_timeout = '3s'");
+          assertThat(w.executeUpdate("UPDATE calls SET status = 'failed', ended_at = now() WHERE owner = 'alice'"))
+              .isEqualTo(2);
+          holder.rollback();
+        } catch (SQLException e) {
+          throw new IllegalStateException(e);
+        }
+        assertThat(TestDatabase.queryLong(databaseUrl,
+            "SELECT sum(active_delta) FROM user_usage_changes WHERE username = 'alice'")).isEqualTo(-2);
+      });
+      return create(vertx, "alice", 2, 1000);
+    }).onComplete(test.succeeding(afterEnd -> test.verify(() -> {
+      assertThat(afterEnd.getBoolean("created")).as("both slots freed by the fold").isTrue();
+      assertThat(TestDatabase.queryLong(databaseUrl, "SELECT active FROM user_usage WHERE username = 'alice'"))
+          .isEqualTo(1);
+      assertThat(TestDatabase.queryLong(databaseUrl, "SELECT count(*) FROM user_usage_changes")).isZero();
+      test.completeNow();
+    })));
+  }
+
   /** Per table: scans, rows read (sequentially or through an index), sequential scans so far in this session. */
   private static Map<String, long[]> reads(Statement s) throws SQLException {
     Map<String, long[]> reads = new HashMap<>();
