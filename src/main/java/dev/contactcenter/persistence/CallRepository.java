@@ -15,24 +15,6 @@ import java.util.UUID;
 /** Calls and call_events access; state changes are in {@link TransitionStatements}. */
 final class CallRepository {
 
-  /**
-   * Admits and inserts a call in one statement. V11's calls_admit checks the owner's limits ($20, $21: the
-   * configured defaults of calls in progress and calls per day) against the owner's counters, holding their lock
-   * until the commit, so concurrent creations of one owner are counted one after another and never both take the
-   * last slot. With an idempotency key, a second insert with the same (owner, key) inserts nothing and the caller
-   * reads the first call instead: the unique index decides races, not application code. One row always:
-   * refused_limit set (nothing inserted), or id set (inserted), or neither (the key was used already).
-   */
-  private static final String INSERT = "WITH admission AS (SELECT * FROM calls_admit($2, $20, $21)), inserted AS ("
-      + " INSERT INTO calls (id, owner, phone_number, context, extension, priority,"
-      + " timeout_ms, caller_id, variables, idempotency_key, request_hash, status_callback, status_callback_events,"
-      + " server, status, retry_max_attempts, retry_on, retry_delay_seconds, max_queue_seconds, queue_expires_at)"
-      + " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::int,"
-      + " now() + make_interval(secs => $19::int) FROM admission WHERE refused_limit IS NULL"
-      + " ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING "
-      + Rows.CALL_COLUMNS
-      + ") SELECT a.refused_limit, a.refused_value, a.retry_after, i.* FROM admission a LEFT JOIN inserted i ON true";
-
   /** Calls ahead of a newly queued one on its server (the new row is not in the statement's snapshot yet). */
   private static final String QUEUE_AHEAD = "SELECT count(*) AS ahead FROM calls WHERE server = $1"
       + " AND status = 'queued' AND claimed_at IS NULL AND ended_at IS NULL AND not_before <= now() AND id <> $2";
@@ -101,67 +83,6 @@ final class CallRepository {
     this.pool = pool;
   }
 
-  /**
-   * The inserted call, or empty when the idempotency key was already used by this owner; a {@link LimitReached}
-   * failure when the owner's limits refuse the call ({@code limits}: the defaults {concurrent_calls,
-   * calls_per_day}).
-   */
-  Future<Optional<JsonObject>> insert(JsonObject call) {
-    Tuple params = Tuple.tuple()
-        .addUUID(UUID.fromString(call.getString("call_id")))
-        .addString(call.getString("owner"))
-        .addString(call.getString("phone_number"))
-        .addString(call.getString("context"))
-        .addString(call.getString("extension"))
-        .addInteger(call.getInteger("priority"))
-        .addInteger(call.getInteger("timeout"))
-        .addString(call.getString("caller_id"))
-        .addValue(call.getJsonObject("variables", new JsonObject()))
-        .addString(call.getString("idempotency_key"))
-        .addString(call.getString("request_hash"))
-        .addString(call.getString("status_callback"))
-        .addArrayOfString(statusCallbackEvents(call))
-        .addString(call.getString("server", dev.contactcenter.cluster.AsteriskServer.DEFAULT_NAME))
-        .addString(call.getString("status", "pending"));
-    JsonObject retry = call.getJsonObject("retry");
-    params.addInteger(retry == null ? 1 : retry.getInteger("max_attempts"))
-        .addArrayOfString(retry == null ? new String[0]
-            : retry.getJsonArray("on").stream().map(String::valueOf).toArray(String[]::new))
-        .addInteger(retry == null ? 0 : retry.getInteger("delay_seconds"))
-        .addInteger(call.getInteger("max_queue_seconds"));
-    JsonObject limits = call.getJsonObject("limits", new JsonObject());
-    params.addInteger(limits.getInteger("concurrent_calls", Integer.MAX_VALUE))
-        .addInteger(limits.getInteger("calls_per_day", Integer.MAX_VALUE));
-    return pool.preparedQuery(INSERT).execute(params).compose(rows -> {
-      Row row = rows.iterator().next();
-      String refused = row.getString("refused_limit");
-      if (refused != null) {
-        return Future.failedFuture(new LimitReached(refused, row.getInteger("refused_value"),
-            row.getInteger("retry_after")));
-      }
-      return Future.succeededFuture(row.getUUID("id") == null ? Optional.empty() : Optional.of(Rows.call(row)));
-    });
-  }
-
-  /** A call refused by one of its owner's limits: the limit's name, its value, seconds until a retry may pass. */
-  static final class LimitReached extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final String limit;
-    final int value;
-    final int retryAfterSeconds;
-
-    LimitReached(String limit, int value, int retryAfterSeconds) {
-      super("limit " + limit + " (" + value + ") reached", null, false, false);
-      this.limit = limit;
-      this.value = value;
-      this.retryAfterSeconds = retryAfterSeconds;
-    }
-
-    JsonObject toJson() {
-      return new JsonObject().put("limit", limit).put("limit_value", value).put("retry_after", retryAfterSeconds);
-    }
-  }
-
   /** How many due queued calls of the server are ahead of {@code id}. */
   Future<Long> queueAhead(String server, UUID id) {
     return pool.preparedQuery(QUEUE_AHEAD).execute(Tuple.of(server, id))
@@ -181,12 +102,6 @@ final class CallRepository {
           .put("ended_at", Rows.time(row.getOffsetDateTime("ended_at")))));
       return items;
     });
-  }
-
-  /** The statuses the call's own callback gets; null stores "the final ones" (the default). */
-  private static String[] statusCallbackEvents(JsonObject call) {
-    JsonArray events = call.getJsonArray("status_callback_events");
-    return events == null ? null : events.stream().map(String::valueOf).toArray(String[]::new);
   }
 
   /** The call created earlier with this key, with its request hash. */

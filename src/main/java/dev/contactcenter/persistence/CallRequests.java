@@ -27,11 +27,13 @@ import java.util.UUID;
 final class CallRequests {
 
   private final CallRepository calls;
+  private final CreationBatcher creations;
   private final EventBus bus;
   private final DatabaseReplies replies;
 
-  CallRequests(CallRepository calls, EventBus bus, DatabaseReplies replies) {
+  CallRequests(CallRepository calls, CreationBatcher creations, EventBus bus, DatabaseReplies replies) {
     this.calls = calls;
+    this.creations = creations;
     this.bus = bus;
     this.replies = replies;
   }
@@ -53,9 +55,12 @@ final class CallRequests {
     JsonObject call = msg.body();
     String key = call.getString("idempotency_key");
     // The requester (CallCreation, same process) sent the row and takes the answer without copies either way.
-    replies.replyLocal(msg, calls.insert(call).compose(inserted -> {
-      if (inserted.isPresent()) {
-        JsonObject created = inserted.get();
+    replies.replyLocal(msg, creations.submit(call).compose(outcome -> {
+      if (outcome.refused() != null) {
+        return Future.succeededFuture(new JsonObject().put("created", false).put("refused", outcome.refused().toJson()));
+      }
+      JsonObject created = outcome.call();
+      if (created != null) {
         if (!"queued".equals(created.getString("status"))) {
           return Future.succeededFuture(new JsonObject().put("created", true).put("call", created));
         }
@@ -75,9 +80,7 @@ final class CallRequests {
         }
         return Future.succeededFuture(new JsonObject().put("created", false).put("call", first));
       });
-    }).recover(failure -> failure instanceof CallRepository.LimitReached limit
-        ? Future.succeededFuture(new JsonObject().put("created", false).put("refused", limit.toJson()))
-        : Future.failedFuture(failure)));
+    }));
   }
 
   private void get(Message<JsonObject> msg) {

@@ -37,6 +37,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private Pool pool;
   private DatabaseProbe probe;
   private TransitionBatcher transitions;
+  private CreationBatcher creations;
   private WebhookStore webhooks;
   private RateWindowStore rateWindows;
 
@@ -68,6 +69,7 @@ public final class PersistenceVerticle extends VerticleBase {
         .build();
     probe = new DatabaseProbe(vertx, connect);
     transitions = new TransitionBatcher(context, new TransitionStatements(pool));
+    creations = new CreationBatcher(context, new CreationStatements(pool));
 
     EventBus bus = vertx.eventBus();
     CallStatusPublisher status = new CallStatusPublisher(bus);
@@ -75,7 +77,7 @@ public final class PersistenceVerticle extends VerticleBase {
     List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
     consumers.add(bus.localConsumer(DB_PING, this::ping));
     consumers.addAll(new UserRequests(new UserRepository(pool), bus, replies).register());
-    consumers.addAll(new CallRequests(new CallRepository(pool), bus, replies).register());
+    consumers.addAll(new CallRequests(new CallRepository(pool), creations, bus, replies).register());
     consumers.addAll(new DispatchStore(pool, (msg, result) -> {
       replies.reply(msg, result);
       return null;
@@ -106,6 +108,11 @@ public final class PersistenceVerticle extends VerticleBase {
   /** The transition batcher: its statement and transition counts show how much it batches. */
   TransitionBatcher transitions() {
     return transitions;
+  }
+
+  /** The creation batcher: its statement and creation counts show how much it batches. */
+  CreationBatcher creations() {
+    return creations;
   }
 
   /** Database requests that finished while the stop waited for them, and those it gave up on. */

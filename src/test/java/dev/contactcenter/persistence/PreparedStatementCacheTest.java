@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 class PreparedStatementCacheTest {
 
   private static final List<Class<?>> STATEMENT_HOLDERS = List.of(TransitionStatements.class, CallRepository.class,
+      CreationStatements.class,
       DispatchStore.class, UserRepository.class, WebhookRepository.class, WebhookStore.class,
       WebhookLogRepository.class, RateWindowStore.class, Rows.class);
 
@@ -34,6 +35,6 @@ class PreparedStatementCacheTest {
       }
     }
     // The batch statement that outgrew the client's default limit (2,048 characters) is among them.
-    assertThat(checked).contains("TransitionStatements.TRANSITION_BATCH", "CallRepository.INSERT");
+    assertThat(checked).contains("TransitionStatements.TRANSITION_BATCH", "CreationStatements.INSERT", "CreationStatements.INSERT_BATCH");
   }
 }
