@@ -65,6 +65,14 @@ final class InlineRequestValidator extends RequestValidatorImpl {
 
   private final Map<Style, ParameterTransformer> transformers = new EnumMap<>(Style.class);
   private final Map<JsonSchema, Validator> validators = new IdentityHashMap<>();
+  /**
+   * Per media type, whether its body is validated against its schema, and per request body the media type of a plain
+   * {@code application/json} request: the library works both out on every request (copying the schema's field names
+   * into a new set; compiling a whitespace regular expression), though they depend on the contract alone. Built at
+   * start, only read afterwards.
+   */
+  private final Map<MediaType, Boolean> schemaValidated = new IdentityHashMap<>();
+  private final Map<RequestBody, MediaType> plainJson = new IdentityHashMap<>();
   /** The hand check of the usual create-call body; null when the contract's schema is not as it expects. */
   private final NumberOnlyBody numberOnly;
 
@@ -78,12 +86,18 @@ final class InlineRequestValidator extends RequestValidatorImpl {
     // Build every validator now, so the cache is only read afterwards (also from a worker thread).
     for (Operation operation : contract.operations()) {
       operation.getParameters().forEach(p -> validator(p.getSchema()));
-      if (operation.getRequestBody() != null) {
-        operation.getRequestBody().getContent().values().forEach(m -> {
+      RequestBody requestBody = operation.getRequestBody();
+      if (requestBody != null) {
+        requestBody.getContent().values().forEach(m -> {
           if (m.getSchema() != null) {
             validator(m.getSchema());
           }
+          schemaValidated.put(m, super.isSchemaValidationRequired(m));
         });
+        MediaType json = requestBody.determineContentType(RequestGuard.JSON);
+        if (json != null) {
+          plainJson.put(requestBody, json);
+        }
       }
     }
   }
@@ -152,7 +166,7 @@ final class InlineRequestValidator extends RequestValidatorImpl {
     if (requestBody == null) {
       return new RequestParameterImpl(null);
     }
-    MediaType mediaType = requestBody.determineContentType(request.getContentType());
+    MediaType mediaType = mediaType(requestBody, request.getContentType());
     if (mediaType == null || !JSON_ANALYSED.contains(mediaType.getIdentifier())) {
       return validateBody(requestBody, request);
     }
@@ -217,6 +231,18 @@ final class InlineRequestValidator extends RequestValidatorImpl {
     } catch (JsonSchemaValidationException e) {
       throw createInvalidValueBody(result, requestOrResponse, e);
     }
+  }
+
+  /** What {@code requestBody.determineContentType(contentType)} answers, without its work for the usual type. */
+  MediaType mediaType(RequestBody requestBody, String contentType) {
+    MediaType known = RequestGuard.JSON.equals(contentType) ? plainJson.get(requestBody) : null;
+    return known != null ? known : requestBody.determineContentType(contentType);
+  }
+
+  @Override
+  protected boolean isSchemaValidationRequired(MediaType mediaType) {
+    Boolean known = schemaValidated.get(mediaType);
+    return known != null ? known : super.isSchemaValidationRequired(mediaType);
   }
 
   /**

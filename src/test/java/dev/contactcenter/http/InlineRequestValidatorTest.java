@@ -92,4 +92,32 @@ class InlineRequestValidatorTest {
     assertThat(failure("createCall", "not json", null)).isInstanceOf(ValidatorException.class);
     assertThat(failure("createCall", "{\"phone_number\":5}", null)).isInstanceOf(ValidatorException.class);
   }
+
+  @Test
+  @DisplayName("the answers kept from start (media type of a JSON request, schema validation or not) are the library's")
+  void keptAnswersAreTheLibrarys() {
+    var library = new io.vertx.openapi.validation.impl.BaseValidator(vertx, contract) {
+      boolean required(io.vertx.openapi.contract.MediaType mediaType) {
+        return super.isSchemaValidationRequired(mediaType);
+      }
+    };
+    int bodies = 0;
+    for (Operation operation : contract.operations()) {
+      io.vertx.openapi.contract.RequestBody requestBody = operation.getRequestBody();
+      if (requestBody == null) {
+        continue;
+      }
+      bodies++;
+      for (io.vertx.openapi.contract.MediaType mediaType : requestBody.getContent().values()) {
+        assertThat(validator.isSchemaValidationRequired(mediaType)).as(operation.getOperationId())
+            .isEqualTo(library.required(mediaType));
+      }
+      for (String type : new String[] {"application/json", "application/json; charset=utf-8",
+          "application/json;charset=UTF-8", "application/x-www-form-urlencoded", "text/plain"}) {
+        assertThat(validator.mediaType(requestBody, type)).as(operation.getOperationId() + " " + type)
+            .isSameAs(requestBody.determineContentType(type));
+      }
+    }
+    assertThat(bodies).isGreaterThan(5);
+  }
 }
