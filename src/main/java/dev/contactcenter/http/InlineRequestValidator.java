@@ -220,7 +220,8 @@ final class InlineRequestValidator extends RequestValidatorImpl {
     return checkSchema(mediaType, analyser.transform(), requestOrResponse);
   }
 
-  private RequestParameterImpl checkSchema(MediaType mediaType, Object transformed, ValidationContext requestOrResponse) {
+  private RequestParameterImpl checkSchema(MediaType mediaType, Object transformed,
+      ValidationContext requestOrResponse) {
     if (numberOnly != null && numberOnly.accepts(mediaType.getSchema(), transformed)) {
       return new RequestParameterImpl(transformed);
     }
