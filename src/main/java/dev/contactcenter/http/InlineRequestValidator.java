@@ -159,8 +159,8 @@ final class InlineRequestValidator extends RequestValidatorImpl {
 
   /**
    * What {@code validateBody} does with a JSON body, on the value already decoded: the library's JSON analyser would
-   * decode the same bytes with the same codec again. A media type that analyser does not handle takes the library's
-   * path.
+   * decode the same bytes again (into the same value: RequestGuardJsonTest). A media type that analyser does not
+   * handle takes the library's path.
    */
   private RequestParameter validateDecodedBody(RequestBody requestBody, ValidatableRequest request, Object decoded) {
     if (requestBody == null) {
