@@ -9,6 +9,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.jackson.JacksonCodec;
 import io.vertx.ext.web.RequestBody;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -34,6 +36,9 @@ final class RequestGuard {
       "application/x-www-form-urlencoded\\s*(;\\s*charset\\s*=\\s*\"?utf-8\"?\\s*)?", Pattern.CASE_INSENSITIVE);
   private static final Pattern BAD_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})");
   private static final JsonFactory STRICT = JsonFactory.builder().build();
+  private static final String DECODED_BODY = "cc.decodedJsonBody";
+  private static final String BYTE_ORDER_MARK = "the JSON body starts with a byte-order mark; send plain UTF-8 JSON";
+  private static final String NOT_JSON = "the request body is not valid JSON";
 
   private RequestGuard() {
   }
@@ -101,7 +106,11 @@ final class RequestGuard {
     rc.next();
   }
 
-  /** After the body handler: a JSON body must be strict JSON (no BOM, no comments, one value). */
+  /**
+   * After the body handler: a JSON body must be strict JSON (no BOM, no comments, one value). A small body is decoded
+   * here, once, and the contract validation and the operation use that value (see {@link #decodedBody}); a larger one
+   * is only checked here, on the event loop, and decoded by the validation on a worker thread.
+   */
   static void checkJson(RoutingContext rc) {
     RequestBody body = rc.body();
     Buffer buffer = body == null ? null : body.buffer();
@@ -109,17 +118,58 @@ final class RequestGuard {
       rc.next();
       return;
     }
-    String problem = strictJsonProblem(buffer.getBytes());
-    if (problem != null) {
-      Problems.send(rc, 400, problem);
+    if (buffer.length() > InlineRequestValidator.INLINE_BODY_LIMIT) {
+      String problem = strictJsonProblem(buffer.getBytes());
+      if (problem != null) {
+        Problems.send(rc, 400, problem);
+        return;
+      }
+      rc.next();
       return;
+    }
+    Object decoded;
+    try {
+      decoded = decodeStrict(buffer);
+    } catch (DecodeException e) {
+      Problems.send(rc, 400, e.getMessage());
+      return;
+    }
+    if (decoded != null) {
+      rc.put(DECODED_BODY, decoded);
     }
     rc.next();
   }
 
+  /**
+   * The JSON body as {@link #checkJson} decoded it (a {@code JsonObject}, {@code JsonArray}, string, number or
+   * boolean), or null when it did not (no JSON body, the literal {@code null}, or a body over the inline limit).
+   */
+  static Object decodedBody(RoutingContext rc) {
+    return rc.get(DECODED_BODY);
+  }
+
+  /**
+   * The value of a strict JSON document, one pass of the strict parser building Vert.x's JSON types (JsonObject,
+   * JsonArray, the numbers Jackson reads) as Vert.x's codec does. Not {@code Json.decodeValue}: with jackson-databind
+   * present that codec accepts comments. On failure the exception's message is the problem's detail.
+   */
+  static Object decodeStrict(Buffer buffer) {
+    byte[] bytes = buffer.getBytes();
+    if (startsWithByteOrderMark(bytes)) {
+      throw new DecodeException(BYTE_ORDER_MARK);
+    }
+    try {
+      return JacksonCodec.fromParser(STRICT.createParser(bytes), Object.class);
+    } catch (DecodeException | IOException e) {
+      // The failure path only: the streaming check says what is wrong, in this service's words.
+      String problem = strictJsonProblem(bytes);
+      throw new DecodeException(problem != null ? problem : NOT_JSON);
+    }
+  }
+
   static String strictJsonProblem(byte[] bytes) {
-    if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF) {
-      return "the JSON body starts with a byte-order mark; send plain UTF-8 JSON";
+    if (startsWithByteOrderMark(bytes)) {
+      return BYTE_ORDER_MARK;
     }
     try (JsonParser parser = STRICT.createParser(bytes)) {
       if (parser.nextToken() == null) {
@@ -131,8 +181,12 @@ final class RequestGuard {
       }
       return null;
     } catch (IOException e) {
-      return "the request body is not valid JSON";
+      return NOT_JSON;
     }
+  }
+
+  private static boolean startsWithByteOrderMark(byte[] bytes) {
+    return bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF;
   }
 
   private static boolean isJson(String contentType) {

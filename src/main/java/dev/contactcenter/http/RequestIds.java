@@ -2,6 +2,7 @@ package dev.contactcenter.http;
 
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.MDC;
@@ -22,10 +23,22 @@ public final class RequestIds {
   /** Root handler: assigns the id and echoes it. */
   static void assign(RoutingContext rc) {
     String incoming = rc.request().getHeader(HEADER);
-    String id = incoming != null && SAFE.matcher(incoming).matches() ? incoming : UUID.randomUUID().toString();
+    String id = incoming != null && SAFE.matcher(incoming).matches() ? incoming : generated();
     rc.put(KEY, id);
     rc.response().putHeader(HEADER, id);
     rc.next();
+  }
+
+  /**
+   * A random (version 4) UUID for correlating log lines, from the thread's own generator: a request id needs no
+   * secrecy (a client may choose its own), and {@link UUID#randomUUID()}'s shared SecureRandom was measurable per
+   * request. Call ids, which are resource names, stay {@code UUID.randomUUID()}.
+   */
+  static String generated() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = random.nextLong() & ~0xF000L | 0x4000L;
+    long low = random.nextLong() & ~(0x3L << 62) | 1L << 63;
+    return new UUID(high, low).toString();
   }
 
   public static String of(RoutingContext rc) {

@@ -1,5 +1,7 @@
 package dev.contactcenter.persistence;
 
+import static dev.contactcenter.persistence.Rows.Column.*;
+
 import dev.contactcenter.calls.CallState;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -8,60 +10,38 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.NoSuchElementException;
+import java.util.stream.IntStream;
 
 /** Row to JSON mappers: the only place that knows both column names and API field names. */
 final class Rows {
 
-  /** Columns selected for a call wherever the API shows one. */
-  static final String CALL_COLUMNS = "id, owner, phone_number, status, context, extension, priority, timeout_ms,"
-      + " caller_id, channel_id, created_at, dialed_at, ringing_at, answered_at, ended_at, duration_seconds,"
-      + " failure_reason, hangup_cause, hangup_cause_text, attempt_number, updated_at, end_time_approximate,"
-      + " status_callback, status_callback_events, server, previous_attempt_id, first_attempt_id, not_before,"
-      + " retry_max_attempts, retry_on, retry_delay_seconds, max_queue_seconds";
+  /**
+   * The columns selected for a call wherever the API shows one, in the order of {@link #CALL_COLUMNS}: the order is
+   * written here only, and each column's position in that list is its ordinal.
+   */
+  enum Column {
+    ID, OWNER, PHONE_NUMBER, STATUS, CONTEXT, EXTENSION, PRIORITY, TIMEOUT_MS, CALLER_ID, CHANNEL_ID, CREATED_AT,
+    DIALED_AT, RINGING_AT, ANSWERED_AT, ENDED_AT, DURATION_SECONDS, FAILURE_REASON, HANGUP_CAUSE, HANGUP_CAUSE_TEXT,
+    ATTEMPT_NUMBER, UPDATED_AT, END_TIME_APPROXIMATE, STATUS_CALLBACK, STATUS_CALLBACK_EVENTS, SERVER,
+    PREVIOUS_ATTEMPT_ID, FIRST_ATTEMPT_ID, NOT_BEFORE, RETRY_MAX_ATTEMPTS, RETRY_ON, RETRY_DELAY_SECONDS,
+    MAX_QUEUE_SECONDS;
 
-  /** {@link #CALL_COLUMNS} one by one: a row selected with them has each at this position. */
-  private static final String[] CALL_COLUMN_NAMES = CALL_COLUMNS.split(", *");
-  private static final int[] IN_ORDER = new int[CALL_COLUMN_NAMES.length];
-  private static final int ID = 0;
-  private static final int OWNER = 1;
-  private static final int PHONE_NUMBER = 2;
-  private static final int STATUS = 3;
-  private static final int CONTEXT = 4;
-  private static final int EXTENSION = 5;
-  private static final int PRIORITY = 6;
-  private static final int TIMEOUT_MS = 7;
-  private static final int CALLER_ID = 8;
-  private static final int CHANNEL_ID = 9;
-  private static final int CREATED_AT = 10;
-  private static final int DIALED_AT = 11;
-  private static final int RINGING_AT = 12;
-  private static final int ANSWERED_AT = 13;
-  private static final int ENDED_AT = 14;
-  private static final int DURATION_SECONDS = 15;
-  private static final int FAILURE_REASON = 16;
-  private static final int HANGUP_CAUSE = 17;
-  private static final int HANGUP_CAUSE_TEXT = 18;
-  private static final int ATTEMPT_NUMBER = 19;
-  private static final int UPDATED_AT = 20;
-  private static final int END_TIME_APPROXIMATE = 21;
-  private static final int STATUS_CALLBACK = 22;
-  private static final int STATUS_CALLBACK_EVENTS = 23;
-  private static final int SERVER = 24;
-  private static final int PREVIOUS_ATTEMPT_ID = 25;
-  private static final int FIRST_ATTEMPT_ID = 26;
-  private static final int NOT_BEFORE = 27;
-  private static final int RETRY_MAX_ATTEMPTS = 28;
-  private static final int RETRY_ON = 29;
-  private static final int RETRY_DELAY_SECONDS = 30;
-  private static final int MAX_QUEUE_SECONDS = 31;
-
-  static {
-    for (int i = 0; i < IN_ORDER.length; i++) {
-      IN_ORDER[i] = i;
-    }
+    final String sql = name().toLowerCase(Locale.ROOT);
   }
+
+  private static final Column[] COLUMNS = Column.values();
+  /** Each column's SQL name, by position. */
+  private static final String[] CALL_COLUMN_NAMES = Arrays.stream(COLUMNS).map(c -> c.sql).toArray(String[]::new);
+
+  /** Columns selected for a call wherever the API shows one ({@code id, owner, phone_number, ...}). */
+  static final String CALL_COLUMNS = String.join(", ", CALL_COLUMN_NAMES);
+
+  /** The layout of a row selected with {@link #CALL_COLUMNS}: each column at its own position. */
+  private static final int[] IN_ORDER = IntStream.range(0, COLUMNS.length).toArray();
 
   /** The column layouts of call rows met so far (a handful of statements), read by every event loop. */
   private static final int MAX_LAYOUTS = 16;
@@ -124,43 +104,43 @@ final class Rows {
   /** A call as the API's CallStatus schema shows it. */
   static JsonObject call(Row row) {
     int[] at = positions(row);
-    String status = row.getString(at[STATUS]);
+    String status = row.getString(at[STATUS.ordinal()]);
     boolean active = CallState.of(status).isActive();
     return new JsonObject()
-        .put("call_id", row.getUUID(at[ID]).toString())
-        .put("phone_number", row.getString(at[PHONE_NUMBER]))
+        .put("call_id", row.getUUID(at[ID.ordinal()]).toString())
+        .put("phone_number", row.getString(at[PHONE_NUMBER.ordinal()]))
         .put("status", status)
-        .put("channel", row.getString(at[CHANNEL_ID]))
-        .put("context", row.getString(at[CONTEXT]))
-        .put("extension", row.getString(at[EXTENSION]))
-        .put("priority", row.getInteger(at[PRIORITY]))
-        .put("timeout", row.getInteger(at[TIMEOUT_MS]))
-        .put("caller_id", row.getString(at[CALLER_ID]))
-        .put("owner", row.getString(at[OWNER]))
-        .put("created_at", time(row.getOffsetDateTime(at[CREATED_AT])))
-        .put("dialed_at", time(row.getOffsetDateTime(at[DIALED_AT])))
-        .put("ringing_at", time(row.getOffsetDateTime(at[RINGING_AT])))
-        .put("answered_at", time(row.getOffsetDateTime(at[ANSWERED_AT])))
-        .put("ended_at", time(row.getOffsetDateTime(at[ENDED_AT])))
-        .put("end_time_approximate", row.getBoolean(at[END_TIME_APPROXIMATE]))
-        .put("duration", row.getInteger(at[DURATION_SECONDS]))
-        .put("failure_reason", row.getString(at[FAILURE_REASON]))
-        .put("hangup_cause", row.getInteger(at[HANGUP_CAUSE]))
-        .put("hangup_cause_text", row.getString(at[HANGUP_CAUSE_TEXT]))
-        .put("attempt_number", row.getInteger(at[ATTEMPT_NUMBER]))
+        .put("channel", row.getString(at[CHANNEL_ID.ordinal()]))
+        .put("context", row.getString(at[CONTEXT.ordinal()]))
+        .put("extension", row.getString(at[EXTENSION.ordinal()]))
+        .put("priority", row.getInteger(at[PRIORITY.ordinal()]))
+        .put("timeout", row.getInteger(at[TIMEOUT_MS.ordinal()]))
+        .put("caller_id", row.getString(at[CALLER_ID.ordinal()]))
+        .put("owner", row.getString(at[OWNER.ordinal()]))
+        .put("created_at", time(row.getOffsetDateTime(at[CREATED_AT.ordinal()])))
+        .put("dialed_at", time(row.getOffsetDateTime(at[DIALED_AT.ordinal()])))
+        .put("ringing_at", time(row.getOffsetDateTime(at[RINGING_AT.ordinal()])))
+        .put("answered_at", time(row.getOffsetDateTime(at[ANSWERED_AT.ordinal()])))
+        .put("ended_at", time(row.getOffsetDateTime(at[ENDED_AT.ordinal()])))
+        .put("end_time_approximate", row.getBoolean(at[END_TIME_APPROXIMATE.ordinal()]))
+        .put("duration", row.getInteger(at[DURATION_SECONDS.ordinal()]))
+        .put("failure_reason", row.getString(at[FAILURE_REASON.ordinal()]))
+        .put("hangup_cause", row.getInteger(at[HANGUP_CAUSE.ordinal()]))
+        .put("hangup_cause_text", row.getString(at[HANGUP_CAUSE_TEXT.ordinal()]))
+        .put("attempt_number", row.getInteger(at[ATTEMPT_NUMBER.ordinal()]))
         .put("is_active", active)
         .put("is_completed", !active)
-        .put("updated_at", time(row.getOffsetDateTime(at[UPDATED_AT])))
-        .put("status_callback", row.getString(at[STATUS_CALLBACK]))
-        .put("status_callback_events", strings(row.getArrayOfStrings(at[STATUS_CALLBACK_EVENTS])))
-        .put("server", row.getString(at[SERVER]))
-        .put("previous_attempt_id", uuid(row, at[PREVIOUS_ATTEMPT_ID]))
-        .put("first_attempt_id", uuid(row, at[FIRST_ATTEMPT_ID]))
-        .put("not_before", time(row.getOffsetDateTime(at[NOT_BEFORE])))
-        .put("max_queue_seconds", row.getInteger(at[MAX_QUEUE_SECONDS]))
-        .put("retry", new JsonObject().put("max_attempts", row.getInteger(at[RETRY_MAX_ATTEMPTS]))
-            .put("on", strings(row.getArrayOfStrings(at[RETRY_ON])))
-            .put("delay_seconds", row.getInteger(at[RETRY_DELAY_SECONDS])));
+        .put("updated_at", time(row.getOffsetDateTime(at[UPDATED_AT.ordinal()])))
+        .put("status_callback", row.getString(at[STATUS_CALLBACK.ordinal()]))
+        .put("status_callback_events", strings(row.getArrayOfStrings(at[STATUS_CALLBACK_EVENTS.ordinal()])))
+        .put("server", row.getString(at[SERVER.ordinal()]))
+        .put("previous_attempt_id", uuid(row, at[PREVIOUS_ATTEMPT_ID.ordinal()]))
+        .put("first_attempt_id", uuid(row, at[FIRST_ATTEMPT_ID.ordinal()]))
+        .put("not_before", time(row.getOffsetDateTime(at[NOT_BEFORE.ordinal()])))
+        .put("max_queue_seconds", row.getInteger(at[MAX_QUEUE_SECONDS.ordinal()]))
+        .put("retry", new JsonObject().put("max_attempts", row.getInteger(at[RETRY_MAX_ATTEMPTS.ordinal()]))
+            .put("on", strings(row.getArrayOfStrings(at[RETRY_ON.ordinal()])))
+            .put("delay_seconds", row.getInteger(at[RETRY_DELAY_SECONDS.ordinal()])));
   }
 
   /**
@@ -183,7 +163,7 @@ final class Rows {
       }
     }
     if (known.length < MAX_LAYOUTS) {
-      int[][] more = java.util.Arrays.copyOf(known, known.length + 1);
+      int[][] more = Arrays.copyOf(known, known.length + 1);
       more[known.length] = at;
       layouts = more;
     }

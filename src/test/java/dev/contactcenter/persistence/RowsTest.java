@@ -77,13 +77,8 @@ class RowsTest {
       assertThat(reversedLayout).startsWith(31, 30, 29);
       assertThat(Rows.positions(row(pool, select(literals, reversed)))).isSameAs(reversedLayout);
       assertThat(Rows.positions(ordered)).isNotSameAs(reversedLayout);
-      assertThat(call.getString("call_id")).isEqualTo("0b5c1a2e-3f4d-4e5f-8a9b-0c1d2e3f4a5b");
-      assertThat(call.getString("created_at")).isEqualTo("2026-12-01T02:03:04.567891Z");
-      assertThat(call.getString("ended_at")).isNull();
-      assertThat(call.getBoolean("is_active")).isTrue();
-      assertThat(call.getJsonObject("retry").getJsonArray("on").getList()).containsExactly("busy", "no_answer");
-      assertThat(call.getJsonArray("status_callback_events").getList()).containsExactly("completed");
-      assertThat(call.getInteger("priority")).isEqualTo(1);
+      // Every column holds a value no other column of its type holds: a field read from the wrong position differs.
+      assertThat(call).isEqualTo(expectedCall());
       List<String> missing = new ArrayList<>(inOrder);
       missing.remove("server");
       Row incomplete = row(pool, select(literals, missing));
@@ -93,6 +88,57 @@ class RowsTest {
       pool.close();
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  @DisplayName("CALL_COLUMNS lists the columns in the order the decoder reads them: a row in that order is read"
+      + " position by position")
+  void columnsInDecoderOrder() {
+    String[] names = Rows.CALL_COLUMNS.split(", ");
+    assertThat(names).hasSize(Rows.Column.values().length);
+    for (Rows.Column column : Rows.Column.values()) {
+      assertThat(names[column.ordinal()]).as(column.name()).isEqualTo(column.sql);
+    }
+    assertThat(Rows.callColumns("c")).startsWith("c.id, c.owner, c.phone_number, c.status,")
+        .endsWith(", c.max_queue_seconds");
+  }
+
+  /** The API's view of the row {@link #callLiterals()} selects. */
+  private static JsonObject expectedCall() {
+    return new JsonObject()
+        .put("call_id", "0b5c1a2e-3f4d-4e5f-8a9b-0c1d2e3f4a5b")
+        .put("phone_number", "+15551230000")
+        .put("status", "ringing")
+        .put("channel", "1700000000.42")
+        .put("context", "outbound-ivr")
+        .put("extension", "s")
+        .put("priority", 7)
+        .put("timeout", 30000)
+        .put("caller_id", "\"Desk\" <100>")
+        .put("owner", "alice")
+        .put("created_at", "2026-12-01T02:03:04.567891Z")
+        .put("dialed_at", "2026-12-01T02:03:05Z")
+        .put("ringing_at", "2026-12-01T02:03:06.100Z")
+        .put("answered_at", "2026-12-01T02:03:07.200Z")
+        .put("ended_at", "2026-12-01T02:03:19.300Z")
+        .put("end_time_approximate", false)
+        .put("duration", 12)
+        .put("failure_reason", "no_route")
+        .put("hangup_cause", 16)
+        .put("hangup_cause_text", "Normal Clearing")
+        .put("attempt_number", 2)
+        .put("is_active", true)
+        .put("is_completed", false)
+        .put("updated_at", "2026-12-01T02:03:19.400Z")
+        .put("status_callback", "https://example.com/cb")
+        .put("status_callback_events", new io.vertx.core.json.JsonArray().add("completed"))
+        .put("server", "default")
+        .put("previous_attempt_id", "1b5c1a2e-3f4d-4e5f-8a9b-0c1d2e3f4a5b")
+        .put("first_attempt_id", "2b5c1a2e-3f4d-4e5f-8a9b-0c1d2e3f4a5b")
+        .put("not_before", "2026-12-01T02:03:01.500Z")
+        .put("max_queue_seconds", 45)
+        .put("retry", new JsonObject().put("max_attempts", 3)
+            .put("on", new io.vertx.core.json.JsonArray().add("busy").add("no_answer")).put("delay_seconds", 60));
   }
 
   private static String select(Map<String, String> literals, List<String> columns) {
@@ -117,32 +163,32 @@ class RowsTest {
     v.put("status", "'ringing'");
     v.put("context", "'outbound-ivr'");
     v.put("extension", "'s'");
-    v.put("priority", "1");
+    v.put("priority", "7");
     v.put("timeout_ms", "30000");
-    v.put("caller_id", "NULL::text");
-    v.put("channel_id", "'0b5c1a2e-3f4d-4e5f-8a9b-0c1d2e3f4a5b'");
+    v.put("caller_id", "'\"Desk\" <100>'");
+    v.put("channel_id", "'1700000000.42'");
     v.put("created_at", "'2026-12-01T02:03:04.567891Z'::timestamptz");
     v.put("dialed_at", "'2026-12-01T02:03:05Z'::timestamptz");
     v.put("ringing_at", "'2026-12-01T02:03:06.1Z'::timestamptz");
-    v.put("answered_at", "NULL::timestamptz");
-    v.put("ended_at", "NULL::timestamptz");
-    v.put("duration_seconds", "NULL::int");
-    v.put("failure_reason", "NULL::text");
-    v.put("hangup_cause", "NULL::int");
-    v.put("hangup_cause_text", "NULL::text");
-    v.put("attempt_number", "1");
-    v.put("updated_at", "'2026-12-01T02:03:06.1Z'::timestamptz");
+    v.put("answered_at", "'2026-12-01T02:03:07.2Z'::timestamptz");
+    v.put("ended_at", "'2026-12-01T02:03:19.3Z'::timestamptz");
+    v.put("duration_seconds", "12");
+    v.put("failure_reason", "'no_route'");
+    v.put("hangup_cause", "16");
+    v.put("hangup_cause_text", "'Normal Clearing'");
+    v.put("attempt_number", "2");
+    v.put("updated_at", "'2026-12-01T02:03:19.4Z'::timestamptz");
     v.put("end_time_approximate", "false");
     v.put("status_callback", "'https://example.com/cb'");
     v.put("status_callback_events", "ARRAY['completed']::text[]");
     v.put("server", "'default'");
-    v.put("previous_attempt_id", "NULL::uuid");
-    v.put("first_attempt_id", "'0b5c1a2e-3f4d-4e5f-8a9b-0c1d2e3f4a5b'::uuid");
-    v.put("not_before", "NULL::timestamptz");
+    v.put("previous_attempt_id", "'1b5c1a2e-3f4d-4e5f-8a9b-0c1d2e3f4a5b'::uuid");
+    v.put("first_attempt_id", "'2b5c1a2e-3f4d-4e5f-8a9b-0c1d2e3f4a5b'::uuid");
+    v.put("not_before", "'2026-12-01T02:03:01.5Z'::timestamptz");
     v.put("retry_max_attempts", "3");
     v.put("retry_on", "ARRAY['busy','no_answer']::text[]");
     v.put("retry_delay_seconds", "60");
-    v.put("max_queue_seconds", "NULL::int");
+    v.put("max_queue_seconds", "45");
     assertThat(String.join(", ", v.keySet())).isEqualTo(Rows.CALL_COLUMNS);
     return v;
   }
