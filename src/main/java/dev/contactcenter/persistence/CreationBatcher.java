@@ -26,6 +26,13 @@ final class CreationBatcher {
   static final int MAX_BATCH = 256;
   /** Statements in flight at once; creations arriving meanwhile make the next statement bigger. */
   static final int MAX_IN_FLIGHT = 2;
+  /**
+   * While a statement is in flight, a second one is sent only for this many waiting creations: fewer wait for the
+   * first one's end and join the next statement, so a fast database does not turn every turn of the loop into a
+   * statement (each costs PostgreSQL a commit and a statement-level trigger run whatever its size). With nothing in
+   * flight a statement goes at once, so a lone creation never waits.
+   */
+  static final int SECOND_STATEMENT_MIN = 16;
 
   private record Pending(JsonObject call, String key, Promise<CreationStatements.Outcome> done) {
   }
@@ -76,6 +83,9 @@ final class CreationBatcher {
 
   private void flush() {
     while (inFlight < MAX_IN_FLIGHT && !pending.isEmpty()) {
+      if (inFlight > 0 && pending.size() < SECOND_STATEMENT_MIN) {
+        return;
+      }
       List<Pending> batch = new ArrayList<>();
       List<Pending> later = new ArrayList<>();
       Set<String> inBatch = new HashSet<>();

@@ -26,6 +26,13 @@ final class TransitionBatcher {
   static final int MAX_BATCH = 512;
   /** Statements in flight at once; transitions arriving meanwhile make the next statement bigger. */
   static final int MAX_IN_FLIGHT = 2;
+  /**
+   * While a statement is in flight, a second one is sent only for this many waiting transitions: fewer wait for the
+   * first one's end and join the next statement, so a fast database does not turn every turn of the loop into a
+   * statement (each costs PostgreSQL a commit and a statement-level trigger run whatever its size). With nothing in
+   * flight a statement goes at once, so a lone transition never waits.
+   */
+  static final int SECOND_STATEMENT_MIN = 16;
 
   private record Pending(TransitionStatements.Transition transition, Promise<Optional<JsonObject>> done) {
   }
@@ -74,6 +81,9 @@ final class TransitionBatcher {
 
   private void flush() {
     while (inFlight < MAX_IN_FLIGHT && !pending.isEmpty()) {
+      if (inFlight > 0 && pending.size() < SECOND_STATEMENT_MIN) {
+        return;
+      }
       List<Pending> batch = new ArrayList<>();
       List<Pending> later = new ArrayList<>();
       Set<UUID> inBatch = new HashSet<>();
