@@ -175,9 +175,24 @@ public final class DispatchVerticle extends VerticleBase {
     String previous = call.getString("previous_status");
     if (status.isTerminal() && previous != null && !"queued".equals(previous)) {
       pacer.ended(call.getString("call_id"));
-      // A slot is free, and a retry may have been queued by the same transition.
-      drain();
+      // A slot is free: worth a read of the queue when calls may wait in it, or when this end queued a retry (the
+      // database's calls_retry trigger did, in the same transition). Otherwise the queue held no due call at the
+      // last read and every call queued since woke us (backlog), so reading it at each end of a call only costs.
+      if (backlog || mayHaveQueuedRetry(call, status)) {
+        drain();
+      }
     }
+  }
+
+  /** V8's calls_retry rule as the status message shows it; a message without the retry fields may have one. */
+  private static boolean mayHaveQueuedRetry(JsonObject call, CallState status) {
+    JsonObject retry = call.getJsonObject("retry");
+    Integer attempt = call.getInteger("attempt_number");
+    if (retry == null || attempt == null || retry.getInteger("max_attempts") == null
+        || retry.getJsonArray("on") == null) {
+      return true;
+    }
+    return attempt < retry.getInteger("max_attempts") && retry.getJsonArray("on").contains(status.value());
   }
 
   private void expireThenDrain() {
