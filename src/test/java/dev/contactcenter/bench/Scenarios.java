@@ -274,6 +274,9 @@ final class Scenarios {
         long directCalls = 0;
         long apiCalls = 0;
         long throughputCalls = 0;
+        if (PgStats.enabled()) {
+          PgStats.reset(bench.pg.adminUrl(), db);
+        }
         for (int i = 0; i < bench.runs; i++) {
           double[] t0 = bench.cpu(svc);
           Load.Result c = ari.closedLoop(bestAri, bench.seconds(8, 1), viaAri);
@@ -316,6 +319,11 @@ final class Scenarios {
             + " in flight): "
             + Bench.cpuPerOp(new double[4], apiCpu, apiCalls, true) + "; through the API at the throughput level ("
             + bestApi + " in flight): " + Bench.cpuPerOp(new double[4], throughputCpu, throughputCalls, true));
+        if (PgStats.enabled()) {
+          // Every API call of the runs: the throughput runs and, when separate, the cost runs.
+          PgStats.print("originate on Asterisk, " + v.name() + ", per call", bench.pg.adminUrl(), db,
+              throughputCalls + (bestApi == costLevel ? 0 : apiCalls));
+        }
         String l = load0 + "→" + Machine.loadAverage();
         String name = "originate, Asterisk, " + v.name();
         report.add(name, "direct ARI ceiling, originations/s (" + bestAri + " in flight)", values(ceiling), "",
