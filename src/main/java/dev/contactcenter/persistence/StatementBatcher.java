@@ -1,0 +1,149 @@
+package dev.contactcenter.persistence;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.pgclient.PgException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Gathers the requests that arrive within one turn of the persistence event loop (and while the statements already
+ * sent are busy) into one multi-row statement: one round trip and one commit for many. Requests with the same key
+ * never share a statement: the later one waits for the next, in arrival order (a request without a key never
+ * waits). Each future completes after the commit, with the statement's result for its row.
+ *
+ * <p>When a statement fails with an error of the database (not its absence), each of its requests is tried again
+ * alone, so one row the database refuses never fails the others. Confined to the verticle's context.
+ *
+ * @param <I> a request (one row of the statement)
+ * @param <O> the statement's result for one row
+ */
+final class StatementBatcher<I, O> {
+
+  /** Statements in flight at once; requests arriving meanwhile make the next statement bigger. */
+  static final int MAX_IN_FLIGHT = 2;
+  /**
+   * While a statement is in flight, a second one is sent only for this many waiting requests: fewer wait for the
+   * first one's end and join the next statement, so a fast database does not turn every turn of the loop into a
+   * statement (each costs PostgreSQL a commit and a statement-level trigger run whatever its size). With nothing in
+   * flight a statement goes at once, so a lone request never waits.
+   */
+  static final int SECOND_STATEMENT_MIN = 16;
+
+  private record Pending<I, O>(I request, Object key, Promise<O> done) {
+  }
+
+  private final Context context;
+  private final Function<List<I>, Future<O[]>> statement;
+  private final Function<I, Object> keyOf;
+  private final int maxBatch;
+  private List<Pending<I, O>> pending = new ArrayList<>();
+  /** Keys in a statement not finished yet: a request with the same key waits, so order per key holds. */
+  private final Set<Object> busy = new HashSet<>();
+  private boolean flushScheduled;
+  private int inFlight;
+  private long sent;
+  private long submitted;
+
+  /**
+   * {@code statement} runs a batch in one statement, element i of its result being row i's; {@code keyOf} names the
+   * key two requests must not share a statement with (null: none); at most {@code maxBatch} rows per statement.
+   */
+  StatementBatcher(Context context, Function<List<I>, Future<O[]>> statement, Function<I, Object> keyOf,
+      int maxBatch) {
+    this.context = context;
+    this.statement = statement;
+    this.keyOf = keyOf;
+    this.maxBatch = maxBatch;
+  }
+
+  /** The statement's result for this request's row, once committed. */
+  Future<O> submit(I request) {
+    Promise<O> done = Promise.promise();
+    pending.add(new Pending<>(request, keyOf.apply(request), done));
+    scheduleFlush();
+    return done.future();
+  }
+
+  /** Statements sent and requests submitted so far: their ratio is the mean batch size. */
+  long statements() {
+    return sent;
+  }
+
+  long submitted() {
+    return submitted;
+  }
+
+  private void scheduleFlush() {
+    if (!flushScheduled && inFlight < MAX_IN_FLIGHT && !pending.isEmpty()) {
+      flushScheduled = true;
+      context.runOnContext(v -> {
+        flushScheduled = false;
+        flush();
+      });
+    }
+  }
+
+  private void flush() {
+    while (inFlight < MAX_IN_FLIGHT && !pending.isEmpty()) {
+      if (inFlight > 0 && pending.size() < SECOND_STATEMENT_MIN) {
+        return;
+      }
+      List<Pending<I, O>> batch = new ArrayList<>();
+      List<Pending<I, O>> later = new ArrayList<>();
+      Set<Object> inBatch = new HashSet<>();
+      for (Pending<I, O> p : pending) {
+        // A key in a statement in flight, already in this one, or held back for an earlier request waits.
+        Object key = p.key();
+        if (batch.size() < maxBatch && (key == null || !busy.contains(key) && inBatch.add(key))) {
+          batch.add(p);
+        } else {
+          if (key != null) {
+            inBatch.add(key);
+          }
+          later.add(p);
+        }
+      }
+      pending = later;
+      if (batch.isEmpty()) {
+        return;
+      }
+      batch.forEach(p -> {
+        if (p.key() != null) {
+          busy.add(p.key());
+        }
+      });
+      send(batch, true);
+    }
+  }
+
+  private void send(List<Pending<I, O>> batch, boolean splitOnRefusal) {
+    inFlight++;
+    sent++;
+    submitted += batch.size();
+    statement.apply(batch.stream().map(Pending::request).toList()).onComplete(result -> {
+      inFlight--;
+      if (splitOnRefusal && result.failed() && batch.size() > 1 && result.cause() instanceof PgException) {
+        // Rolled back as a whole: each request alone, its key staying busy until its own statement finishes.
+        batch.forEach(p -> send(List.of(p), false));
+        return;
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        Pending<I, O> p = batch.get(i);
+        if (p.key() != null) {
+          busy.remove(p.key());
+        }
+        if (result.succeeded()) {
+          p.done().complete(result.result()[i]);
+        } else {
+          p.done().fail(result.cause());
+        }
+      }
+      scheduleFlush();
+    });
+  }
+}
