@@ -16,12 +16,72 @@
 -- While another transaction holds an owner's counters, the owner's calls are admitted without waiting when the
 -- committed use is so far below both limits that no number of uncounted calls open connections may hold could
 -- reach them: each connection holds at most one statement's calls, at most 256 (CreationBatcher.MAX_BATCH).
+
+-- Locks p_owner's usage counters until the end of the transaction and returns true; or, while another
+-- transaction holds them, returns false without waiting when the committed use is so far below both limits that
+-- p_wanted more calls plus a whole statement's uncounted calls (at most 256, CreationBatcher.MAX_BATCH) per open
+-- connection could not reach them: the caller then admits without counting.
+CREATE FUNCTION user_usage_lock(p_owner text, p_max_active integer, p_max_daily integer, p_wanted integer)
+RETURNS boolean LANGUAGE plpgsql
+SET enable_seqscan = off SET enable_bitmapscan = off AS $$
+DECLARE
+  margin   constant integer := current_setting('max_connections')::integer * 256;
+  c_active integer;
+  c_recent integer;
+BEGIN
+  PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE SKIP LOCKED;
+  IF NOT FOUND THEN
+    SELECT u.active + COALESCE(sum(c.active_delta), 0), u.recent + count(c.created_minute)
+      INTO c_active, c_recent
+      FROM user_usage u LEFT JOIN user_usage_changes c ON c.username = u.username
+      WHERE u.username = p_owner GROUP BY u.active, u.recent;
+    IF FOUND AND c_active + margin + p_wanted <= p_max_active AND c_recent + margin + p_wanted <= p_max_daily THEN
+      RETURN false;
+    END IF;
+    PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE;
+  END IF;
+  IF NOT FOUND THEN
+    INSERT INTO user_usage (username) VALUES (p_owner) ON CONFLICT (username) DO NOTHING;
+    PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE;
+  END IF;
+  RETURN true;
+END;
+$$;
+
+-- Folds p_owner's usage changes into its counters (V11's fold; the caller holds the counters' lock) and returns
+-- them: calls in progress, calls created in the last day and one minute.
+CREATE FUNCTION user_usage_fold(p_owner text, OUT n_active integer, OUT n_recent integer) LANGUAGE plpgsql
+SET enable_seqscan = off SET enable_bitmapscan = off AS $$
+DECLARE
+  d_active integer;
+  d_calls  integer;
+  expired  integer;
+BEGIN
+  WITH folded AS (
+    DELETE FROM user_usage_changes WHERE username = p_owner RETURNING active_delta, created_minute
+  ), counted AS (
+    INSERT INTO user_usage_minutes AS m (username, minute, calls)
+    SELECT p_owner, created_minute, count(*) FROM folded WHERE created_minute IS NOT NULL GROUP BY created_minute
+    ON CONFLICT (username, minute) DO UPDATE SET calls = m.calls + EXCLUDED.calls
+  )
+  SELECT COALESCE(sum(active_delta), 0), count(created_minute) INTO d_active, d_calls FROM folded;
+
+  WITH gone AS (
+    DELETE FROM user_usage_minutes
+    WHERE username = p_owner AND minute <= now() - interval '1 day 1 minute' RETURNING calls
+  )
+  SELECT COALESCE(sum(calls), 0) INTO expired FROM gone;
+
+  UPDATE user_usage u SET active = u.active + d_active, recent = u.recent + d_calls - expired
+  WHERE u.username = p_owner RETURNING u.active, u.recent INTO n_active, n_recent;
+END;
+$$;
+
 CREATE FUNCTION calls_admit_batch(p_owners text[], p_statuses text[], p_default_concurrent integer[],
                                   p_default_daily integer[])
 RETURNS TABLE (n integer, refused_limit text, refused_value integer, retry_after integer) LANGUAGE plpgsql
 SET enable_seqscan = off SET enable_bitmapscan = off AS $$
 DECLARE
-  per_statement constant integer := 256;
   owners     text[] := ARRAY(SELECT DISTINCT o FROM unnest(p_owners) o ORDER BY 1);
   k          integer := cardinality(owners);
   total      integer := cardinality(p_owners);
@@ -41,9 +101,6 @@ DECLARE
   ref_after  integer[] := array_fill(NULL::integer, ARRAY[k]);
   m_active   integer;
   m_daily    integer;
-  d_active   integer;
-  d_calls    integer;
-  expired    integer;
   c_active   integer;
   c_recent   integer;
   oldest     timestamptz;
@@ -57,42 +114,11 @@ BEGIN
       INTO m_active, m_daily FROM users u WHERE u.username = v_owner;
     max_active[j] := m_active;
     max_daily[j] := m_daily;
-    PERFORM 1 FROM user_usage WHERE username = v_owner FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND THEN
-      SELECT u.active + COALESCE(sum(c.active_delta), 0), u.recent + count(c.created_minute)
-        INTO c_active, c_recent
-        FROM user_usage u LEFT JOIN user_usage_changes c ON c.username = u.username
-        WHERE u.username = v_owner GROUP BY u.active, u.recent;
-      IF FOUND
-         AND c_active + current_setting('max_connections')::integer * per_statement + wanted <= max_active[j]
-         AND c_recent + current_setting('max_connections')::integer * per_statement + wanted <= max_daily[j] THEN
-        unlocked[j] := true;
-        CONTINUE;
-      END IF;
-      PERFORM 1 FROM user_usage WHERE username = v_owner FOR UPDATE;
+    IF NOT user_usage_lock(v_owner, m_active, m_daily, wanted) THEN
+      unlocked[j] := true;
+      CONTINUE;
     END IF;
-    IF NOT FOUND THEN
-      INSERT INTO user_usage (username) VALUES (v_owner) ON CONFLICT (username) DO NOTHING;
-      PERFORM 1 FROM user_usage WHERE username = v_owner FOR UPDATE;
-    END IF;
-
-    WITH folded AS (
-      DELETE FROM user_usage_changes WHERE username = v_owner RETURNING active_delta, created_minute
-    ), counted AS (
-      INSERT INTO user_usage_minutes AS m (username, minute, calls)
-      SELECT v_owner, created_minute, count(*) FROM folded WHERE created_minute IS NOT NULL GROUP BY created_minute
-      ON CONFLICT (username, minute) DO UPDATE SET calls = m.calls + EXCLUDED.calls
-    )
-    SELECT COALESCE(sum(active_delta), 0), count(created_minute) INTO d_active, d_calls FROM folded;
-
-    WITH gone AS (
-      DELETE FROM user_usage_minutes
-      WHERE username = v_owner AND minute <= now() - interval '1 day 1 minute' RETURNING calls
-    )
-    SELECT COALESCE(sum(calls), 0) INTO expired FROM gone;
-
-    UPDATE user_usage SET active = active + d_active, recent = recent + d_calls - expired
-    WHERE username = v_owner RETURNING active, recent INTO c_active, c_recent;
+    SELECT f.n_active, f.n_recent INTO c_active, c_recent FROM user_usage_fold(v_owner) f;
     n_active[j] := c_active;
     n_recent[j] := c_recent;
   END LOOP;
@@ -143,53 +169,17 @@ SET enable_seqscan = off SET enable_bitmapscan = off AS $$
 DECLARE
   max_active integer;
   max_daily  integer;
-  d_active   integer;
-  d_calls    integer;
-  expired    integer;
   n_active   integer;
   n_recent   integer;
   oldest     timestamptz;
 BEGIN
   SELECT COALESCE(u.max_concurrent_calls, p_default_concurrent), COALESCE(u.max_calls_per_day, p_default_daily)
     INTO max_active, max_daily FROM users u WHERE u.username = p_owner;
-  PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE SKIP LOCKED;
-  IF NOT FOUND THEN
-    -- Another admission of this user holds the counters. Without waiting for its commit, admit when the committed
-    -- use is so far below both limits that even a whole batch statement's uncounted calls (at most 256) per open
-    -- connection could not reach them.
-    SELECT u.active + COALESCE(sum(c.active_delta), 0), u.recent + count(c.created_minute)
-      INTO n_active, n_recent
-      FROM user_usage u LEFT JOIN user_usage_changes c ON c.username = u.username
-      WHERE u.username = p_owner GROUP BY u.active, u.recent;
-    IF FOUND AND n_active + current_setting('max_connections')::integer * 256 < max_active
-       AND n_recent + current_setting('max_connections')::integer * 256 < max_daily THEN
-      RETURN QUERY SELECT NULL::text, NULL::integer, NULL::integer;
-      RETURN;
-    END IF;
-    PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE;
+  IF NOT user_usage_lock(p_owner, max_active, max_daily, 1) THEN
+    RETURN QUERY SELECT NULL::text, NULL::integer, NULL::integer;
+    RETURN;
   END IF;
-  IF NOT FOUND THEN
-    INSERT INTO user_usage (username) VALUES (p_owner) ON CONFLICT (username) DO NOTHING;
-    PERFORM 1 FROM user_usage WHERE username = p_owner FOR UPDATE;
-  END IF;
-
-  WITH folded AS (
-    DELETE FROM user_usage_changes WHERE username = p_owner RETURNING active_delta, created_minute
-  ), counted AS (
-    INSERT INTO user_usage_minutes AS m (username, minute, calls)
-    SELECT p_owner, created_minute, count(*) FROM folded WHERE created_minute IS NOT NULL GROUP BY created_minute
-    ON CONFLICT (username, minute) DO UPDATE SET calls = m.calls + EXCLUDED.calls
-  )
-  SELECT COALESCE(sum(active_delta), 0), count(created_minute) INTO d_active, d_calls FROM folded;
-
-  WITH gone AS (
-    DELETE FROM user_usage_minutes
-    WHERE username = p_owner AND minute <= now() - interval '1 day 1 minute' RETURNING calls
-  )
-  SELECT COALESCE(sum(calls), 0) INTO expired FROM gone;
-
-  UPDATE user_usage SET active = active + d_active, recent = recent + d_calls - expired
-  WHERE username = p_owner RETURNING active, recent INTO n_active, n_recent;
+  SELECT f.n_active, f.n_recent INTO n_active, n_recent FROM user_usage_fold(p_owner) f;
 
   IF n_active >= max_active THEN
     RETURN QUERY SELECT 'concurrent_calls'::text, max_active, 5;
