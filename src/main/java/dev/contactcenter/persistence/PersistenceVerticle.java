@@ -6,6 +6,7 @@ import dev.contactcenter.bus.LocalCodec;
 import dev.contactcenter.config.DatabasePoolSettings;
 import dev.contactcenter.config.DatabaseUrl;
 import dev.contactcenter.lifecycle.InFlight;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
@@ -103,6 +104,14 @@ public final class PersistenceVerticle extends VerticleBase {
     return listening.eventually(() -> work.whenIdle(vertx, DRAIN_MAX_MS))
         .eventually(() -> probe == null ? Future.succeededFuture() : probe.close())
         .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
+  }
+
+  /**
+   * The verticle's own context: requests sent from one turn of it reach the batchers before their flush, so a test
+   * can count statements exactly (sent from another event loop, they may straddle two turns).
+   */
+  Context ownContext() {
+    return context;
   }
 
   /** The transition batcher: its statement and transition counts show how much it batches. */

@@ -57,10 +57,13 @@ class CreationBatchingTest {
     return vertx.eventBus().<JsonObject>request(CALLS_CREATE, row).map(Message::body);
   }
 
-  /** Sends what {@code requests} adds within one turn of an event loop, waits for every answer, success or not. */
+  /**
+   * Sends what {@code requests} adds within one turn of the persistence verticle's context (so all reach the batcher
+   * before its flush), then waits for every answer, success or not.
+   */
   private List<Future<JsonObject>> atOnce(int expected, Consumer<List<Future<JsonObject>>> requests) throws Exception {
     List<Future<JsonObject>> replies = new CopyOnWriteArrayList<>();
-    vertx.runOnContext(v -> requests.accept(replies));
+    persistence.ownContext().runOnContext(v -> requests.accept(replies));
     while (replies.size() < expected) {
       Thread.sleep(5);
     }
