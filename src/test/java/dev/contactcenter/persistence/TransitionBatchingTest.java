@@ -13,6 +13,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,6 +118,41 @@ class TransitionBatchingTest {
     assertThat(batcher.submitted()).isEqualTo(CALLS * 4L);
     assertThat(batcher.statements()).as("statements for %d transitions", CALLS * 4)
         .isLessThanOrEqualTo(CALLS * 4 / 20);
+  }
+
+  @Test
+  @DisplayName("the batch statement runs on connections that plan it once (generic plan); other statements plan as usual")
+  void batchConnectionsUseGenericPlans() throws Exception {
+    assertThat(persistence.transitionPool().query("SHOW plan_cache_mode").execute().await().iterator().next()
+        .getString(0)).isEqualTo("force_generic_plan");
+    assertThat(TestDatabase.queryString(db, "SHOW plan_cache_mode")).isEqualTo("auto");
+    // Ten small batches: with the default plan cache mode the first five executions at least get custom plans.
+    for (int round = 0; round < 10; round++) {
+      int first = round * 3 + 1;
+      List<Future<JsonObject>> replies = new CopyOnWriteArrayList<>();
+      persistence.ownContext().runOnContext(v -> {
+        for (int i = first; i < first + 3; i++) {
+          replies.add(send(callId(i), CallState.DIALING, 0));
+        }
+      });
+      while (replies.size() < 3) {
+        Thread.sleep(1);
+      }
+      Future.all(replies).await();
+    }
+    long custom = 0;
+    long generic = 0;
+    List<SqlConnection> connections = List.of(persistence.transitionPool().getConnection().await(),
+        persistence.transitionPool().getConnection().await());
+    for (SqlConnection connection : connections) {
+      Row plans = connection.query("SELECT COALESCE(sum(custom_plans), 0), COALESCE(sum(generic_plans), 0)"
+          + " FROM pg_prepared_statements WHERE statement LIKE 'WITH input AS%'").execute().await().iterator().next();
+      custom += plans.getLong(0);
+      generic += plans.getLong(1);
+      connection.close().await();
+    }
+    assertThat(generic).as("batch executions with the generic plan").isGreaterThanOrEqualTo(10);
+    assertThat(custom).as("batch executions planned for their arrays").isZero();
   }
 
   @Test
