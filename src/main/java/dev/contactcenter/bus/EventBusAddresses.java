@@ -101,6 +101,12 @@ public final class EventBusAddresses {
 
   /** Every accepted call state transition ({@link CallStatusChanged}), for all owners. */
   public static final String CALL_STATUS_ALL = "calls.status.all";
+  /**
+   * The publications of {@link #CALL_STATUS_ALL} that end a call (a final status), for the consumers that act on a
+   * call's end only: the bus copies a publication for each local consumer, so on the all-transitions address they
+   * paid a copy of every transition.
+   */
+  public static final String CALL_STATUS_ENDED = "calls.status.ended";
   /** Prefix of the per-owner transition address; see {@link #callStatusOf(String)}. */
   public static final String CALL_STATUS_OWNER_PREFIX = "calls.status.owner.";
 

@@ -1,6 +1,6 @@
 package dev.contactcenter.dispatch;
 
-import static dev.contactcenter.bus.EventBusAddresses.CALL_STATUS_ALL;
+import static dev.contactcenter.bus.EventBusAddresses.CALL_STATUS_ENDED;
 import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_OWNERSHIP;
 import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_CLAIM;
 
@@ -85,7 +85,7 @@ public final class DispatchVerticle extends VerticleBase {
     sender = new PacedSender(vertx, server, pacer, limits.maxCallsPerSecond(), originateTimeoutMs, metrics,
         () -> epoch, this::drain);
     upkeep = new QueueUpkeep(vertx, server, pacer, metrics);
-    MessageConsumer<JsonObject> ended = vertx.eventBus().consumer(CALL_STATUS_ALL, this::statusChanged);
+    MessageConsumer<JsonObject> ended = vertx.eventBus().consumer(CALL_STATUS_ENDED, this::statusChanged);
     ownershipTimer = vertx.setPeriodic(OWNERSHIP_CHECK_MS, id -> checkOwnership());
     return ended.completion().compose(ready -> checkOwnership());
   }

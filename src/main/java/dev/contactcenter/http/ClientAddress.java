@@ -1,6 +1,7 @@
 package dev.contactcenter.http;
 
 import io.vertx.core.Handler;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
@@ -72,6 +73,7 @@ final class ClientAddress {
   }
 
   private static String peer(RoutingContext rc) {
-    return rc.request().remoteAddress() == null ? "unknown" : rc.request().remoteAddress().hostAddress();
+    SocketAddress remote = rc.request().remoteAddress();
+    return remote == null ? "unknown" : remote.hostAddress();
   }
 }

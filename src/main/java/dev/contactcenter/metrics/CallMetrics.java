@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  *   <li>calls handed to Asterisk, by result [{@code contact_center_calls_originated_total{result}}]: {@code accepted},
  *       {@code refused} (Asterisk said no), {@code unavailable} (no answer or not connected);</li>
  *   <li>calls that reached a final status [{@code contact_center_calls_finished_total{status}}], counted from the
- *       accepted transitions published on {@code calls.status.all}, so exactly once per call whatever settled it;</li>
+ *       accepted transitions published on {@code calls.status.ended}, so exactly once per call whatever settled it;</li>
  *   <li>ARI events received, by type [{@code contact_center_ari_events_total{type}}];</li>
  *   <li>whether the ARI events WebSocket is connected [{@code contact_center_ari_connected}, 1 or 0], and per
  *       Asterisk server this node has owned [{@code contact_center_ari_server_connected{server}}];</li>
@@ -120,7 +120,7 @@ public final class CallMetrics {
 
   /** Counts final statuses from the service's own publications; returns the consumer to unregister on stop. */
   public MessageConsumer<JsonObject> countFinalStatuses(EventBus bus) {
-    return bus.<JsonObject>localConsumer(EventBusAddresses.CALL_STATUS_ALL, msg -> {
+    return bus.<JsonObject>localConsumer(EventBusAddresses.CALL_STATUS_ENDED, msg -> {
       String status = msg.body().getString("status");
       if (status != null && CallState.isValid(status) && CallState.of(status).isTerminal()) {
         finishedCounter(status).increment();

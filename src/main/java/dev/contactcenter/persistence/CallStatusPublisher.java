@@ -1,13 +1,18 @@
 package dev.contactcenter.persistence;
 
 import static dev.contactcenter.bus.EventBusAddresses.CALL_STATUS_ALL;
+import static dev.contactcenter.bus.EventBusAddresses.CALL_STATUS_ENDED;
 import static dev.contactcenter.bus.EventBusAddresses.callStatusOf;
 
 import dev.contactcenter.bus.CallStatusChanged;
+import dev.contactcenter.calls.CallState;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
-/** Publishes a call's accepted transition on {@code calls.status.all} and on its owner's address. */
+/**
+ * Publishes a call's accepted transition on {@code calls.status.all} and on its owner's address, and a final one
+ * also on {@code calls.status.ended}.
+ */
 final class CallStatusPublisher {
 
   private final EventBus bus;
@@ -32,5 +37,9 @@ final class CallStatusPublisher {
   private void send(JsonObject changed) {
     bus.publish(CALL_STATUS_ALL, changed);
     bus.publish(callStatusOf(changed.getString("owner")), changed);
+    String status = changed.getString("status");
+    if (status != null && CallState.isValid(status) && CallState.of(status).isTerminal()) {
+      bus.publish(CALL_STATUS_ENDED, changed);
+    }
   }
 }

@@ -5,6 +5,7 @@ import static dev.contactcenter.bus.EventBusAddresses.CALLS_EVENTS;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
 import static dev.contactcenter.bus.EventBusAddresses.CALL_STATUS_ALL;
+import static dev.contactcenter.bus.EventBusAddresses.CALL_STATUS_ENDED;
 import static dev.contactcenter.bus.EventBusAddresses.USERS_CHANGED;
 import static dev.contactcenter.bus.EventBusAddresses.USERS_CREATE;
 import static dev.contactcenter.bus.EventBusAddresses.USERS_LIST;
@@ -153,13 +154,20 @@ class PersistenceVerticleTest {
   }
 
   @Test
-  @DisplayName("applies dialing, ringing, answered, completed in order, records each and publishes each")
+  @DisplayName("applies dialing, ringing, answered, completed in order, records each and publishes each (the last as ended too)")
   void forwardTransitions(Vertx vertx, VertxTestContext testContext) {
     Checkpoint publishedToAll = testContext.checkpoint(4);
     Checkpoint publishedToOwner = testContext.checkpoint(4);
     Checkpoint verified = testContext.checkpoint();
+    Checkpoint publishedAsEnded = testContext.checkpoint();
     vertx.eventBus().<JsonObject>consumer(CALL_STATUS_ALL, msg -> publishedToAll.flag());
     vertx.eventBus().<JsonObject>consumer(callStatusOf("alice"), msg -> publishedToOwner.flag());
+    // Only the final transition, with the same body as on the other addresses.
+    vertx.eventBus().<JsonObject>consumer(CALL_STATUS_ENDED, msg -> testContext.verify(() -> {
+      assertThat(msg.body().getString("status")).isEqualTo("completed");
+      assertThat(msg.body().getString("previous_status")).isEqualTo("answered");
+      publishedAsEnded.flag();
+    }));
 
     createUser(vertx, "alice").compose(user -> createCall(vertx, "alice")).compose(callId ->
         transition(vertx, callId, CallState.DIALING, 0)
