@@ -24,6 +24,8 @@ final class TransitionStatements {
    * $1 id, $2 new status, $3 at, $4 terminal?, $5 allowed predecessors, $6 failure reason, $7 hangup cause,
    * $8 hangup cause text, $9 channel id, $10 source, $11 answered at (if known), $12 end time approximate?,
    * $13 the writer's ownership epoch of the call's server (null: no owner's write): V6's trigger refuses a stale one.
+   * Each timeline entry notes whether its call has a status callback: without one, and with no webhook endpoint
+   * enabled anywhere, V16's outbox trigger has nothing to look up.
    */
   private static final String TRANSITION = "WITH previous AS ("
       + "   SELECT id, status, answered_at FROM calls WHERE id = $1 FOR UPDATE"
@@ -46,8 +48,8 @@ final class TransitionStatements {
       + "     AND ($2 <> 'completed' OR p.answered_at IS NOT NULL OR $11::timestamptz IS NOT NULL)"
       + "   RETURNING " + Rows.callColumns("c") + ", p.status AS previous_status"
       + " ), logged AS ("
-      + "   INSERT INTO call_events (call_id, from_status, to_status, source, at)"
-      + "   SELECT id, previous_status, status, $10, $3 FROM updated"
+      + "   INSERT INTO call_events (call_id, from_status, to_status, source, at, callback)"
+      + "   SELECT id, previous_status, status, $10, $3, status_callback IS NOT NULL FROM updated"
       + " ) SELECT * FROM updated";
 
   /**
@@ -90,8 +92,9 @@ final class TransitionStatements {
       + "   RETURNING " + Rows.callColumns("c") + ", p.status AS previous_status, i.n AS input_index, i.source AS event_source,"
       + "     i.at AS event_at"
       + " ), logged AS ("
-      + "   INSERT INTO call_events (call_id, from_status, to_status, source, at)"
-      + "   SELECT id, previous_status, status, event_source, event_at FROM updated ORDER BY input_index"
+      + "   INSERT INTO call_events (call_id, from_status, to_status, source, at, callback)"
+      + "   SELECT id, previous_status, status, event_source, event_at, status_callback IS NOT NULL FROM updated"
+      + "   ORDER BY input_index"
       + " ) SELECT * FROM updated";
 
 
