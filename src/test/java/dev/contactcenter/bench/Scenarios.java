@@ -497,9 +497,10 @@ final class Scenarios {
   // ---------------------------------------------------------------- shared
 
   /**
-   * Loads the path in 10 s windows until its rate has not risen by 5 % twice in a row (at most {@link #WARM_UP_WINDOWS}): a fresh
-   * service JVM takes about a minute of load to reach its steady rate (ingest after one 10 s window: three runs in a
-   * row measured 4,512, 7,136 and 9,727 transitions/s, the service's CPU per transition 223, 144 and 81 µs).
+   * Loads the path in 10 s windows until its rate has not risen by 5 % twice in a row (at most
+   * {@link #WARM_UP_WINDOWS}): a fresh service JVM takes about a minute of load to reach its steady rate (ingest
+   * after one 10 s window: three runs in a row measured 4,512, 7,136 and 9,727 transitions/s, the service's CPU per
+   * transition 223, 144 and 81 µs).
    */
   private void warmUp(String what, Load load, Supplier<Load.Request> request, int inFlight) {
     StringBuilder rates = new StringBuilder();
