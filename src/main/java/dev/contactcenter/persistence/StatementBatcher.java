@@ -11,10 +11,11 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Gathers the requests that arrive within one turn of the persistence event loop (and while the statements already
- * sent are busy) into one multi-row statement: one round trip and one commit for many. Requests with the same key
- * never share a statement: the later one waits for the next, in arrival order (a request without a key never
- * waits). Each future completes after the commit, with the statement's result for its row.
+ * Gathers the requests that arrive within one turn of the persistence event loop (while the statements already sent
+ * are busy, and under load for {@link #GATHER_MS} more) into one multi-row statement: one round trip and one commit
+ * for many. Requests with the same key never share a statement: the later one waits for the next, in arrival order
+ * (a request without a key never waits). Each future completes after the commit, with the statement's result for its
+ * row.
  *
  * <p>When a statement fails with an error of the database (not its absence), each of its requests is tried again
  * alone, so one row the database refuses never fails the others. Confined to the verticle's context.
@@ -30,9 +31,18 @@ final class StatementBatcher<I, O> {
    * While a statement is in flight, a second one is sent only for this many waiting requests: fewer wait for the
    * first one's end and join the next statement, so a fast database does not turn every turn of the loop into a
    * statement (each costs PostgreSQL a commit and a statement-level trigger run whatever its size). With nothing in
-   * flight a statement goes at once, so a lone request never waits.
+   * flight a statement goes at once (under load, after {@link #GATHER_MS}), so a lone request never waits long.
    */
   static final int SECOND_STATEMENT_MIN = 16;
+  /**
+   * Under load (the last request came less than {@link #BUSY_WINDOW_NANOS} after the one before it), fewer than
+   * {@link #SECOND_STATEMENT_MIN} requests wait this long for company before a statement goes with nothing in flight:
+   * each statement costs PostgreSQL a commit, an executor start and a run of the statement triggers whatever its size
+   * (about as much as two to four rows: bench/db-cost.sh), so at a few hundred requests a second and more 1 ms buys
+   * fewer, fuller statements. A request arriving after a quiet spell still goes at once.
+   */
+  static final long GATHER_MS = 1;
+  static final long BUSY_WINDOW_NANOS = 5_000_000;
 
   private record Pending<I, O>(I request, Object key, Promise<O> done) {
   }
@@ -41,10 +51,14 @@ final class StatementBatcher<I, O> {
   private final Function<List<I>, Future<O[]>> statement;
   private final Function<I, Object> keyOf;
   private final int maxBatch;
+  private final long busyWindowNanos;
   private List<Pending<I, O>> pending = new ArrayList<>();
   /** Keys in a statement not finished yet: a request with the same key waits, so order per key holds. */
   private final Set<Object> busy = new HashSet<>();
   private boolean flushScheduled;
+  /** When the last request arrived (System.nanoTime), 0 before the first, and whether it came soon after the one before. */
+  private long lastArrivalNanos;
+  private boolean arrivingClosely;
   private int inFlight;
   private long sent;
   private long submitted;
@@ -55,6 +69,13 @@ final class StatementBatcher<I, O> {
    */
   StatementBatcher(Context context, Function<List<I>, Future<O[]>> statement, Function<I, Object> keyOf,
       int maxBatch) {
+    this(context, statement, keyOf, maxBatch, BUSY_WINDOW_NANOS);
+  }
+
+  /** As above, with the gap between two requests under which the later one counts as load (tests). */
+  StatementBatcher(Context context, Function<List<I>, Future<O[]>> statement, Function<I, Object> keyOf,
+      int maxBatch, long busyWindowNanos) {
+    this.busyWindowNanos = busyWindowNanos;
     this.context = context;
     this.statement = statement;
     this.keyOf = keyOf;
@@ -64,6 +85,9 @@ final class StatementBatcher<I, O> {
   /** The statement's result for this request's row, once committed. */
   Future<O> submit(I request) {
     Promise<O> done = Promise.promise();
+    long now = System.nanoTime();
+    arrivingClosely = lastArrivalNanos != 0 && now - lastArrivalNanos < busyWindowNanos;
+    lastArrivalNanos = now;
     pending.add(new Pending<>(request, keyOf.apply(request), done));
     scheduleFlush();
     return done.future();
@@ -81,6 +105,13 @@ final class StatementBatcher<I, O> {
   private void scheduleFlush() {
     if (!flushScheduled && inFlight < MAX_IN_FLIGHT && !pending.isEmpty()) {
       flushScheduled = true;
+      if (inFlight == 0 && pending.size() < SECOND_STATEMENT_MIN && arrivingClosely) {
+        context.owner().setTimer(GATHER_MS, id -> {
+          flushScheduled = false;
+          flush();
+        });
+        return;
+      }
       context.runOnContext(v -> {
         flushScheduled = false;
         flush();
