@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** What the numbers were measured on. */
-final class Machine {
+public final class Machine {
 
   private Machine() {
   }
@@ -15,7 +15,7 @@ final class Machine {
    * CPU time (user + system, seconds) used so far by a process and, with {@code tree}, all its live descendants
    * (PostgreSQL's backends, Asterisk's helpers). Linux /proc, 100 ticks a second; 0 when unknown.
    */
-  static double cpuSeconds(long pid, boolean tree) {
+  public static double cpuSeconds(long pid, boolean tree) {
     if (pid <= 0) {
       return 0;
     }

@@ -1,5 +1,6 @@
 package dev.contactcenter.persistence;
 
+import dev.contactcenter.bench.Machine;
 import dev.contactcenter.calls.CallState;
 import dev.contactcenter.config.DatabaseUrl;
 import dev.contactcenter.db.Migrations;
@@ -11,7 +12,6 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -69,10 +69,10 @@ public final class CallPathCostProbe {
           // Each round in another order: no variant always runs first.
           int v = (k + round) % probes.size();
           double before = probes.get(v).backendCpu();
-          double beforeCreation = cpuSeconds(probes.get(v).backends()[0]);
+          double beforeCreation = Machine.cpuSeconds(probes.get(v).backends()[0], false);
           probes.get(v).run(chunk);
           cpu[v] += probes.get(v).backendCpu() - before;
-          creation[v] += cpuSeconds(probes.get(v).backends()[0]) - beforeCreation;
+          creation[v] += Machine.cpuSeconds(probes.get(v).backends()[0], false) - beforeCreation;
         }
       }
       System.out.printf("path %s, %d calls per variant, %d creations and %d transitions per statement, %d users%n",
@@ -107,7 +107,8 @@ public final class CallPathCostProbe {
       }
       TestDatabase.execute(url, insert.toString());
       PgConnectOptions connect = PgConnectOptions.fromUri(DatabaseUrl.parse(url).reactiveUri())
-          .setCachePreparedStatements(true).setPreparedStatementCacheSqlLimit(8192);
+          .setCachePreparedStatements(true)
+          .setPreparedStatementCacheSqlLimit(PersistenceVerticle.PREPARED_STATEMENT_CACHE_SQL_LIMIT);
       Pool creationPool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(connect)
           .using(vertx).build();
       Pool transitionPool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
@@ -117,8 +118,8 @@ public final class CallPathCostProbe {
           creationBatch, transitionBatch, users, new long[] {backend(creationPool), backend(transitionPool)}, url);
     }
 
-    double backendCpu() throws IOException {
-      return cpuSeconds(backends[0]) + cpuSeconds(backends[1]);
+    double backendCpu() {
+      return Machine.cpuSeconds(backends[0], false) + Machine.cpuSeconds(backends[1], false);
     }
 
     void run(int calls) throws Exception {
@@ -174,11 +175,5 @@ public final class CallPathCostProbe {
   private static long backend(Pool pool) throws Exception {
     return pool.query("SELECT pg_backend_pid() AS pid").execute().await(10, TimeUnit.SECONDS).iterator().next()
         .getInteger("pid");
-  }
-
-  private static double cpuSeconds(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
   }
 }
