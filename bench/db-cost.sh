@@ -6,6 +6,9 @@
 #   bench/db-cost.sh [busy|answered] [calls per variant] [creations per statement] [transitions per statement]
 #                    [users] [variant.sql ...]
 #   e.g. bench/db-cost.sh busy 6000 3 4 8 /tmp/without-fencing.sql
+#   BENCH_PG_STATS=1 bench/db-cost.sh ...: also prints each variant's calls statement by statement (pg_stat_statements,
+#            the statements inside functions and triggers included, and the functions' own time); the extension
+#            costs CPU itself, so compare CPU figures only between runs made the same way
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then

@@ -16,7 +16,7 @@ import java.util.Map;
  * The benchmark's own PostgreSQL (the same embedded binaries the service ships), a fresh database per scenario,
  * and the JDBC queries the harness checks results with. The service reaches it as an external DATABASE_URL.
  */
-final class Pg implements AutoCloseable {
+public final class Pg implements AutoCloseable {
 
   static final String ACTIVE = dev.contactcenter.calls.CallState.activeSqlList();
 
@@ -29,7 +29,7 @@ final class Pg implements AutoCloseable {
     this.dir = dir;
   }
 
-  static Pg start(Path dir) throws IOException {
+  public static Pg start(Path dir) throws IOException {
     EmbeddedDatabase server = EmbeddedDatabase.start(dir);
     if (PgStats.enabled()) {
       int port = server.port();
@@ -40,7 +40,7 @@ final class Pg implements AutoCloseable {
     return new Pg(server, dir);
   }
 
-  DatabaseUrl adminUrl() {
+  public DatabaseUrl adminUrl() {
     return server.url();
   }
 
@@ -62,7 +62,7 @@ final class Pg implements AutoCloseable {
   }
 
   /** A new, empty database; its {@code postgresql://} URL. */
-  String freshDatabase(String label) {
+  public String freshDatabase(String label) {
     String name = "bench_" + label.replaceAll("[^A-Za-z0-9_]", "_") + "_" + (++databases);
     DatabaseUrl admin = server.url();
     try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());

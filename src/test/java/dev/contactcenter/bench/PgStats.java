@@ -12,9 +12,9 @@ import java.sql.Statement;
  * {@link #preload}, which restarts the bench's PostgreSQL once), trigger functions (track_functions), row updates
  * (HOT or not), WAL and commits, printed per operation. Off by default: the extension costs CPU itself.
  */
-final class PgStats {
+public final class PgStats {
 
-  static boolean enabled() {
+  public static boolean enabled() {
     return "1".equals(System.getenv("BENCH_PG_STATS"));
   }
 
@@ -25,7 +25,7 @@ final class PgStats {
   }
 
   /** Zeroes every counter read by {@link #print}. */
-  static void reset(DatabaseUrl admin, String databaseUrl) {
+  public static void reset(DatabaseUrl admin, String databaseUrl) {
     // Statements run by trigger functions too (marked 'nested'; their time is also in their top-level statement's).
     run(admin, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
         "ALTER SYSTEM SET pg_stat_statements.track = 'all'", "ALTER SYSTEM SET pg_stat_statements.track_planning = on",
@@ -40,7 +40,7 @@ final class PgStats {
   }
 
   /** Prints the statements, trigger functions, table updates, WAL and commits of the database, per operation. */
-  static void print(String label, DatabaseUrl admin, String databaseUrl, long ops) {
+  public static void print(String label, DatabaseUrl admin, String databaseUrl, long ops) {
     String db = DatabaseUrl.parse(databaseUrl).database();
     StringBuilder out = new StringBuilder("bench: pg stats, " + label + ", per operation (" + ops + " ops)\n");
     try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());

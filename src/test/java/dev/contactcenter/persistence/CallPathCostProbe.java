@@ -1,9 +1,12 @@
 package dev.contactcenter.persistence;
 
 import dev.contactcenter.bench.Machine;
+import dev.contactcenter.bench.Pg;
+import dev.contactcenter.bench.PgStats;
 import dev.contactcenter.calls.CallState;
 import dev.contactcenter.config.DatabaseUrl;
 import dev.contactcenter.db.Migrations;
+import dev.contactcenter.support.TempDirs;
 import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -32,6 +35,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Arguments: {@code [busy|answered] [calls per variant] [creations per statement] [transitions per statement]
  * [users] [variant.sql ...]}. A busy call is created, then dialing and busy; an answered one dialing, answered and
  * completed. The transitions of consecutive calls interleave as on Asterisk.
+ *
+ * <p>With {@code BENCH_PG_STATS=1} the variants' databases live on a PostgreSQL of their own with pg_stat_statements
+ * (the bench's {@link Pg}), and each variant's measured calls are also printed statement by statement, the
+ * statements run inside functions and triggers included ({@link PgStats}): where inside a statement the time goes.
+ * The extension costs CPU itself, so compare the CPU figures of runs made the same way.
  */
 public final class CallPathCostProbe {
 
@@ -50,15 +58,20 @@ public final class CallPathCostProbe {
       variants.add(args[i]);
     }
     Vertx vertx = Vertx.vertx();
-    try {
+    Path statsDir = PgStats.enabled() ? Files.createTempDirectory("cc-db-cost-pg") : null;
+    try (Pg statsServer = statsDir == null ? null : Pg.start(statsDir)) {
       List<Probe> probes = new ArrayList<>();
       for (String variant : variants) {
-        probes.add(Probe.create(vertx, variant, path, creationBatch, transitionBatch, users));
+        String url = statsServer == null ? TestDatabase.freshDatabaseUrl() : statsServer.freshDatabase("db_cost");
+        probes.add(Probe.create(vertx, url, variant, path, creationBatch, transitionBatch, users));
       }
       for (Probe probe : probes) {
         probe.run(Math.min(calls, Math.max(1000, calls / 5)));
         // As autovacuum would within its first minute: plans made on an empty table scan it sequentially.
         TestDatabase.execute(probe.url(), "ANALYZE");
+        if (statsServer != null) {
+          PgStats.reset(statsServer.adminUrl(), probe.url());
+        }
       }
       // Variants alternate in chunks, so a drift of the machine's speed touches them alike.
       int chunk = Math.min(1000, calls);
@@ -84,9 +97,18 @@ public final class CallPathCostProbe {
         // A plan that scans calls sequentially makes every statement's cost grow with the table: say so.
         System.out.println("    sequential scans of calls: " + TestDatabase.queryString(probes.get(v).url(),
             "SELECT seq_scan || ' (' || seq_tup_read || ' rows read)' FROM pg_stat_user_tables WHERE relname = 'calls'"));
+        if (statsServer != null) {
+          PgStats.print(variants.get(v).isEmpty() ? "migrations as they are" : variants.get(v),
+              statsServer.adminUrl(), probes.get(v).url(), calls);
+        }
       }
+      // Its pools before their server.
+      vertx.close().await(10, TimeUnit.SECONDS);
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
+      if (statsDir != null) {
+        TempDirs.deleteRecursively(statsDir);
+      }
     }
     System.exit(0);
   }
@@ -94,9 +116,8 @@ public final class CallPathCostProbe {
   private record Probe(String path, CreationStatements creations, TransitionStatements transitions,
       int creationBatch, int transitionBatch, int users, long[] backends, String url) {
 
-    static Probe create(Vertx vertx, String variant, String path, int creationBatch, int transitionBatch, int users)
-        throws Exception {
-      String url = TestDatabase.freshDatabaseUrl();
+    static Probe create(Vertx vertx, String url, String variant, String path, int creationBatch, int transitionBatch,
+        int users) throws Exception {
       Migrations.migrate(DatabaseUrl.parse(url));
       if (!variant.isEmpty()) {
         TestDatabase.execute(url, Files.readString(Path.of(variant)));
