@@ -124,7 +124,8 @@ BEGIN
 END;
 $$;
 
--- One call, a statement of one: the same admission for one owner.
+-- One call, a statement of one: the same admission for one owner. Not calls_admit_batch for one call: that costs
+-- ~260 us more per call (db-cost, one creation per statement: 0.94x of V17 this way, 1.12x that way).
 CREATE OR REPLACE FUNCTION calls_admit(p_owner text, p_default_concurrent integer, p_default_daily integer)
 RETURNS TABLE (refused_limit text, refused_value integer, retry_after integer) LANGUAGE plpgsql
 SET enable_seqscan = off SET enable_bitmapscan = off AS $$
