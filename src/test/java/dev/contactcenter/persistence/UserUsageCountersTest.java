@@ -280,4 +280,48 @@ class UserUsageCountersTest {
       test.completeNow();
     })));
   }
+
+  @Test
+  @DisplayName("far below the limits an admission leaves a few changes unfolded; past 16 of them, or near a limit, it folds")
+  void foldsOnlyWhenItMatters() {
+    String ringing = "INSERT INTO calls (id, owner, phone_number, context, extension, priority, timeout_ms, status)"
+        + " SELECT gen_random_uuid(), 'alice', '+1555', 'c', 's', 1, 1000, 'ringing' FROM generate_series(1, ";
+    TestDatabase.execute(databaseUrl, ringing + "10)");
+    assertThat(admit("alice", 1000, 1000)).isNull();
+    assertThat(unfolded("alice")).as("10 changes, far below the limits: counted, not folded").isEqualTo(10);
+    assertThat(TestDatabase.queryLong(databaseUrl, "SELECT active FROM user_usage WHERE username = 'alice'")).isZero();
+
+    TestDatabase.execute(databaseUrl, ringing + "60)");
+    assertThat(admit("alice", 1000, 1000)).isNull();
+    assertThat(unfolded("alice")).as("70 changes: folded").isZero();
+    assertThat(TestDatabase.queryString(databaseUrl, "SELECT active || '/' || recent FROM user_usage"
+        + " WHERE username = 'alice'")).isEqualTo("70/70");
+
+    // 75 in progress with 5 unfolded: one more would pass a limit of 75, so the admission folds and decides exactly.
+    TestDatabase.execute(databaseUrl, ringing + "5)");
+    assertThat(admit("alice", 75, 1000)).isEqualTo("concurrent_calls");
+    assertThat(admit("alice", 76, 1000)).isNull();
+    TestDatabase.execute(databaseUrl, "UPDATE calls SET status = 'completed', ended_at = now() WHERE owner = 'alice'");
+    assertThat(unfolded("alice")).isEqualTo(75);
+    // A day's limit as well: the ended calls still count toward calls per day.
+    assertThat(admit("alice", 1000, 75)).isEqualTo("calls_per_day");
+    assertThat(unfolded("alice")).isZero();
+    assertThat(TestDatabase.queryString(databaseUrl, "SELECT active || '/' || recent FROM user_usage"
+        + " WHERE username = 'alice'")).isEqualTo("0/75");
+    // The batch admission keeps the same rule, call by call in arrival order.
+    assertThat(TestDatabase.queryString(databaseUrl, "SELECT string_agg(COALESCE(refused_limit, '-'), ',' ORDER BY n)"
+        + " FROM calls_admit_batch(ARRAY['alice', 'alice'], ARRAY['pending', 'pending'], ARRAY[1000, 1000],"
+        + " ARRAY[76, 76])")).isEqualTo("-,calls_per_day");
+  }
+
+  /** calls_admit's refused limit for one call of {@code owner}, null when admitted. */
+  private String admit(String owner, int concurrent, int daily) {
+    return TestDatabase.queryString(databaseUrl, "SELECT refused_limit FROM calls_admit('" + owner + "', "
+        + concurrent + ", " + daily + ")");
+  }
+
+  private long unfolded(String owner) {
+    return TestDatabase.queryLong(databaseUrl, "SELECT count(*) FROM user_usage_changes WHERE username = '"
+        + owner + "'");
+  }
 }
