@@ -6,6 +6,8 @@
 #   bench/run.sh smoke           every scenario once, briefly (seconds): asserts no lost/stuck/wrong call, never speed
 #   options: --runs N, --jfr (records the service with JFR under bench/results/jfr/; BENCH_JFR_SETTINGS=<file.jfc>
 #            replaces the JDK's 'profile' settings, e.g. to sample methods every 1 ms)
+#   BENCH_SERVICE_JVM_OPTIONS="-XX:..." bench/run.sh ...: JVM options for the service, to measure a JVM setting (the
+#            result file names them)
 #   BENCH_PG_STATS=1 bench/run.sh ingest originate: also prints PostgreSQL's cost per call, statement by statement
 #            (pg_stat_statements incl. trigger statements and planning, trigger functions, HOT updates, WAL, commits)
 #

@@ -192,6 +192,8 @@ public final class Bench {
         + "- run: " + started + ", commit " + Machine.gitCommit(projectDir) + ", command `bench/run.sh"
         + (smoke ? " smoke" : "") + " " + String.join(" ", scenarios) + "`\n"
         + "- machine: " + Machine.describe() + "\n"
+        + (serviceJvmOptions().isEmpty() ? ""
+            : "- service JVM options (BENCH_SERVICE_JVM_OPTIONS): " + String.join(" ", serviceJvmOptions()) + "\n")
         + "- 1-min load average: " + loadBefore + " before, " + Machine.loadAverage() + " after"
         + " (other work on the machine shares its 2 cores; the load generator and PostgreSQL run on it too)\n"
         + "- each figure: median of " + runs + " run(s), spread = min–max; ratios are taken within the same run\n";
@@ -252,7 +254,8 @@ public final class Bench {
 
   /** As above, with these JVM options before {@code -jar}. */
   Service service(String label, Map<String, String> env, List<String> jvmOptions) throws IOException {
-    List<String> jvm = new ArrayList<>(jvmOptions);
+    List<String> jvm = new ArrayList<>(serviceJvmOptions());
+    jvm.addAll(jvmOptions);
     if (jfr) {
       Path recording = resultsDir.resolve("jfr").resolve(label + ".jfr");
       Files.createDirectories(recording.getParent());
@@ -262,6 +265,12 @@ public final class Bench {
     }
     Path log = logsDir.resolve(label + "-" + (++services) + ".log");
     return Service.start(jar, env, jvm, workDir, log, Duration.ofSeconds(120));
+  }
+
+  /** JVM options for every service of the bench: {@code BENCH_SERVICE_JVM_OPTIONS} (space-separated), to measure one. */
+  static List<String> serviceJvmOptions() {
+    String chosen = System.getenv().getOrDefault("BENCH_SERVICE_JVM_OPTIONS", "");
+    return chosen.isBlank() ? List.of() : List.of(chosen.trim().split("\\s+"));
   }
 
   /** CPU seconds used so far by: the service, PostgreSQL (all backends), Asterisk (if running), this harness. */
