@@ -1,8 +1,8 @@
 -- Call admission folds an owner's usage changes only when it matters (issue 15). Until now every admission that
 -- held the owner's counters folded the changes since the last one (delete them, add their minutes, update the
 -- counters): about a third of the admission's cost per creation statement (bench/db-cost.sh with BENCH_PG_STATS=1).
--- Now, holding the counters' lock, it first reads them with the unfolded changes counted in: an upper bound of the
--- owner's calls in progress and calls of the last day (the counters' expired minutes are still in it). While fewer
+-- Now, holding the counters' lock, it first reads them with the unfolded changes added: the owner's calls in
+-- progress exactly, and an upper bound of its calls of the last day (expired minutes leave only at a fold). While fewer
 -- than 16 changes wait and the statement's calls fit under both limits even so, it admits them without folding;
 -- else (many changes, or near a limit) it folds and decides on the exact counts as before. The changes of an owner
 -- therefore stay few, every refusal is decided on exact counts, and the lock is taken exactly as before.
@@ -67,8 +67,9 @@ BEGIN
         PERFORM 1 FROM user_usage WHERE username = v_owner FOR UPDATE;
       END IF;
     END IF;
-    -- The counters are locked: while the owner's unfolded changes are few and even counting every one of them as a
-    -- call in progress created today leaves room for this statement's calls, admit them without folding.
+    -- The counters are locked: with the unfolded changes added (calls in progress exact; the last day an upper
+    -- bound, its expired minutes leaving only at a fold), few changes waiting and room for this statement's calls
+    -- even so, admit them without folding.
     SELECT u.active + COALESCE(sum(c.active_delta), 0), u.recent + count(c.created_minute), count(c.username)
       INTO c_active, c_recent, unfolded
       FROM user_usage u LEFT JOIN user_usage_changes c ON c.username = u.username
