@@ -273,14 +273,21 @@ public final class Bench {
     return chosen.isBlank() ? List.of() : List.of(chosen.trim().split("\\s+"));
   }
 
-  /** CPU seconds used so far by: the service, PostgreSQL (all backends), Asterisk (if running), this harness. */
+  /**
+   * CPU seconds used so far by: the service, PostgreSQL (all backends), Asterisk (if running), this harness; and,
+   * at {@link #SERVICE_JIT}, the part of the service's that its JIT compiler threads used.
+   */
   double[] cpu(Service service) {
     return new double[] {
         service.cpuSeconds(),
         Machine.cpuSeconds(pg.postmasterPid(), true),
         asterisk == null ? 0 : Machine.cpuSeconds(asterisk.pid(), true),
-        Machine.cpuSeconds(ProcessHandle.current().pid(), false)};
+        Machine.cpuSeconds(ProcessHandle.current().pid(), false),
+        service.jitCpuSeconds()};
   }
+
+  /** Index in {@link #cpu}'s readings of the service's JIT compiler threads (included in the service's). */
+  static final int SERVICE_JIT = 4;
 
   /** CPU per operation between two {@link #cpu} readings, in microseconds, as text for a note. */
   static String cpuPerOp(double[] before, double[] after, long ops, boolean withAsterisk) {

@@ -46,6 +46,10 @@ final class Scenarios {
   static final int COST_IN_FLIGHT = 32;
   /** Most 10 s warm-up windows of the ingest and asterisk scenarios. */
   static final int WARM_UP_WINDOWS = 10;
+  /** The JIT compiler's share of the service's CPU in a 10 s window below which the JVM counts as warm. */
+  static final double JIT_SETTLED_SHARE = 0.03;
+  /** Most 10 s JIT-settling windows of the ingest and asterisk scenarios. */
+  static final int JIT_WINDOWS = 18;
 
   private final Bench bench;
   private final Report report;
@@ -179,11 +183,13 @@ final class Scenarios {
       int inFlight = 64;
       try (Load load = new Load("127.0.0.1", svc.port(), 512)) {
         warmUp("event ingestion", load, originate, inFlight);
+        settleJit("event ingestion", svc, load, originate, inFlight);
         Pg.awaitSettled(db, 30_000);
         List<Double> perSecond = new ArrayList<>();
         List<Double> calls = new ArrayList<>();
         List<Double> serviceUs = new ArrayList<>();
         List<Double> postgresUs = new ArrayList<>();
+        List<Double> jitUs = new ArrayList<>();
         if (PgStats.enabled()) {
           PgStats.reset(bench.pg.adminUrl(), db);
         }
@@ -205,6 +211,7 @@ final class Scenarios {
           double[] cpuEnd = bench.cpu(svc);
           serviceUs.add((cpuEnd[0] - cpuRun[0]) * 1e6 / Math.max(1, after - before));
           postgresUs.add(Math.max(0, cpuEnd[1] - cpuRun[1]) * 1e6 / Math.max(1, after - before));
+          jitUs.add(jitMicros(cpuRun, cpuEnd, after - before));
           perSecond.add((after - before) / seconds);
           calls.add(r.ok() / seconds);
         }
@@ -226,6 +233,8 @@ final class Scenarios {
             values(calls), "", "", null, l);
         report.add("event ingestion, sandbox (" + inFlight + " calls in flight)",
             "CPU per applied transition: service (incl. its sandbox)", values(serviceUs), "µs", "", null, l);
+        report.add("event ingestion, sandbox (" + inFlight + " calls in flight)",
+            "CPU per applied transition: of the service's, its JIT compiler", values(jitUs), "µs", "", null, l);
         report.add("event ingestion, sandbox (" + inFlight + " calls in flight)",
             "CPU per applied transition: PostgreSQL", values(postgresUs), "µs", "", null, l);
       }
@@ -266,6 +275,7 @@ final class Scenarios {
         int bestAri = ramp("direct ARI, " + v.name(), ari, viaAri, levels);
         int bestApi = ramp("API on Asterisk, " + v.name(), api, viaApi, levels);
         int costLevel = bench.smoke ? levels[0] : COST_IN_FLIGHT;
+        settleJit("API on Asterisk, " + v.name(), svc, api, viaApi, costLevel);
         List<Double> ceiling = new ArrayList<>();
         List<Double> through = new ArrayList<>();
         List<Double> ratio = new ArrayList<>();
@@ -275,6 +285,7 @@ final class Scenarios {
         List<Double> serviceUs = new ArrayList<>();
         List<Double> postgresUs = new ArrayList<>();
         List<Double> asteriskUs = new ArrayList<>();
+        List<Double> jitUs = new ArrayList<>();
         List<Double> costRatio = new ArrayList<>();
         double[] directCpu = new double[4];
         double[] apiCpu = new double[4];
@@ -313,6 +324,7 @@ final class Scenarios {
           serviceUs.add((c1[0] - c0[0]) * perCall);
           postgresUs.add(Math.max(0, c1[1] - c0[1]) * perCall);
           asteriskUs.add((c1[2] - c0[2]) * perCall);
+          jitUs.add(jitMicros(c0, c1, costRun.ok()));
           costRatio.add((serviceUs.get(i) + postgresUs.get(i)) / Math.max(1e-9, asteriskUs.get(i)));
           noteErrors("direct ARI", c);
           checkNoErrors("API on Asterisk", a);
@@ -343,6 +355,8 @@ final class Scenarios {
         report.add(name, "API p50", values(p50), "ms", "", null, l);
         report.add(name, "API p99", values(p99), "ms", "", null, l);
         report.add(name, "CPU per call through the API (" + costLevel + " in flight): service", values(serviceUs), "µs", "", null, l);
+        report.add(name, "CPU per call through the API (" + costLevel + " in flight): of the service's, its JIT compiler",
+            values(jitUs), "µs", "", null, l);
         report.add(name, "CPU per call through the API (" + costLevel + " in flight): PostgreSQL", values(postgresUs), "µs", "", null, l);
         report.add(name, "CPU per call through the API (" + costLevel + " in flight): Asterisk", values(asteriskUs), "µs", "", null, l);
         report.add(name, "(service + PostgreSQL) / Asterisk CPU per call (" + costLevel + " in flight, same run)",
@@ -519,6 +533,34 @@ final class Scenarios {
     }
     report.note(what + ": warm-up, " + inFlight + " in flight, 10 s windows until the rate has not risen by 5 % twice"
         + " in a row (at most " + WARM_UP_WINDOWS + "), calls/s: " + rates);
+  }
+
+  /**
+   * Keeps loading the path at {@code inFlight} in 10 s windows until the service's JIT compiler used at most
+   * {@link #JIT_SETTLED_SHARE} of the service's CPU in two windows in a row (at most {@link #JIT_WINDOWS}). A rate
+   * that stopped rising at a lower level says little about the compiler: it compiles what a new level makes hot (16 %
+   * of the service's CPU in the first window at 32 in flight after the ramp), a one-time cost of a fresh JVM that
+   * would otherwise be counted per call.
+   */
+  private void settleJit(String what, Service svc, Load load, Supplier<Load.Request> request, int inFlight) {
+    StringBuilder shares = new StringBuilder();
+    int quiet = 0;
+    for (int w = 0; w < (bench.smoke ? 1 : JIT_WINDOWS) && quiet < 2; w++) {
+      double cpu0 = svc.cpuSeconds();
+      double jit0 = svc.jitCpuSeconds();
+      load.closedLoop(inFlight, bench.seconds(10, 1), request);
+      double share = Math.max(0, svc.jitCpuSeconds() - jit0) / Math.max(1e-9, svc.cpuSeconds() - cpu0);
+      shares.append(fmt("%s%.1f %%", w == 0 ? "" : ", ", 100 * share));
+      quiet = share <= JIT_SETTLED_SHARE ? quiet + 1 : 0;
+    }
+    report.note(what + ": JIT settling, " + inFlight + " in flight, 10 s windows until the JIT compiler used at most "
+        + fmt("%.0f %%", 100 * JIT_SETTLED_SHARE) + " of the service's CPU twice in a row (at most " + JIT_WINDOWS
+        + "), its share: " + shares);
+  }
+
+  /** µs per operation the service's JIT compiler used between two {@link Bench#cpu} readings (a lower bound). */
+  private static double jitMicros(double[] before, double[] after, long ops) {
+    return Math.max(0, after[Bench.SERVICE_JIT] - before[Bench.SERVICE_JIT]) * 1e6 / Math.max(1, ops);
   }
 
   /** Climbs the concurrency levels (one short run each) until the rate stops growing by 5 %; the best level. */

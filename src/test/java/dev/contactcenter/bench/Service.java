@@ -182,6 +182,32 @@ final class Service implements AutoCloseable {
     }
   }
 
+  /**
+   * CPU time (user + system, seconds) the service's JIT compiler threads have used so far: HotSpot names them
+   * "C1 CompilerThread<n>" and "C2 CompilerThread<n>" (Linux keeps the first 15 characters). A cost a JVM pays while
+   * it warms up, not per call: the bench warms up until it is small, and reports what is left of it.
+   */
+  double jitCpuSeconds() {
+    long ticks = 0;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+          }
+        } catch (IOException | RuntimeException e) {
+          // The thread ended meanwhile (HotSpot stops idle compiler threads): its time left with it.
+        }
+      }
+    } catch (IOException e) {
+      return Double.NaN;
+    }
+    return ticks / 100.0;
+  }
+
   /** Resident set size of the service process, in MiB (Linux /proc). */
   double rssMiB() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
