@@ -94,7 +94,7 @@ public final class Application {
     ListenAddress.ensureFree(initial.httpHost(), initial.httpPort());
     NodeLogging.apply(initial.cluster());
     ServiceMetrics metrics = ServiceMetrics.create(initial.metricsEnabled());
-    Vertx vertx = startVertx(initial.cluster(), metrics);
+    Vertx vertx = startVertx(initial.cluster(), metrics, vertxOptions().setEventLoopPoolSize(initial.effectiveEventLoops()));
     DatabaseSupply database = null;
     try {
       AppConfig config = initial;
@@ -149,7 +149,7 @@ public final class Application {
           tokenLimiter(vertx, config),
           contract.await(), metrics, gate);
       vertx.setPeriodic(60_000, id -> services.tokenLimiter().evictIdle(System.currentTimeMillis()));
-      int instances = config.httpInstances() > 0 ? config.httpInstances() : Runtime.getRuntime().availableProcessors();
+      int instances = config.effectiveHttpInstances();
       AtomicReference<HttpVerticle> first = new AtomicReference<>();
       AppConfig finalConfig = config;
       String httpId;
@@ -182,11 +182,12 @@ public final class Application {
   }
 
   /** A plain Vert.x; with CLUSTER_ENABLED, one that has joined the cluster (the only path touching Hazelcast). */
-  private static Vertx startVertx(ClusterSettings cluster, ServiceMetrics metrics) throws Exception {
+  private static Vertx startVertx(ClusterSettings cluster, ServiceMetrics metrics, VertxOptions options)
+      throws Exception {
     if (!cluster.enabled()) {
-      return metrics.createVertx(vertxOptions());
+      return metrics.createVertx(options);
     }
-    Vertx vertx = ClusterNode.join(cluster, metrics::builder, vertxOptions()).await();
+    Vertx vertx = ClusterNode.join(cluster, metrics::builder, options).await();
     LOG.info("Node {} joined cluster {} on {}:{} (members {})", cluster.nodeName(), cluster.clusterName(),
         cluster.host(), cluster.port(), String.join(",", cluster.members()));
     return vertx;

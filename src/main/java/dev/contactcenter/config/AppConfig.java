@@ -17,6 +17,7 @@ public record AppConfig(
     String httpHost,
     int httpPort,
     int httpInstances,
+    int eventLoops,
     int maxBodyBytes,
     List<String> corsAllowedOrigins,
     boolean trustProxyHeaders,
@@ -59,13 +60,29 @@ public record AppConfig(
     return ariHttpUrl.isEmpty() && asteriskServers.isEmpty();
   }
 
+  /**
+   * Event-loop threads: EVENT_LOOPS, or one per two cores (at least one). A call crosses the HTTP, persistence and ARI
+   * verticles several times, and each crossing between two threads costs a wake-up; the persistence verticle and each
+   * server's ARI verticle are single instances, so threads beyond them add little but those wake-ups. On 2 cores
+   * shared with PostgreSQL and Asterisk, one loop instead of Vert.x's default of four measured a quarter less of the
+   * service's CPU per call (docs/PERFORMANCE.md).
+   */
+  public int effectiveEventLoops() {
+    return eventLoops > 0 ? eventLoops : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+  }
+
+  /** HTTP verticle instances: HTTP_INSTANCES, or one per event loop. */
+  public int effectiveHttpInstances() {
+    return httpInstances > 0 ? httpInstances : effectiveEventLoops();
+  }
+
   /** True when no DATABASE_URL is set and the service runs its own PostgreSQL under DATA_DIR. */
   public boolean embeddedDatabase() {
     return databaseUrl.isEmpty();
   }
 
   public AppConfig withSecretKey(String key) {
-    return new AppConfig(httpHost, httpPort, httpInstances, maxBodyBytes, corsAllowedOrigins, trustProxyHeaders,
+    return new AppConfig(httpHost, httpPort, httpInstances, eventLoops, maxBodyBytes, corsAllowedOrigins, trustProxyHeaders,
         databaseUrl, databasePoolSize, dataDir, Optional.of(key), jwtIssuer, jwtAudience, accessTokenTtlSeconds,
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,

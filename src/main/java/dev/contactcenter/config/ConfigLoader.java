@@ -135,7 +135,8 @@ public final class ConfigLoader {
     return new AppConfig(
         v.optional("HTTP_HOST").orElse(defaultHost(databaseUrl)),
         v.integer("HTTP_PORT", p -> p >= 0 && p <= 65535, "a TCP port 0-65535"),
-        v.integer("HTTP_INSTANCES", n -> n >= 0 && n <= 64, "0 (one per core) to 64"),
+        v.integer("HTTP_INSTANCES", n -> n >= 0 && n <= 64, "0 (one per event loop) to 64"),
+        v.integer("EVENT_LOOPS", n -> n >= 0 && n <= 64, "0 (one per two cores) to 64"),
         v.integer("MAX_BODY_BYTES", n -> n >= 1024 && n <= 10_485_760, "between 1024 and 10485760"),
         origins,
         v.bool("TRUST_PROXY_HEADERS"),

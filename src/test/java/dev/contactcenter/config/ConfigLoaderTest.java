@@ -129,6 +129,28 @@ class ConfigLoaderTest {
     assertThat(e.getMessage()).startsWith("HTTP_PORT: ").contains(port);
   }
 
+  @Test
+  @DisplayName("event loops: one per two cores (at least one) unless EVENT_LOOPS says; HTTP instances one per loop")
+  void eventLoopsAndHttpInstances() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    AppConfig automatic = load();
+    assertThat(automatic.eventLoops()).isZero();
+    assertThat(automatic.effectiveEventLoops()).isEqualTo(Math.max(1, cores / 2));
+    assertThat(automatic.effectiveHttpInstances()).isEqualTo(automatic.effectiveEventLoops());
+
+    AppConfig chosen = load("EVENT_LOOPS", "3");
+    assertThat(chosen.effectiveEventLoops()).isEqualTo(3);
+    assertThat(chosen.effectiveHttpInstances()).isEqualTo(3);
+    assertThat(load("EVENT_LOOPS", "3", "HTTP_INSTANCES", "5").effectiveHttpInstances()).isEqualTo(5);
+  }
+
+  @ParameterizedTest(name = "EVENT_LOOPS={0}")
+  @ValueSource(strings = {"-1", "65", "two", "1.5"})
+  @DisplayName("an EVENT_LOOPS outside 0-64 is refused naming the key")
+  void badEventLoopsRefused(String loops) {
+    assertThat(refused("EVENT_LOOPS", loops).getMessage()).startsWith("EVENT_LOOPS: ");
+  }
+
   @ParameterizedTest(name = "{0}={1}")
   @MethodSource("nonIntegers")
   @DisplayName("any integer key given a non-integer is refused naming that key")
