@@ -5,8 +5,8 @@ import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.pattern.ClassicConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
-import ch.qos.logback.core.AsyncAppenderBase;
 import ch.qos.logback.core.OutputStreamAppender;
+import dev.contactcenter.logging.CountingAsyncAppender;
 import java.util.Iterator;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.LoggerFactory;
@@ -43,7 +43,7 @@ public final class NodeLogging {
   }
 
   private static void showContextInJson(Appender<ILoggingEvent> appender) {
-    if (appender instanceof AsyncAppenderBase<ILoggingEvent> async) {
+    if (appender instanceof CountingAsyncAppender async) {
       async.iteratorForAppenders().forEachRemaining(NodeLogging::showContextInJson);
     } else if (appender instanceof OutputStreamAppender<ILoggingEvent> out && out.getEncoder() instanceof JsonEncoder json) {
       json.setWithContext(true);
