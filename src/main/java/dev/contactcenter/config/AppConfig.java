@@ -64,8 +64,8 @@ public record AppConfig(
    * Event-loop threads: EVENT_LOOPS, or one per two cores (at least one). A call crosses the HTTP, persistence and ARI
    * verticles several times, and each crossing between two threads costs a wake-up; the persistence verticle and each
    * server's ARI verticle are single instances, so threads beyond them add little but those wake-ups. On 2 cores
-   * shared with PostgreSQL and Asterisk, one loop instead of Vert.x's default of four measured a quarter less of the
-   * service's CPU per call (docs/PERFORMANCE.md).
+   * shared with PostgreSQL and Asterisk, one loop instead of Vert.x's default of four measured 22 % less of the
+   * service's CPU per busy call (answered calls: within the runs' noise; docs/PERFORMANCE.md).
    */
   public int effectiveEventLoops() {
     return eventLoops > 0 ? eventLoops : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);

@@ -538,9 +538,9 @@ final class Scenarios {
   /**
    * Keeps loading the path at {@code inFlight} in 10 s windows until the service's JIT compiler used at most
    * {@link #JIT_SETTLED_SHARE} of the service's CPU in two windows in a row (at most {@link #JIT_WINDOWS}). A rate
-   * that stopped rising at a lower level says little about the compiler: it compiles what a new level makes hot (16 %
-   * of the service's CPU in the first window at 32 in flight after the ramp), a one-time cost of a fresh JVM that
-   * would otherwise be counted per call.
+   * that stopped rising at a lower level says little about the compiler: it compiles what a new level makes hot (5-37 %
+   * of the service's CPU in the first window at 32 in flight after the ramp, in the runs of 2026-12-01), a one-time
+   * cost of a fresh JVM that would otherwise be counted per call.
    */
   private void settleJit(String what, Service svc, Load load, Supplier<Load.Request> request, int inFlight) {
     StringBuilder shares = new StringBuilder();
