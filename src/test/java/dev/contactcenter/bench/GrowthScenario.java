@@ -263,10 +263,11 @@ final class GrowthScenario {
             + " instead of " + schema);
       }
       s.execute("SET LOCAL session_replication_role = origin");
-      // What the skipped calls_usage_insert trigger would have left, as V11 counts calls stored before it.
-      s.execute("INSERT INTO user_usage_changes (username, active_delta, created_minute)"
+      // What the skipped calls_usage_inserted trigger would have left, as V11 counts calls stored before it.
+      s.execute("INSERT INTO user_usage_changes (username, active_delta, created_minute, created_calls)"
           + " SELECT owner, CASE WHEN status IN " + Pg.ACTIVE + " THEN 1 ELSE 0 END,"
-          + " CASE WHEN created_at > now() - interval '1 day 1 minute' THEN date_trunc('minute', created_at) END"
+          + " CASE WHEN created_at > now() - interval '1 day 1 minute' THEN date_trunc('minute', created_at) END,"
+          + " CASE WHEN created_at > now() - interval '1 day 1 minute' THEN 1 ELSE 0 END"
           + " FROM calls WHERE status IN " + Pg.ACTIVE + " OR created_at > now() - interval '1 day 1 minute'");
       c.commit();
     }

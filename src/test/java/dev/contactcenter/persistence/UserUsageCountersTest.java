@@ -18,6 +18,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -284,40 +285,73 @@ class UserUsageCountersTest {
   @Test
   @DisplayName("far below the limits an admission leaves a few changes unfolded; past 16 of them, or near a limit, it folds")
   void foldsOnlyWhenItMatters() {
-    String ringing = "INSERT INTO calls (id, owner, phone_number, context, extension, priority, timeout_ms, status)"
-        + " SELECT gen_random_uuid(), 'alice', '+1555', 'c', 's', 1, 1000, 'ringing' FROM generate_series(1, ";
-    TestDatabase.execute(databaseUrl, ringing + "10)");
+    ringing("alice", 10);
     assertThat(admit("alice", 1000, 1000)).isNull();
     assertThat(unfolded("alice")).as("10 changes, far below the limits: counted, not folded").isEqualTo(10);
     assertThat(TestDatabase.queryLong(databaseUrl, "SELECT active FROM user_usage WHERE username = 'alice'")).isZero();
 
-    TestDatabase.execute(databaseUrl, ringing + "60)");
+    ringing("alice", 60);
     assertThat(admit("alice", 1000, 1000)).isNull();
     assertThat(unfolded("alice")).as("70 changes: folded").isZero();
     assertThat(TestDatabase.queryString(databaseUrl, "SELECT active || '/' || recent FROM user_usage"
         + " WHERE username = 'alice'")).isEqualTo("70/70");
 
     // 75 in progress with 5 unfolded: one more would pass a limit of 75, so the admission folds and decides exactly.
-    TestDatabase.execute(databaseUrl, ringing + "5)");
+    ringing("alice", 5);
     assertThat(admit("alice", 75, 1000)).isEqualTo("concurrent_calls");
     assertThat(admit("alice", 76, 1000)).isNull();
     TestDatabase.execute(databaseUrl, "UPDATE calls SET status = 'completed', ended_at = now() WHERE owner = 'alice'");
-    assertThat(unfolded("alice")).isEqualTo(75);
-    // A day's limit as well: the ended calls still count toward calls per day.
-    assertThat(admit("alice", 1000, 75)).isEqualTo("calls_per_day");
-    assertThat(unfolded("alice")).isZero();
-    assertThat(TestDatabase.queryString(databaseUrl, "SELECT active || '/' || recent FROM user_usage"
-        + " WHERE username = 'alice'")).isEqualTo("0/75");
+    assertThat(unfolded("alice")).as("one statement ending 75 calls: one change").isEqualTo(1);
+    assertThat(usage("alice")).isZero();
     // The batch admission keeps the same rule, call by call in arrival order.
     assertThat(TestDatabase.queryString(databaseUrl, "SELECT string_agg(COALESCE(refused_limit, '-'), ',' ORDER BY n)"
         + " FROM calls_admit_batch(ARRAY['alice', 'alice'], ARRAY['pending', 'pending'], ARRAY[1000, 1000],"
         + " ARRAY[76, 76])")).isEqualTo("-,calls_per_day");
   }
 
+  @Test
+  @DisplayName("a statement's calls make one change per owner (and minute created), and the counters stay exact")
+  void changesPerStatementAndOwner() {
+    TestDatabase.execute(databaseUrl, "INSERT INTO users (username, password_hash) VALUES ('carol', '" + HASH + "')");
+    // 12 calls of three owners in one statement, over two minutes; bob's are queued (not in progress) or ended.
+    TestDatabase.execute(databaseUrl, "INSERT INTO calls (id, owner, phone_number, context, extension, priority,"
+        + " timeout_ms, status, created_at, ended_at) SELECT gen_random_uuid(),"
+        + " (ARRAY['alice', 'bob', 'carol'])[g % 3 + 1], '+1555', 'c', 's', 1, 1000,"
+        + " CASE WHEN g % 3 <> 1 THEN 'ringing' WHEN g % 2 = 0 THEN 'queued' ELSE 'completed' END,"
+        + " date_trunc('minute', now()) - (g % 2) * interval '1 minute',"
+        + " CASE WHEN g % 3 = 1 AND g % 2 = 1 THEN now() END FROM generate_series(1, 12) g");
+    assertThat(TestDatabase.queryString(databaseUrl, "SELECT string_agg(username || ':' || active_delta || ':'"
+        + " || created_calls, ',' ORDER BY username, created_minute) FROM user_usage_changes"))
+        .isEqualTo("alice:2:2,alice:2:2,bob:0:2,bob:0:2,carol:2:2,carol:2:2");
+
+    // One statement: alice's calls end (leave progress), bob's queued ones start (enter), carol's move within it.
+    TestDatabase.execute(databaseUrl, "UPDATE calls SET status = CASE owner WHEN 'alice' THEN 'busy'"
+        + " WHEN 'bob' THEN 'pending' ELSE 'answered' END WHERE status IN ('ringing', 'queued')");
+    assertThat(TestDatabase.queryString(databaseUrl, "SELECT string_agg(username || ':' || active_delta, ','"
+        + " ORDER BY username) FROM user_usage_changes WHERE created_minute IS NULL")).isEqualTo("alice:-4,bob:2");
+
+    for (String owner : List.of("alice", "bob", "carol")) {
+      // Each owner created 4 calls today: at a daily limit of 4 the admission folds and refuses on exact counts.
+      assertThat(admit(owner, 1000, 4)).as(owner).isEqualTo("calls_per_day");
+      assertThat(TestDatabase.queryString(databaseUrl, "SELECT active || '/' || recent FROM user_usage"
+          + " WHERE username = '" + owner + "'")).as(owner).isEqualTo(TestDatabase.queryString(databaseUrl,
+              "SELECT count(*) FILTER (WHERE status IN ('pending', 'dialing', 'ringing', 'answered')) || '/'"
+                  + " || count(*) FROM calls WHERE owner = '" + owner + "'"));
+    }
+    assertThat(TestDatabase.queryLong(databaseUrl, "SELECT count(*) FROM user_usage_changes")).isZero();
+  }
+
   /** calls_admit's refused limit for one call of {@code owner}, null when admitted. */
   private String admit(String owner, int concurrent, int daily) {
     return TestDatabase.queryString(databaseUrl, "SELECT refused_limit FROM calls_admit('" + owner + "', "
         + concurrent + ", " + daily + ")");
+  }
+
+  /** Inserts {@code count} ringing calls of {@code owner}, one statement each: one usage change each. */
+  private void ringing(String owner, int count) {
+    TestDatabase.execute(databaseUrl, String.join(";", Collections.nCopies(count,
+        "INSERT INTO calls (id, owner, phone_number, context, extension, priority, timeout_ms, status)"
+            + " VALUES (gen_random_uuid(), '" + owner + "', '+1555', 'c', 's', 1, 1000, 'ringing')")));
   }
 
   private long unfolded(String owner) {
