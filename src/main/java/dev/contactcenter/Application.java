@@ -94,7 +94,8 @@ public final class Application {
     ListenAddress.ensureFree(initial.httpHost(), initial.httpPort());
     NodeLogging.apply(initial.cluster());
     ServiceMetrics metrics = ServiceMetrics.create(initial.metricsEnabled());
-    Vertx vertx = startVertx(initial.cluster(), metrics, vertxOptions().setEventLoopPoolSize(initial.effectiveEventLoops()));
+    Vertx vertx = startVertx(initial.cluster(), metrics,
+        vertxOptions().setEventLoopPoolSize(initial.effectiveEventLoops()));
     DatabaseSupply database = null;
     try {
       AppConfig config = initial;
@@ -210,7 +211,11 @@ public final class Application {
     return AriSettings.sandbox(config, "http://127.0.0.1:" + sandbox.actualPort(), "sandbox", password);
   }
 
-  /** Vert.x options; tests point {@code vertx.parameter.filename} at a file with a tight blocked-thread checker. */
+  /**
+   * Vert.x options; tests point {@code vertx.parameter.filename} at a file with a tight blocked-thread checker. The
+   * caller sets the event-loop count from EVENT_LOOPS over the file's, so that the HTTP verticle's instances (one per
+   * loop by default) match the loops there are.
+   */
   static VertxOptions vertxOptions() {
     String file = System.getProperty("vertx.parameter.filename", System.getenv("VERTX_PARAMETER_FILENAME"));
     if (file != null && !file.isBlank()) {

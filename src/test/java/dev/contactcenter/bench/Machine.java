@@ -12,6 +12,19 @@ public final class Machine {
   }
 
   /**
+   * The fields of a /proc stat line (a process's or a thread's) after its command name, which may hold spaces and
+   * parentheses: [1] is the parent's pid, [11] and [12] the user and system CPU ticks.
+   */
+  static String[] statFields(String stat) {
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+  }
+
+  /** User + system CPU ticks (100 a second) of {@link #statFields} of one process or thread. */
+  static long cpuTicks(String[] statFields) {
+    return Long.parseLong(statFields[11]) + Long.parseLong(statFields[12]);
+  }
+
+  /**
    * CPU time (user + system, seconds) used so far by a process and, with {@code tree}, all its live descendants
    * (PostgreSQL's backends, Asterisk's helpers). Linux /proc, 100 ticks a second; 0 when unknown.
    */
@@ -29,11 +42,10 @@ public final class Machine {
     }
     for (java.io.File proc : procs) {
       try {
-        String stat = Files.readString(proc.toPath().resolve("stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        String[] f = statFields(Files.readString(proc.toPath().resolve("stat")));
         long id = Long.parseLong(proc.getName());
         parents.put(id, Long.parseLong(f[1]));
-        cpu.put(id, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+        cpu.put(id, cpuTicks(f));
       } catch (IOException | RuntimeException e) {
         // The process ended meanwhile.
       }

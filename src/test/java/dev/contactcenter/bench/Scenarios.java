@@ -522,8 +522,9 @@ final class Scenarios {
     // Two windows in a row: after one window under 5 % the JIT was still at work (three ingest runs measured the
     // service at 87, 78 and 74 us per transition, then 72 or less).
     int flat = 0;
+    long millis = bench.seconds(10, 1);
     for (int w = 0; w < (bench.smoke ? 1 : WARM_UP_WINDOWS); w++) {
-      double rate = load.closedLoop(inFlight, bench.seconds(10, 1), request).perSecond();
+      double rate = load.closedLoop(inFlight, millis, request).perSecond();
       rates.append(fmt("%s%,.0f", w == 0 ? "" : ", ", rate));
       flat = rate < lastRate * 1.05 ? flat + 1 : 0;
       if (flat == 2) {
@@ -531,8 +532,8 @@ final class Scenarios {
       }
       lastRate = rate;
     }
-    report.note(what + ": warm-up, " + inFlight + " in flight, 10 s windows until the rate has not risen by 5 % twice"
-        + " in a row (at most " + WARM_UP_WINDOWS + "), calls/s: " + rates);
+    report.note(what + ": warm-up, " + inFlight + " in flight, " + millis / 1000 + " s windows until the rate has not"
+        + " risen by 5 % twice in a row (at most " + WARM_UP_WINDOWS + "), calls/s: " + rates);
   }
 
   /**
@@ -545,17 +546,18 @@ final class Scenarios {
   private void settleJit(String what, Service svc, Load load, Supplier<Load.Request> request, int inFlight) {
     StringBuilder shares = new StringBuilder();
     int quiet = 0;
+    long millis = bench.seconds(10, 1);
     for (int w = 0; w < (bench.smoke ? 1 : JIT_WINDOWS) && quiet < 2; w++) {
       double cpu0 = svc.cpuSeconds();
       double jit0 = svc.jitCpuSeconds();
-      load.closedLoop(inFlight, bench.seconds(10, 1), request);
+      load.closedLoop(inFlight, millis, request);
       double share = Math.max(0, svc.jitCpuSeconds() - jit0) / Math.max(1e-9, svc.cpuSeconds() - cpu0);
       shares.append(fmt("%s%.1f %%", w == 0 ? "" : ", ", 100 * share));
       quiet = share <= JIT_SETTLED_SHARE ? quiet + 1 : 0;
     }
-    report.note(what + ": JIT settling, " + inFlight + " in flight, 10 s windows until the JIT compiler used at most "
-        + fmt("%.0f %%", 100 * JIT_SETTLED_SHARE) + " of the service's CPU twice in a row (at most " + JIT_WINDOWS
-        + "), its share: " + shares);
+    report.note(what + ": JIT settling, " + inFlight + " in flight, " + millis / 1000 + " s windows until the JIT"
+        + " compiler used at most " + fmt("%.0f %%", 100 * JIT_SETTLED_SHARE) + " of the service's CPU twice in a row"
+        + " (at most " + JIT_WINDOWS + "), its share: " + shares);
   }
 
   /** µs per operation the service's JIT compiler used between two {@link Bench#cpu} readings (a lower bound). */

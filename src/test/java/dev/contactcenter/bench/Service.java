@@ -174,9 +174,8 @@ final class Service implements AutoCloseable {
   /** CPU time (user + system) the service process has used so far, in seconds (Linux /proc, 100 ticks/s). */
   double cpuSeconds() {
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+      return Machine.cpuTicks(Machine.statFields(Files.readString(Path.of("/proc", Long.toString(pid()), "stat"))))
+          / 100.0;
     } catch (IOException | RuntimeException e) {
       return Double.NaN;
     }
@@ -195,8 +194,7 @@ final class Service implements AutoCloseable {
           String stat = Files.readString(task.resolve("stat"));
           String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
           if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            ticks += Machine.cpuTicks(Machine.statFields(stat));
           }
         } catch (IOException | RuntimeException e) {
           // The thread ended meanwhile (HotSpot stops idle compiler threads): its time left with it.
