@@ -70,6 +70,7 @@ final class Scenarios {
         Supplier<Load.Request> read = () -> Load.Request.get(
             "/api/v2/calls/" + ids.get(ThreadLocalRandom.current().nextInt(ids.size())), auth);
         load.closedLoop(32, bench.seconds(10, 1), read);
+        settleJit("status reads", svc, load, read, 32);
         List<Double> rps = new ArrayList<>();
         List<Double> p50 = new ArrayList<>();
         List<Double> p99 = new ArrayList<>();
