@@ -82,8 +82,8 @@ public record AppConfig(
   }
 
   public AppConfig withSecretKey(String key) {
-    return new AppConfig(httpHost, httpPort, httpInstances, eventLoops, maxBodyBytes, corsAllowedOrigins, trustProxyHeaders,
-        databaseUrl, databasePoolSize, dataDir, Optional.of(key), jwtIssuer, jwtAudience, accessTokenTtlSeconds,
+    return new AppConfig(httpHost, httpPort, httpInstances, eventLoops, maxBodyBytes, corsAllowedOrigins,
+        trustProxyHeaders, databaseUrl, databasePoolSize, dataDir, Optional.of(key), jwtIssuer, jwtAudience, accessTokenTtlSeconds,
         adminPassword, bcryptCost, tokenRateLimit, tokenRateWindowSeconds, ariHttpUrl, ariUsername, ariPassword, ariApp,
         ariEndpointTemplate, ariRequestTimeoutMs, defaultContext, defaultExtension, defaultPriority, defaultTimeoutMs,
         defaultCallerId, metricsEnabled, metricsToken,

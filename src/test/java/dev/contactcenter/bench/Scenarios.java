@@ -48,7 +48,7 @@ final class Scenarios {
   static final int WARM_UP_WINDOWS = 10;
   /** The JIT compiler's share of the service's CPU in a 10 s window below which the JVM counts as warm. */
   static final double JIT_SETTLED_SHARE = 0.03;
-  /** Most 10 s JIT-settling windows of the ingest and asterisk scenarios. */
+  /** Most 10 s JIT-settling windows of the status, ingest and asterisk scenarios. */
   static final int JIT_WINDOWS = 18;
 
   private final Bench bench;
