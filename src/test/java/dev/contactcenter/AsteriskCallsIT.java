@@ -9,9 +9,15 @@ import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestAsterisk;
 import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +59,8 @@ class AsteriskCallsIT {
   record Expected(String status, List<String> timeline, int cause, Integer duration) {
   }
 
+  private static final String METRICS_TOKEN = "metrics-token-for-tests-0123456789";
+
   @RegisterExtension
   static final RealAsterisk ASTERISK = new RealAsterisk("cc-it");
 
@@ -68,8 +76,12 @@ class AsteriskCallsIT {
   @Test
   @DisplayName("every outcome of the traces ends in its right status, timeline, cause and duration")
   void outcomeMatrix() throws Exception {
-    try (TestApp app = TestApp.start(env())) {
+    Map<String, String> env = env();
+    env.put("METRICS_ENABLED", "true");
+    env.put("METRICS_TOKEN", METRICS_TOKEN);
+    try (TestApp app = TestApp.start(env)) {
       CallProbe calls = new CallProbe(app.client(), app.client().login("admin", TestApp.ADMIN_PASSWORD));
+      awaitEventFilter(env);
       Map<Character, String> ids = new LinkedHashMap<>();
       MATRIX.keySet().forEach(digit -> ids.put(digit, calls.place("+1555000000" + digit, options(digit))));
       for (Map.Entry<Character, String> entry : ids.entrySet()) {
@@ -94,6 +106,10 @@ class AsteriskCallsIT {
           assertThat(call.getString("failure_reason")).as(label).isNotBlank();
         }
       }
+      // Every outcome's events came through the filter: Asterisk sent no frame of a type the service drops.
+      String metrics = app.client().get("/metrics", METRICS_TOKEN).body();
+      assertThat(metrics).containsPattern("(?m)^contact_center_ari_events_ignored_total 0(\\.0)?$");
+      assertThat(metrics).containsPattern("contact_center_ari_events_total\\{type=\"ChannelDestroyed\"} [1-9]");
     }
   }
 
@@ -196,7 +212,8 @@ class AsteriskCallsIT {
   @Test
   @DisplayName("Asterisk going away and coming back: health 503 then 200, calls refused with 503, then work again")
   void asteriskAwayAndBack() throws Exception {
-    try (TestApp app = TestApp.start(env())) {
+    Map<String, String> env = env();
+    try (TestApp app = TestApp.start(env)) {
       ApiClient api = app.client();
       String token = api.login("admin", TestApp.ADMIN_PASSWORD);
       CallProbe calls = new CallProbe(api, token);
@@ -213,6 +230,8 @@ class AsteriskCallsIT {
       awaitHealth(api, 200, Duration.ofSeconds(30));
       String id = calls.place("+15550000000", null);
       assertThat(calls.awaitFinal(id, Duration.ofSeconds(15)).getString("status")).isEqualTo("completed");
+      // A restarted Asterisk has forgotten the application's event filter: the service sets it again.
+      awaitEventFilter(env);
     }
   }
 
@@ -278,6 +297,38 @@ class AsteriskCallsIT {
       result.put('h', calls.timeline(hungUp));
       return result;
     }
+  }
+
+  /**
+   * Waits until Asterisk reports the service's ARI application with exactly the event types the call path reads
+   * as its allowed list.
+   */
+  private static void awaitEventFilter(Map<String, String> env) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String credentials = Base64.getEncoder().encodeToString(
+        (env.get("ARI_USERNAME") + ":" + env.get("ARI_PASSWORD")).getBytes(StandardCharsets.UTF_8));
+    HttpRequest get = HttpRequest.newBuilder(
+            URI.create(env.get("ARI_HTTP_URL") + "/ari/applications/" + env.get("ARI_APP")))
+        .header("Authorization", "Basic " + credentials).build();
+    List<String> expected = List.of("ApplicationReplaced", "ChannelDestroyed", "ChannelStateChange", "Dial",
+        "StasisStart");
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    String last;
+    do {
+      HttpResponse<String> answer = http.send(get, HttpResponse.BodyHandlers.ofString());
+      last = answer.statusCode() + " " + answer.body();
+      if (answer.statusCode() == 200) {
+        JsonObject application = new JsonObject(answer.body());
+        List<String> allowed = application.getJsonArray("events_allowed").stream()
+            .map(entry -> ((JsonObject) entry).getString("type")).sorted().toList();
+        if (allowed.equals(expected)) {
+          assertThat(application.getJsonArray("events_disallowed")).isEmpty();
+          return;
+        }
+      }
+      Thread.sleep(100);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError("Asterisk's application never got the event filter " + expected + ": " + last);
   }
 
   private static void awaitHealth(ApiClient api, int status, Duration timeout) throws InterruptedException {

@@ -63,6 +63,8 @@ class MetricsTest {
       assertThat(value(text, "contact_center_ari_server_connected{server=\"default\"}")).isEqualTo(1);
       assertThat(value(text, "contact_center_ari_events_total{type=\"StasisStart\"}")).isGreaterThanOrEqualTo(1);
       assertThat(value(text, "contact_center_ari_events_total{type=\"ChannelDestroyed\"}")).isGreaterThanOrEqualTo(1);
+      // The call's StasisEnd, dialplan steps and hang-up requests are kept off the socket by our event filter.
+      assertThat(value(text, "contact_center_ari_events_ignored_total")).isZero();
       assertThat(value(text, "contact_center_origination_seconds_count{result=\"accepted\"}")).isEqualTo(1);
       assertThat(text).contains("contact_center_origination_seconds_bucket{result=\"accepted\",le=\"0.1\"}");
 

@@ -16,9 +16,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -95,6 +97,19 @@ public final class AriClient {
     QueryStringEncoder query = new QueryStringEncoder(basePath + "/applications/" + app + "/subscription");
     query.addParam("eventSource", "channel:" + channelId);
     return send(HttpMethod.POST, query.toString(), null).compose(AriClient::noContent);
+  }
+
+  /**
+   * Asks Asterisk to send our app only events of these types (ARI {@code eventFilter}, Asterisk 13.26 and 16.3 on):
+   * it then neither builds nor sends the others. The filter belongs to the application, so it applies to the socket
+   * that registered it.
+   */
+  public Future<Void> allowOnlyEvents(Collection<String> types) {
+    JsonArray allowed = new JsonArray();
+    types.stream().sorted().forEach(type -> allowed.add(new JsonObject().put("type", type)));
+    return send(HttpMethod.PUT, basePath + "/applications/" + app + "/eventFilter",
+        new JsonObject().put("allowed", allowed).put("disallowed", new JsonArray()).toBuffer())
+        .compose(AriClient::noContent);
   }
 
   /** Sends the answered channel from Stasis into the IVR dialplan. */

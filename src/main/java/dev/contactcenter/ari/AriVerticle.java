@@ -38,6 +38,7 @@ public final class AriVerticle extends VerticleBase {
   private final Map<String, TrackedCall> calls = new HashMap<>();
   private AriClient ari;
   private AriEventSocket socket;
+  private AriEventFilter eventFilter;
   private TransitionRecorder recorder;
   private Reconciler reconciler;
   private HandoffWait handoffWait;
@@ -84,14 +85,18 @@ public final class AriVerticle extends VerticleBase {
     }, this::applicationReplaced);
     CallOriginator originator = new CallOriginator(vertx, ari, settings, calls, recorder, metrics, this::connected,
         () -> replacedDetail != null ? replacedDetail : socket.lastError());
-    socket = new AriEventSocket(vertx, settings, CallEventHandler.HANDLED_EVENTS, events::onEvent, () -> {
-      replacedDetail = null;
-      metrics.ariConnected(owner.server(), true);
-      reconciler.request();
-    }, () -> {
-      metrics.ariConnected(owner.server(), false);
-      reconciler.streamLost();
-    });
+    eventFilter = new AriEventFilter(vertx, ari, CallEventHandler.HANDLED_EVENTS, owner.server());
+    socket = new AriEventSocket(vertx, settings, CallEventHandler.HANDLED_EVENTS, events::onEvent,
+        metrics::ariEventIgnored, () -> {
+          replacedDetail = null;
+          metrics.ariConnected(owner.server(), true);
+          eventFilter.connected();
+          reconciler.request();
+        }, () -> {
+          eventFilter.stopped();
+          metrics.ariConnected(owner.server(), false);
+          reconciler.streamLost();
+        });
     List<MessageConsumer<JsonObject>> consumers = List.of(
         bus.consumer(ariOriginateOn(owner.server()), originator::originate),
         bus.consumer(ariHangupOn(owner.server()), originator::hangup),
@@ -125,6 +130,7 @@ public final class AriVerticle extends VerticleBase {
   public Future<?> stop() {
     metrics.ariConnected(owner.server(), false);
     vertx.cancelTimer(reconcileTimer);
+    eventFilter.stopped();
     reconciler.stop();
     return socket.close().eventually(() -> recorder.drain(timeouts.drainMs())).onComplete(done -> ari.close());
   }

@@ -22,7 +22,9 @@ import java.util.regex.Pattern;
  *       {@code refused} (Asterisk said no), {@code unavailable} (no answer or not connected);</li>
  *   <li>calls that reached a final status [{@code contact_center_calls_finished_total{status}}], counted from the
  *       accepted transitions published on {@code calls.status.ended}, so exactly once per call whatever settled it;</li>
- *   <li>ARI events received, by type [{@code contact_center_ari_events_total{type}}];</li>
+ *   <li>ARI events received, by type [{@code contact_center_ari_events_total{type}}], and frames of types the call
+ *       path does not read, dropped unparsed [{@code contact_center_ari_events_ignored_total}]: these stay at 0 while
+ *       Asterisk applies our event filter;</li>
  *   <li>whether the ARI events WebSocket is connected [{@code contact_center_ari_connected}, 1 or 0], and per
  *       Asterisk server this node has owned [{@code contact_center_ari_server_connected{server}}];</li>
  *   <li>times Asterisk gave our app's events to another client [{@code contact_center_ari_application_replaced_total}];</li>
@@ -44,6 +46,7 @@ public final class CallMetrics {
    * lookup, and these are counted several times per call (each ARI event, each originate, each final status).
    */
   private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
+  private final Counter ignoredEvents;
   private final Map<String, Counter> originatedCounters = new ConcurrentHashMap<>();
   private final Map<String, Timer> originationTimers = new ConcurrentHashMap<>();
   private final Map<String, Counter> finishedCounters = new ConcurrentHashMap<>();
@@ -55,6 +58,9 @@ public final class CallMetrics {
         .register(registry);
     // Every series exists from the start, so rates and alerts work before the first call.
     applicationReplacedCounter();
+    ignoredEvents = Counter.builder("contact_center.ari.events.ignored")
+        .description("ARI event frames of types the call path does not read (0 while the event filter is in force)")
+        .register(registry);
     for (String result : new String[] {"accepted", "refused", "unavailable"}) {
       originatedCounter(result);
     }
@@ -90,6 +96,11 @@ public final class CallMetrics {
       }
     }
     counter.increment();
+  }
+
+  /** A frame of a type the call path does not read arrived, and was dropped. */
+  public void ariEventIgnored() {
+    ignoredEvents.increment();
   }
 
   /** Asterisk sent ApplicationReplaced: another client now receives our app's events. */

@@ -13,6 +13,15 @@ import io.vertx.core.json.JsonArray;
  */
 final class AriEvents {
 
+  /** The event types built here (what a filter names). */
+  static final String DIAL = "Dial";
+  static final String STATE_CHANGE = "ChannelStateChange";
+  static final String DIALPLAN = "ChannelDialplan";
+  static final String STASIS_START = "StasisStart";
+  static final String STASIS_END = "StasisEnd";
+  static final String HANGUP_REQUEST = "ChannelHangupRequest";
+  static final String DESTROYED = "ChannelDestroyed";
+
   /** The {@code asterisk_id} as a JSON string, encoded once. */
   private final String asteriskId;
 
@@ -21,7 +30,7 @@ final class AriEvents {
   }
 
   String dial(long at, String app, SandboxChannel peer, String dialstring, String dialstatus) {
-    return start("Dial", at)
+    return start(DIAL, at)
         .append(",\"dialstatus\":").append(quoted(dialstatus))
         .append(",\"forward\":\"\"")
         .append(",\"dialstring\":").append(quoted(dialstring))
@@ -30,13 +39,13 @@ final class AriEvents {
   }
 
   String stateChange(long at, String app, SandboxChannel channel) {
-    return start("ChannelStateChange", at).append(",\"channel\":").append(channel.json()).append(finish(app))
+    return start(STATE_CHANGE, at).append(",\"channel\":").append(channel.json()).append(finish(app))
         .toString();
   }
 
   /** Published when the channel reaches a new dialplan priority; names the application run there. */
   String dialplan(long at, String app, SandboxChannel channel) {
-    return start("ChannelDialplan", at)
+    return start(DIALPLAN, at)
         .append(",\"channel\":").append(channel.json())
         .append(",\"dialplan_app\":").append(quoted(channel.appName()))
         .append(",\"dialplan_app_data\":").append(quoted(channel.appData()))
@@ -44,12 +53,12 @@ final class AriEvents {
   }
 
   String stasisStart(long at, String app, SandboxChannel channel, JsonArray args) {
-    return start("StasisStart", at).append(",\"args\":").append(args.encode())
+    return start(STASIS_START, at).append(",\"args\":").append(args.encode())
         .append(",\"channel\":").append(channel.json()).append(finish(app)).toString();
   }
 
   String stasisEnd(long at, String app, SandboxChannel channel) {
-    return start("StasisEnd", at).append(",\"channel\":").append(channel.json()).append(finish(app)).toString();
+    return start(STASIS_END, at).append(",\"channel\":").append(channel.json()).append(finish(app)).toString();
   }
 
   /**
@@ -57,7 +66,7 @@ final class AriEvents {
    * {@code cause} is the soft-hangup flag; otherwise it is a queued hang-up from the other party.
    */
   String hangupRequest(long at, String app, SandboxChannel channel, int cause, boolean soft) {
-    StringBuilder event = start("ChannelHangupRequest", at).append(",\"channel\":").append(channel.json())
+    StringBuilder event = start(HANGUP_REQUEST, at).append(",\"channel\":").append(channel.json())
         .append(",\"cause\":").append(cause);
     if (soft) {
       event.append(",\"soft\":true");
@@ -66,7 +75,7 @@ final class AriEvents {
   }
 
   String destroyed(long at, String app, SandboxChannel channel, int cause) {
-    return start("ChannelDestroyed", at)
+    return start(DESTROYED, at)
         .append(",\"cause\":").append(cause)
         .append(",\"cause_txt\":").append(quoted(HangupCauses.text(cause)))
         .append(",\"channel\":").append(channel.json())

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,12 +15,15 @@ import org.slf4j.LoggerFactory;
  * <p>Like Asterisk, an application has one event stream: the socket that connected last takes it,
  * and an earlier socket for the same application gets one {@code ApplicationReplaced} event, stays open
  * but receives nothing more. An application with no socket is not registered, and its events are dropped.
+ * An application's event filter ({@code PUT /applications/{app}/eventFilter}) stays with the application when its
+ * socket reconnects.
  */
 final class EventStreams {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventStreams.class);
 
   private final Map<String, ServerWebSocket> sockets = new HashMap<>();
+  private final Map<String, EventTypeFilter> filters = new HashMap<>();
 
   void attach(List<String> apps, ServerWebSocket socket) {
     for (String app : apps) {
@@ -44,14 +48,28 @@ final class EventStreams {
     return sockets.containsKey(app);
   }
 
-  /** @param event the event as JSON text (see {@link AriEvents}) */
-  void send(String app, String event) {
+  EventTypeFilter filter(String app) {
+    return filters.getOrDefault(app, EventTypeFilter.NONE);
+  }
+
+  void filter(String app, EventTypeFilter filter) {
+    filters.put(app, filter);
+  }
+
+  /**
+   * @param type  the event's type, checked against the application's filter
+   * @param event the event as JSON text (see {@link AriEvents}), built only when it is sent
+   */
+  void send(String app, String type, Supplier<String> event) {
     ServerWebSocket socket = sockets.get(app);
     if (socket == null) {
       LOG.trace("No WebSocket for application {}: event dropped", app);
       return;
     }
+    if (!filter(app).allows(type)) {
+      return;
+    }
     // A socket closing right now fails this write; Asterisk loses such events too.
-    socket.writeTextMessage(event);
+    socket.writeTextMessage(event.get());
   }
 }

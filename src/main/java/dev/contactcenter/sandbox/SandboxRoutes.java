@@ -5,7 +5,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -27,19 +26,19 @@ final class SandboxRoutes {
   private static final int CHANNELS_PER_TURN = 1_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(SandboxRoutes.class);
-  private static final List<String> EVENT_SOURCE_SCHEMES =
-      List.of("channel:", "bridge:", "endpoint:", "deviceState:");
 
   private final CallSimulator calls;
   private final EventStreams streams;
   private final JsonObject info;
   private final SandboxOriginate originate;
+  private final SandboxApplications applications;
 
   SandboxRoutes(CallSimulator calls, EventStreams streams, JsonObject info) {
     this.calls = calls;
     this.streams = streams;
     this.info = info;
     this.originate = new SandboxOriginate(calls, streams);
+    this.applications = new SandboxApplications(calls, streams);
   }
 
   Router router(Vertx vertx, AriAuthHandler auth) {
@@ -55,7 +54,9 @@ final class SandboxRoutes {
     router.post("/ari/channels/:channelId").handler(body).handler(originate::handle);
     router.get("/ari/channels/:channelId").handler(this::getChannel);
     router.delete("/ari/channels/:channelId").handler(this::hangup);
-    router.post("/ari/applications/:app/subscription").handler(this::subscribe);
+    router.get("/ari/applications/:app").handler(applications::get);
+    router.post("/ari/applications/:app/subscription").handler(applications::subscribe);
+    router.put("/ari/applications/:app/eventFilter").handler(body).handler(applications::filterEvents);
     router.errorHandler(404, ctx -> AriResponses.error(ctx, 404, "Resource not found"));
     router.errorHandler(405, ctx -> AriResponses.error(ctx, 405, "Invalid method"));
     router.errorHandler(500, ctx -> {
@@ -189,64 +190,13 @@ final class SandboxRoutes {
     call.continueInDialplan(context, extension, priority);
   }
 
-  private void subscribe(RoutingContext ctx) {
-    String app = ctx.pathParam("app");
-    List<String> sources = commaSeparated(ctx.queryParam("eventSource"));
-    if (sources.isEmpty()) {
-      AriResponses.error(ctx, 400, "Missing parameter eventSource");
-      return;
-    }
-    if (!streams.isRegistered(app)) {
-      AriResponses.error(ctx, 404, "Application not found");
-      return;
-    }
-    List<SimulatedCall> subscribed = new ArrayList<>();
-    for (String source : sources) {
-      if (EVENT_SOURCE_SCHEMES.stream().noneMatch(source::startsWith)) {
-        AriResponses.error(ctx, 400, "Invalid event source URI scheme");
-        return;
-      }
-      SimulatedCall call = source.startsWith("channel:") ? findEitherHalf(source.substring(8)) : null;
-      if (call == null) {
-        // The sandbox has no bridges, endpoints or device states to subscribe to.
-        AriResponses.error(ctx, 422, "Event source does not exist");
-        return;
-      }
-      subscribed.add(call);
-    }
-    JsonArray channelIds = new JsonArray();
-    for (SimulatedCall call : subscribed) {
-      call.subscribe();
-      channelIds.add(call.id());
-      if (call.peerId() != null) {
-        channelIds.add(call.peerId());
-      }
-    }
-    AriResponses.json(ctx, 200, new JsonObject()
-        .put("name", app)
-        .put("channel_ids", channelIds)
-        .put("bridge_ids", new JsonArray())
-        .put("endpoint_ids", new JsonArray())
-        .put("device_names", new JsonArray())
-        .put("events_allowed", new JsonArray())
-        .put("events_disallowed", new JsonArray()));
-  }
-
-  private SimulatedCall findEitherHalf(String channelId) {
-    SimulatedCall call = calls.find(channelId);
-    if (call == null && channelId.endsWith(";2")) {
-      call = calls.find(channelId.substring(0, channelId.length() - 2));
-    }
-    return call;
-  }
-
   /** The first value of a query parameter, or null. */
   static String param(RoutingContext ctx, String name) {
     List<String> values = ctx.queryParam(name);
     return values.isEmpty() ? null : values.get(0);
   }
 
-  private static List<String> commaSeparated(List<String> values) {
+  static List<String> commaSeparated(List<String> values) {
     List<String> parts = new ArrayList<>();
     for (String value : values) {
       for (String part : value.split(",")) {

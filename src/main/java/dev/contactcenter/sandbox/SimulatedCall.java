@@ -6,6 +6,7 @@ import static dev.contactcenter.sandbox.CallSimulator.NO_TIMER;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +83,11 @@ final class SimulatedCall {
     return phase == Phase.STASIS;
   }
 
+  /** Whether {@code application} receives this channel's events now (what {@link #emit} checks). */
+  boolean followedBy(String application) {
+    return app.equals(application) && phase != Phase.ENDED && (phase != Phase.DIALPLAN || subscribed);
+  }
+
   /** The application subscribed to the channel, so its events keep coming after it leaves Stasis. */
   void subscribe() {
     subscribed = true;
@@ -91,9 +97,9 @@ final class SimulatedCall {
   void start() {
     long at = sim.nowMs();
     LOG.debug("Channel {} dials {} ({})", channel.id, dialstring, outcome);
-    emit(events.dial(at, app, channel, dialstring, ""));
+    emit(AriEvents.DIAL, () -> events.dial(at, app, channel, dialstring, ""));
     if (peer != null) {
-      emit(events.dialplan(at, app, peer));
+      emit(AriEvents.DIALPLAN, () -> events.dialplan(at, app, peer));
     }
     switch (outcome) {
       case ANSWERED, CALLEE_HANGS_UP, NO_ANSWER -> ring(at);
@@ -121,13 +127,16 @@ final class SimulatedCall {
     int first = priority > 0 ? priority
         : context == null && extension == null ? channel.priority() + 1 : 1;
     long at = sim.nowMs();
-    emit(events.stasisEnd(at, app, channel));
+    emit(AriEvents.STASIS_END, () -> events.stasisEnd(at, app, channel));
     phase = Phase.DIALPLAN;
     long ivrMs = "hold".equals(exten) ? sim.timing().holdMs() : sim.timing().ivrMs();
-    emit(events.dialplan(at, app, channel.at(ctx, exten, first, "NoOp", "IVR")));
-    emit(events.dialplan(at, app, channel.at(ctx, exten, first + 1, "Answer", "")));
-    emit(events.dialplan(at, app,
-        channel.at(ctx, exten, first + 2, "Wait", Long.toString(ivrMs / 1000))));
+    // The channel moves through the dialplan whether or not anyone receives the events that say so.
+    channel.at(ctx, exten, first, "NoOp", "IVR");
+    emit(AriEvents.DIALPLAN, () -> events.dialplan(at, app, channel));
+    channel.at(ctx, exten, first + 1, "Answer", "");
+    emit(AriEvents.DIALPLAN, () -> events.dialplan(at, app, channel));
+    channel.at(ctx, exten, first + 2, "Wait", Long.toString(ivrMs / 1000));
+    emit(AriEvents.DIALPLAN, () -> events.dialplan(at, app, channel));
     stepTimer = sim.schedule(ivrMs, this::ivrHangsUp);
   }
 
@@ -138,14 +147,15 @@ final class SimulatedCall {
   void hangUpByClient(int cause) {
     long at = sim.nowMs();
     LOG.debug("Channel {} hung up through ARI, cause {}", channel.id, cause);
-    emit(events.hangupRequest(at, app, channel, HangupCauses.SOFTHANGUP_EXPLICIT, true));
+    emit(AriEvents.HANGUP_REQUEST,
+        () -> events.hangupRequest(at, app, channel, HangupCauses.SOFTHANGUP_EXPLICIT, true));
     if (phase == Phase.DIALING || phase == Phase.RINGING) {
-      emit(events.dial(at, app, channel, dialstring, "NOANSWER"));
+      emit(AriEvents.DIAL, () -> events.dial(at, app, channel, dialstring, "NOANSWER"));
     } else if (phase == Phase.STASIS) {
-      emit(events.stasisEnd(at, app, channel));
+      emit(AriEvents.STASIS_END, () -> events.stasisEnd(at, app, channel));
     }
     if (peer != null) {
-      emit(events.hangupRequest(at, app, peer, HangupCauses.NORMAL_CLEARING, false));
+      emit(AriEvents.HANGUP_REQUEST, () -> events.hangupRequest(at, app, peer, HangupCauses.NORMAL_CLEARING, false));
     }
     destroy(at, cause, cause);
   }
@@ -159,8 +169,8 @@ final class SimulatedCall {
   private void ring(long at) {
     phase = Phase.RINGING;
     channel.state(SandboxChannel.RINGING);
-    emit(events.stateChange(at, app, channel));
-    emit(events.dial(at, app, channel, dialstring, "RINGING"));
+    emit(AriEvents.STATE_CHANGE, () -> events.stateChange(at, app, channel));
+    emit(AriEvents.DIAL, () -> events.dial(at, app, channel, dialstring, "RINGING"));
     if (outcome.answers()) {
       stepTimer = sim.schedule(sim.timing().ringMs(), this::answer);
     }
@@ -177,15 +187,15 @@ final class SimulatedCall {
     sim.cancel(deadlineTimer);
     phase = Phase.STASIS;
     channel.state(SandboxChannel.UP);
-    emit(events.stateChange(at, app, channel));
-    emit(events.dial(at, app, channel, dialstring, "ANSWER"));
+    emit(AriEvents.STATE_CHANGE, () -> events.stateChange(at, app, channel));
+    emit(AriEvents.DIAL, () -> events.dial(at, app, channel, dialstring, "ANSWER"));
     if (peer != null) {
       peer.state(SandboxChannel.UP);
-      emit(events.stateChange(at, app, peer));
+      emit(AriEvents.STATE_CHANGE, () -> events.stateChange(at, app, peer));
     }
     String stasisData = args.isEmpty() ? app : app + "," + String.join(",", args);
     channel.at(channel.context(), channel.exten(), channel.priority(), "Stasis", stasisData);
-    emit(events.stasisStart(at, app, channel, new JsonArray(args)));
+    emit(AriEvents.STASIS_START, () -> events.stasisStart(at, app, channel, new JsonArray(args)));
     long calleeLeavesMs = outcome == CalleeScript.CALLEE_HANGS_UP
         ? sim.timing().calleeHangupMs() : sim.timing().calleeStayMs();
     deadlineTimer = sim.schedule(calleeLeavesMs, this::calleeHangsUp);
@@ -198,7 +208,7 @@ final class SimulatedCall {
     }
     long at = sim.nowMs();
     if (peer != null) {
-      emit(events.hangupRequest(at, app, peer, HangupCauses.NO_ANSWER, false));
+      emit(AriEvents.HANGUP_REQUEST, () -> events.hangupRequest(at, app, peer, HangupCauses.NO_ANSWER, false));
     }
     destroy(at, HangupCauses.NO_ANSWER, HangupCauses.NO_ANSWER);
   }
@@ -207,19 +217,19 @@ final class SimulatedCall {
   private void failAtOnce(long at, String dialstatus, int calleeCause) {
     if (peer != null) {
       peer.state(SandboxChannel.BUSY);
-      emit(events.stateChange(at, app, peer));
+      emit(AriEvents.STATE_CHANGE, () -> events.stateChange(at, app, peer));
     }
-    emit(events.dial(at, app, channel, dialstring, dialstatus));
+    emit(AriEvents.DIAL, () -> events.dial(at, app, channel, dialstring, dialstatus));
     destroy(at, HangupCauses.UNKNOWN, calleeCause);
   }
 
   // Hangup(cause) in the callee's dialplan: the cause reaches the channel, Dial says NOANSWER.
   private void refuse(long at, int cause) {
-    emit(events.hangupRequest(at, app, channel, cause, false));
+    emit(AriEvents.HANGUP_REQUEST, () -> events.hangupRequest(at, app, channel, cause, false));
     if (peer != null) {
-      emit(events.destroyed(at, app, peer, cause));
+      emit(AriEvents.DESTROYED, () -> events.destroyed(at, app, peer, cause));
     }
-    emit(events.dial(at, app, channel, dialstring, "NOANSWER"));
+    emit(AriEvents.DIAL, () -> events.dial(at, app, channel, dialstring, "NOANSWER"));
     destroy(at, cause, -1);
   }
 
@@ -228,9 +238,9 @@ final class SimulatedCall {
       return;
     }
     long at = sim.nowMs();
-    emit(events.hangupRequest(at, app, channel, HangupCauses.NORMAL_CLEARING, false));
+    emit(AriEvents.HANGUP_REQUEST, () -> events.hangupRequest(at, app, channel, HangupCauses.NORMAL_CLEARING, false));
     if (phase == Phase.STASIS) {
-      emit(events.stasisEnd(at, app, channel));
+      emit(AriEvents.STASIS_END, () -> events.stasisEnd(at, app, channel));
     }
     destroy(at, HangupCauses.NORMAL_CLEARING, HangupCauses.NORMAL_CLEARING);
   }
@@ -240,19 +250,19 @@ final class SimulatedCall {
       return;
     }
     long at = sim.nowMs();
-    emit(events.dialplan(at, app,
-        channel.at(channel.context(), channel.exten(), channel.priority() + 1, "Hangup", "")));
+    channel.at(channel.context(), channel.exten(), channel.priority() + 1, "Hangup", "");
+    emit(AriEvents.DIALPLAN, () -> events.dialplan(at, app, channel));
     if (peer != null) {
-      emit(events.hangupRequest(at, app, peer, HangupCauses.NORMAL_CLEARING, false));
+      emit(AriEvents.HANGUP_REQUEST, () -> events.hangupRequest(at, app, peer, HangupCauses.NORMAL_CLEARING, false));
     }
     destroy(at, HangupCauses.NORMAL_CLEARING, HangupCauses.NORMAL_CLEARING);
   }
 
   /** Publishes {@code ChannelDestroyed} (for the {@code ;2} half too unless its cause is negative). */
   private void destroy(long at, int cause, int peerCause) {
-    emit(events.destroyed(at, app, channel, cause));
+    emit(AriEvents.DESTROYED, () -> events.destroyed(at, app, channel, cause));
     if (peer != null && peerCause >= 0) {
-      emit(events.destroyed(at, app, peer, peerCause));
+      emit(AriEvents.DESTROYED, () -> events.destroyed(at, app, peer, peerCause));
     }
     phase = Phase.ENDED;
     cancelTimers();
@@ -267,11 +277,12 @@ final class SimulatedCall {
     deadlineTimer = NO_TIMER;
   }
 
-  private void emit(String event) {
+  /** @param event built only if the application's socket takes events of this type */
+  private void emit(String type, Supplier<String> event) {
     // After continue, Asterisk sends the channel's events only to an application subscribed to it.
     if (phase == Phase.DIALPLAN && !subscribed) {
       return;
     }
-    sim.streams().send(app, event);
+    sim.streams().send(app, type, event);
   }
 }

@@ -14,6 +14,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
@@ -390,6 +391,55 @@ class SandboxAriServerTest {
   }
 
   @Test
+  @DisplayName("An event filter keeps the other types off the socket, disallowed winning, with Asterisk's update rules")
+  void eventFilter(VertxTestContext testContext) {
+    JsonObject filter = new JsonObject()
+        .put("allowed", new JsonArray().add(type("StasisStart")).add(type("ChannelDestroyed")).add(type("Dial")))
+        .put("disallowed", new JsonArray().add(type("Dial")));
+    listen(port, APP).compose(recorder -> {
+      recorder.onEvent(subscribeAndContinueOnStasisStart(testContext));
+      return putFilter(APP, filter.toBuffer())
+          .compose(set -> originate("filtered", "Local/15550000000@callee/n", "30")
+              .expecting(HttpResponseExpectation.SC_OK)
+              .compose(created -> recorder.destroyed("filtered"))
+              .map(events -> Map.entry(set, events)));
+    }).compose(first -> Future.join(List.of(
+            putFilter("nobody", filter.toBuffer()),
+            putFilter(APP, Buffer.buffer("{\"allowed\":\"Dial\"}")),
+            putFilter(APP, Buffer.buffer("{\"allowed\":[{\"name\":\"Dial\"}]}")),
+            putFilter(APP, Buffer.buffer("[1]"))))
+        .compose(refused -> putFilter(APP, Buffer.buffer("{\"disallowed\":[]}"))
+            .compose(kept -> putFilter(APP, Buffer.buffer())
+                .compose(cleared -> authorized(HttpMethod.GET, "/ari/applications/" + APP).send())
+                .map(got -> List.of(first.getKey(), refused, kept, got, first.getValue())))))
+        .onComplete(testContext.succeeding(all -> testContext.verify(() -> {
+          HttpResponse<Buffer> set = (HttpResponse<Buffer>) all.get(0);
+          assertThat(set.statusCode()).isEqualTo(200);
+          assertThat(set.bodyAsJsonObject().getJsonArray("events_allowed")).isEqualTo(new JsonArray()
+              .add(type("ChannelDestroyed")).add(type("Dial")).add(type("StasisStart")));
+          assertThat(set.bodyAsJsonObject().getJsonArray("events_disallowed")).isEqualTo(
+              new JsonArray().add(type("Dial")));
+          @SuppressWarnings("unchecked")
+          List<JsonObject> events = (List<JsonObject>) all.get(4);
+          // The IVR's dialplan steps, StasisEnd and the Dial events are filtered out; the call still ends.
+          assertThat(describe(events)).containsExactly("StasisStart[Up]", "ChannelDestroyed[16 Normal Clearing]");
+          io.vertx.core.CompositeFuture refused = (io.vertx.core.CompositeFuture) all.get(1);
+          assertThat(refused.<HttpResponse<Buffer>>resultAt(0).statusCode()).as("unknown application").isEqualTo(404);
+          for (int i = 1; i < 4; i++) {
+            assertThat(refused.<HttpResponse<Buffer>>resultAt(i).statusCode()).as("bad body %d", i).isEqualTo(400);
+          }
+          HttpResponse<Buffer> kept = (HttpResponse<Buffer>) all.get(2);
+          assertThat(kept.bodyAsJsonObject().getJsonArray("events_allowed")).as("a list left out is kept").hasSize(3);
+          assertThat(kept.bodyAsJsonObject().getJsonArray("events_disallowed")).isEmpty();
+          HttpResponse<Buffer> got = (HttpResponse<Buffer>) all.get(3);
+          assertThat(got.statusCode()).isEqualTo(200);
+          assertThat(got.bodyAsJsonObject().getJsonArray("events_allowed")).as("no body clears both").isEmpty();
+          assertThat(got.bodyAsJsonObject().getJsonArray("channel_ids")).isEmpty();
+          testContext.completeNow();
+        })));
+  }
+
+  @Test
   @DisplayName("The socket that connected last for an application takes its event stream; the older gets ApplicationReplaced")
   void newestSocketTakesTheStream(VertxTestContext testContext) {
     listen(port, APP).compose(older -> listen(port, APP).compose(newer ->
@@ -542,6 +592,15 @@ class SandboxAriServerTest {
         .addQueryParam("extension", "s")
         .addQueryParam("priority", "1")
         .send();
+  }
+
+  private Future<HttpResponse<Buffer>> putFilter(String app, Buffer body) {
+    return authorized(HttpMethod.PUT, "/ari/applications/" + app + "/eventFilter")
+        .putHeader("Content-Type", "application/json").sendBuffer(body);
+  }
+
+  private static JsonObject type(String name) {
+    return new JsonObject().put("type", name);
   }
 
   private Future<HttpResponse<Buffer>> subscribe(String app, String eventSource) {
