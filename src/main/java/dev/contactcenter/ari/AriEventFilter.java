@@ -18,22 +18,28 @@ final class AriEventFilter {
 
   private static final Logger LOG = LoggerFactory.getLogger(AriEventFilter.class);
   private static final long RETRY_MS = 5_000;
-  private static final int ATTEMPTS = 3;
+  static final int ATTEMPTS = 3;
 
   private final Vertx vertx;
   private final AriClient ari;
   private final Set<String> types;
   private final String server;
+  private final long retryMs;
   private long retryTimer = -1;
   /** Bumped on every connect and loss, so an answer or retry of an earlier connection is ignored. */
   private long connection;
   private String lastRefusal;
 
   AriEventFilter(Vertx vertx, AriClient ari, Set<String> types, String server) {
+    this(vertx, ari, types, server, RETRY_MS);
+  }
+
+  AriEventFilter(Vertx vertx, AriClient ari, Set<String> types, String server, long retryMs) {
     this.vertx = vertx;
     this.ari = ari;
     this.types = types;
     this.server = server;
+    this.retryMs = retryMs;
   }
 
   /** The events socket (re)connected: the app was registered again, set its filter. */
@@ -60,7 +66,7 @@ final class AriEventFilter {
         return;
       }
       if (attempt < ATTEMPTS) {
-        retryTimer = vertx.setTimer(RETRY_MS, id -> attempt(of, attempt + 1));
+        retryTimer = vertx.setTimer(retryMs, id -> attempt(of, attempt + 1));
         return;
       }
       String refusal = done.cause().getMessage();
