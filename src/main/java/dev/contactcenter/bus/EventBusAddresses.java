@@ -31,6 +31,11 @@ public final class EventBusAddresses {
    * {@code {created, call?, queue_position?, refused?: {limit, limit_value, retry_after}}}.
    */
   public static final String CALLS_CREATE = "db.calls.create";
+  /**
+   * {@code {owner, idempotency_key, request_hash}} → {@code {created: false, call}} for the call an earlier request
+   * with this owner and key made, or {@code {}} when there is none; fails 422 when that request had another body.
+   */
+  public static final String CALLS_REPLAY = "db.calls.replay";
   public static final String CALLS_GET = "db.calls.get";
   public static final String CALLS_LIST = "db.calls.list";
   public static final String CALLS_EVENTS = "db.calls.events";

@@ -49,12 +49,14 @@ final class CallCreation {
   private final Subscriptions subscriptions;
   private final Supplier<ServerDirectory> servers;
   private final Admission admission;
+  private final IdempotentReplays replays;
 
   CallCreation(EventBus bus, CallRequest.Defaults defaults, boolean simulated, CallTimeouts timeouts,
       Subscriptions subscriptions, CallLimits limits, Supplier<ServerDirectory> servers, Admission admission) {
     this.bus = bus;
     this.servers = servers;
     this.admission = admission;
+    this.replays = new IdempotentReplays(bus);
     this.subscriptions = subscriptions;
     this.limits = limits;
     this.defaults = defaults;
@@ -167,9 +169,12 @@ final class CallCreation {
         .put("status_callback", callback).put("status_callback_events", callbackEvents)
         .mergeIn(dispatch);
 
-    if (limits.admitRate(rc, caller.username())) {
-      onServer(rc, call, callId, row.put("limits", limits.databaseDefaults()), successStatus);
+    JsonObject rateRefusal = limits.rateRefusal(caller.username());
+    if (rateRefusal != null) {
+      replays.orElse(rc, row, successStatus, () -> CallLimits.refuse(rc, rateRefusal));
+      return;
     }
+    onServer(rc, call, callId, row.put("limits", limits.databaseDefaults()), successStatus);
   }
 
   /**
@@ -181,8 +186,8 @@ final class CallCreation {
     ServerDirectory directory = servers.get();
     Optional<String> chosen = directory == null ? Optional.empty() : directory.choose();
     if (chosen.isEmpty()) {
-      Problems.send(rc, 503, "no Asterisk server has a connected owner right now; the call was not stored, retry "
-          + "shortly");
+      replays.orElse(rc, row, successStatus, () -> Problems.send(rc, 503,
+          "no Asterisk server has a connected owner right now; the call was not stored, retry shortly"));
       return;
     }
     String server = chosen.get();
@@ -204,7 +209,7 @@ final class CallCreation {
       JsonObject stored = created.getJsonObject("call");
       if (!created.getBoolean("created")) {
         // A retry with the same Idempotency-Key: the first call, never a second dial.
-        respondCreated(rc, stored, successStatus, "Call already initiated for this Idempotency-Key");
+        CreatedCall.respond(rc, stored, successStatus, CreatedCall.REPLAYED);
         return;
       }
       if ("queued".equals(stored.getString("status"))) {
@@ -213,7 +218,7 @@ final class CallCreation {
         stored.put("queue_position", position);
         estimatedStart(stored.getString("server"), position, stored.getString("not_before"))
             .ifPresent(at -> stored.put("estimated_start_at", at.toString()));
-        respondCreated(rc, stored, successStatus,
+        CreatedCall.respond(rc, stored, successStatus,
             "Call queued: the Asterisk server is at its limit; it is dialled when capacity frees up");
         return;
       }
@@ -230,7 +235,7 @@ final class CallCreation {
               Problems.send(rc, status, outcome.getString("reason"), new JsonObject().put("call_id", callId));
               return;
             }
-            respondCreated(rc, current, successStatus, simulated
+            CreatedCall.respond(rc, current, successStatus, simulated
                 ? "Call initiated (SIMULATED: built-in sandbox, no real phone call is placed)" : "Call initiated");
           })
           .onFailure(failure -> failUnreachable(rc, callId, failure));
@@ -245,27 +250,6 @@ final class CallCreation {
     RequestIds.error(rc, LOG, "Originate of call {} got no answer: {}", callId, failure.toString());
     Problems.send(rc, 503, "the Asterisk component did not answer; GET the call for its outcome",
         new JsonObject().put("call_id", callId));
-  }
-
-  private void respondCreated(RoutingContext rc, JsonObject call, int status, String message) {
-    JsonObject body = new JsonObject()
-        .put("success", !"failed".equals(call.getString("status")))
-        .put("call_id", call.getString("call_id"))
-        .put("phone_number", call.getString("phone_number"))
-        .put("message", message)
-        .put("channel", call.getString("channel"))
-        .put("status", call.getString("status"))
-        .put("created_at", call.getString("created_at"));
-    if ("queued".equals(call.getString("status"))) {
-      body.put("queue_position", call.getLong("queue_position")).put("not_before", call.getString("not_before"));
-      if (call.getString("estimated_start_at") != null) {
-        body.put("estimated_start_at", call.getString("estimated_start_at"));
-      }
-    }
-    if (status == 201) {
-      rc.response().putHeader("Location", "/api/v2/calls/" + call.getString("call_id"));
-    }
-    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
   }
 
   private static JsonObject bodyOrNull(ValidatedRequest request) {

@@ -28,16 +28,16 @@ final class CallLimits {
         .put("calls_per_day", defaults.userCallsPerDay());
   }
 
-  /** True when the user's calls per second allow one more call now; otherwise the 429 has been sent. */
-  boolean admitRate(RoutingContext rc, String username) {
+  /**
+   * Null when the user's calls per second allow one more call now (and it is counted); otherwise the refusal, as the
+   * database gives its own: {@code {limit, limit_value, retry_after}}.
+   */
+  JsonObject rateRefusal(String username) {
     Integer own = users.callsPerSecond(username);
     int rate = own != null ? own : defaults.userCallsPerSecond();
     long wait = perSecond.acquire(username, rate, System.currentTimeMillis());
-    if (wait > 0) {
-      refuse(rc, "calls_per_second", rate, wait);
-      return false;
-    }
-    return true;
+    return wait <= 0 ? null
+        : new JsonObject().put("limit", "calls_per_second").put("limit_value", rate).put("retry_after", wait);
   }
 
   /** The default limits the database checks, for CALLS_CREATE's {@code limits} (a copy: the message is the caller's). */

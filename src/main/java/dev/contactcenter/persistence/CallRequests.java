@@ -6,6 +6,7 @@ import static dev.contactcenter.bus.EventBusAddresses.CALLS_EVENTS;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_GET;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_LIST;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_MARKED_EARLIER;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_REPLAY;
 import static dev.contactcenter.bus.EventBusAddresses.SERVERS_LOAD;
 
 import dev.contactcenter.bus.BusError;
@@ -18,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -41,6 +43,7 @@ final class CallRequests {
   List<MessageConsumer<JsonObject>> register() {
     return List.of(
         bus.localConsumer(CALLS_CREATE, this::create),
+        bus.localConsumer(CALLS_REPLAY, this::replay),
         bus.localConsumer(CALLS_GET, this::get),
         bus.localConsumer(CALLS_LIST, this::list),
         bus.localConsumer(CALLS_EVENTS, this::events),
@@ -57,7 +60,10 @@ final class CallRequests {
     // The requester (CallCreation, same process) sent the row and takes the answer without copies either way.
     replies.replyLocal(msg, creations.submit(call).compose(outcome -> {
       if (outcome.refused() != null) {
-        return Future.succeededFuture(new JsonObject().put("created", false).put("refused", outcome.refused().toJson()));
+        JsonObject refusal = new JsonObject().put("created", false).put("refused", outcome.refused().toJson());
+        // A retry of a call already made gets that call, whatever the limits say now: it asks for no new call,
+        // and the earlier call may be what fills the limit.
+        return key == null ? Future.succeededFuture(refusal) : replay(call).map(first -> first.orElse(refusal));
       }
       JsonObject created = outcome.call();
       if (created != null) {
@@ -68,19 +74,34 @@ final class CallRequests {
             .map(ahead -> new JsonObject().put("created", true).put("call", created).put("queue_position", ahead + 1));
       }
       // Same owner and key as an earlier request: return that call, never dial twice.
-      return calls.findByIdempotencyKey(call.getString("owner"), key).compose(existing -> {
-        if (existing.isEmpty()) {
-          return Future.failedFuture(BusError.CONFLICT.exception("idempotency key in use, retry"));
-        }
-        JsonObject first = existing.get();
-        Object firstHash = first.remove("request_hash");
-        if (!call.getString("request_hash", "").equals(firstHash)) {
-          return Future.failedFuture(BusError.UNPROCESSABLE.exception(
-              "Idempotency-Key '" + key + "' was already used with a different request body"));
-        }
-        return Future.succeededFuture(new JsonObject().put("created", false).put("call", first));
-      });
+      return replay(call).compose(first -> first.map(Future::succeededFuture).orElseGet(() ->
+          Future.failedFuture(BusError.CONFLICT.exception("idempotency key in use, retry"))));
     }));
+  }
+
+  /** CALLS_REPLAY: the call an earlier request with this owner and key made, if any. */
+  private void replay(Message<JsonObject> msg) {
+    replies.reply(msg, replay(msg.body()).map(first -> first.orElseGet(JsonObject::new)));
+  }
+
+  /**
+   * The earlier call of the request's owner and idempotency key, as {@code {created: false, call}}; empty when there
+   * is none. Fails with 422 when the earlier request had another body: a key names one request.
+   */
+  private Future<Optional<JsonObject>> replay(JsonObject request) {
+    String key = request.getString("idempotency_key");
+    return calls.findByIdempotencyKey(request.getString("owner"), key).compose(existing -> {
+      if (existing.isEmpty()) {
+        return Future.succeededFuture(Optional.empty());
+      }
+      JsonObject first = existing.get();
+      Object firstHash = first.remove("request_hash");
+      if (!request.getString("request_hash", "").equals(firstHash)) {
+        return Future.failedFuture(BusError.UNPROCESSABLE.exception(
+            "Idempotency-Key '" + key + "' was already used with a different request body"));
+      }
+      return Future.succeededFuture(Optional.of(new JsonObject().put("created", false).put("call", first)));
+    });
   }
 
   private void get(Message<JsonObject> msg) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.NoBlockedEventLoops;
 import dev.contactcenter.support.TestApp;
+import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.util.Map;
@@ -100,5 +101,49 @@ class LimitsTest {
 
     patch("bob", new JsonObject().put("limits", new JsonObject().putNull("concurrent_calls")));
     assertThat(call(bob).status()).isEqualTo(201);
+  }
+
+  @Test
+  @DisplayName("a retry with a call's Idempotency-Key gets that call at every limit; a new key is refused, another body 422")
+  void replayAtTheLimits() throws Exception {
+    String carol = user("carol");
+    JsonObject body = new JsonObject().put("phone_number", "+15551234567");
+    Map<String, String> key = Map.of("Idempotency-Key", "carol-1");
+    ApiClient.Response first = api.post("/api/v2/calls", carol, body, key);
+    assertThat(first.status()).as(first.body()).isEqualTo(201);
+    String callId = first.json().getString("call_id");
+    for (String other : new String[] {"carol-2", "carol-3"}) {
+      assertThat(api.post("/api/v2/calls", carol, body, Map.of("Idempotency-Key", other)).status()).isEqualTo(201);
+    }
+
+    // Calls per second used up (3): a new call is refused, the retry gets its call, another body with the key 422.
+    assertThat(assertProblem(call(carol), 429).getString("limit")).isEqualTo("calls_per_second");
+    assertReplayed(api.post("/api/v2/calls", carol, body, key), 201, callId);
+    assertProblem(api.post("/api/v2/calls", carol, new JsonObject().put("phone_number", "+15557654321"), key), 422);
+
+    // Calls per day (3 for carol, all made): the same, through the seed endpoint too.
+    Thread.sleep(1100);
+    patch("carol", new JsonObject().put("limits", new JsonObject().put("calls_per_day", 3)));
+    assertThat(assertProblem(call(carol), 429).getString("limit")).isEqualTo("calls_per_day");
+    assertThat(assertProblem(api.post("/api/v2/calls", carol, body, Map.of("Idempotency-Key", "carol-4")), 429)
+        .getString("limit")).isEqualTo("calls_per_day");
+    assertReplayed(api.post("/api/v2/calls", carol, body, key), 201, callId);
+    Thread.sleep(1100);
+    assertReplayed(api.post("/api/v2/interaction/+15551234567", carol, null, key), 200, callId);
+
+    // No concurrent call allowed at all.
+    Thread.sleep(1100);
+    patch("carol", new JsonObject().put("limits", new JsonObject().putNull("calls_per_day").put("concurrent_calls", 0)));
+    assertThat(assertProblem(call(carol), 429).getString("limit")).isEqualTo("concurrent_calls");
+    assertReplayed(api.post("/api/v2/calls", carol, body, key), 201, callId);
+
+    assertThat(TestDatabase.queryLong(app.databaseUrl(), "SELECT count(*) FROM calls WHERE owner = 'carol'"))
+        .as("the refusals and retries stored nothing").isEqualTo(3);
+  }
+
+  private static void assertReplayed(ApiClient.Response response, int status, String callId) {
+    assertThat(response.status()).as(response.body()).isEqualTo(status);
+    assertThat(response.json().getString("call_id")).isEqualTo(callId);
+    assertThat(response.json().getString("message")).isEqualTo("Call already initiated for this Idempotency-Key");
   }
 }
