@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * Refuses, with a 4xx problem+json, what must not reach the router's decoders, the body handler or the contract
  * validator: requests Netty could not parse (bad chunking, header limits), malformed percent-escapes or control
  * characters in the path or query, bodies of a media type the operation does not take, and JSON that is not strict
- * RFC 8259 (a byte-order mark, comments, trailing content). Everything here is checked before authentication, so a
+ * RFC 8259 (a byte-order mark, comments, trailing content, bytes that are not well-formed UTF-8). Everything here is checked before authentication, so a
  * hostile request costs one short answer and no stack trace.
  */
 final class RequestGuard {
@@ -39,6 +39,8 @@ final class RequestGuard {
   private static final String DECODED_BODY = "cc.decodedJsonBody";
   private static final String BYTE_ORDER_MARK = "the JSON body starts with a byte-order mark; send plain UTF-8 JSON";
   private static final String NOT_JSON = "the request body is not valid JSON";
+  private static final String NOT_UTF8 = "the request body is not well-formed UTF-8 (overlong forms, encoded"
+      + " surrogates and bytes that start no character are refused)";
 
   private RequestGuard() {
   }
@@ -119,7 +121,8 @@ final class RequestGuard {
       return;
     }
     if (buffer.length() > InlineRequestValidator.INLINE_BODY_LIMIT) {
-      String problem = strictJsonProblem(buffer.getBytes());
+      byte[] bytes = buffer.getBytes();
+      String problem = Utf8.wellFormed(bytes) ? strictJsonProblem(bytes) : NOT_UTF8;
       if (problem != null) {
         Problems.send(rc, 400, problem);
         return;
@@ -157,6 +160,9 @@ final class RequestGuard {
     byte[] bytes = buffer.getBytes();
     if (startsWithByteOrderMark(bytes)) {
       throw new DecodeException(BYTE_ORDER_MARK);
+    }
+    if (!Utf8.wellFormed(bytes)) {
+      throw new DecodeException(NOT_UTF8);
     }
     try {
       return JacksonCodec.fromParser(STRICT.createParser(bytes), Object.class);

@@ -197,6 +197,62 @@ class HostileInputTest {
   }
 
   @Test
+  @DisplayName("a JSON body that is not well-formed UTF-8 (overlong, surrogate, past U+10FFFF) is a 400 that changes nothing")
+  void malformedUtf8Refused() {
+    long callsBefore = count("SELECT count(*) FROM calls");
+    long usersBefore = count("SELECT count(*) FROM users");
+    String auth = "Authorization: Bearer " + adminToken + "\r\n";
+    // Each is decoded by a lenient decoder as something else: '/', '/', U+D800, a code point past U+10FFFF, or
+    // dropped: a lone continuation byte, a lead byte that never starts a character, a cut-off sequence.
+    int[][] malformed = {{0xC0, 0xAF}, {0xE0, 0x80, 0xAF}, {0xED, 0xA0, 0x80}, {0xF4, 0x90, 0x80, 0x80},
+        {0x80}, {0xF8, 0x88, 0x80, 0x80, 0x80}, {0xE2, 0x82}};
+    List<String> failures = new ArrayList<>();
+    for (Operation operation : operations()) {
+      if (!operation.jsonBody()) {
+        continue;
+      }
+      for (int[] bad : malformed) {
+        Answer answer = raw.send(jsonRequest(operation, auth, callWithName(bad)), 10_000);
+        if (answer.status() != 400 || !answer.isProblem() || !answer.body().contains("UTF-8")) {
+          failures.add(operation.method() + " " + operation.path() + " " + java.util.Arrays.toString(bad) + " -> "
+              + answer);
+        }
+      }
+    }
+    assertThat(failures).isEmpty();
+    assertThat(count("SELECT count(*) FROM calls")).as("calls created").isEqualTo(callsBefore);
+    assertThat(count("SELECT count(*) FROM users")).as("users created").isEqualTo(usersBefore);
+
+    // Well-formed characters of every length are taken as they are.
+    Answer accepted = raw.send(jsonRequest(new Operation("POST", "/api/v2/calls", true), auth,
+        callWithName(new int[] {0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9D, 0x84, 0x9E, 0xEF, 0xBF, 0xBF})), 10_000);
+    assertThat(accepted.status()).as(accepted.toString()).isEqualTo(201);
+    String callId = new JsonObject(accepted.body()).getString("call_id");
+    assertThat(TestDatabase.queryString(app.databaseUrl(),
+        "SELECT variables->>'NAME' FROM calls WHERE id = '" + callId + "'")).isEqualTo("a\u00E9\u20AC\uD834\uDD1E\uFFFFb");
+  }
+
+  /** A call request whose variable NAME holds {@code a}, the given bytes, then {@code b}. */
+  private static byte[] callWithName(int[] bytes) {
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    body.writeBytes("{\"phone_number\":\"+15551234567\",\"variables\":{\"NAME\":\"a".getBytes(StandardCharsets.UTF_8));
+    for (int b : bytes) {
+      body.write(b);
+    }
+    body.writeBytes("b\"}}".getBytes(StandardCharsets.UTF_8));
+    return body.toByteArray();
+  }
+
+  private static byte[] jsonRequest(Operation operation, String auth, byte[] body) {
+    java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+    request.writeBytes((operation.method() + " " + operation.path() + " HTTP/1.1\r\nHost: x\r\n" + auth
+        + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+        .getBytes(StandardCharsets.ISO_8859_1));
+    request.writeBytes(body);
+    return request.toByteArray();
+  }
+
+  @Test
   @DisplayName("a connection trickling its request head is closed at the header deadline, as is a silent one")
   void slowHeadersClosed() throws Exception {
     for (boolean trickle : new boolean[] {true, false}) {
