@@ -63,7 +63,13 @@ final class CallRequests {
         JsonObject refusal = new JsonObject().put("created", false).put("refused", outcome.refused().toJson());
         // A retry of a call already made gets that call, whatever the limits say now: it asks for no new call,
         // and the earlier call may be what fills the limit.
-        return key == null ? Future.succeededFuture(refusal) : replay(call).map(first -> first.orElse(refusal));
+        if (key == null) {
+          return Future.succeededFuture(refusal);
+        }
+        // Only a 422 (the key was used with another body) overrides the refusal; a failed lookup leaves it standing.
+        return replay(call).map(first -> first.orElse(refusal)).recover(failure ->
+            BusError.httpStatusOf(failure) == BusError.UNPROCESSABLE.code() ? Future.failedFuture(failure)
+                : Future.succeededFuture(refusal));
       }
       JsonObject created = outcome.call();
       if (created != null) {
