@@ -121,8 +121,7 @@ final class RequestGuard {
       return;
     }
     if (buffer.length() > InlineRequestValidator.INLINE_BODY_LIMIT) {
-      byte[] bytes = buffer.getBytes();
-      String problem = Utf8.wellFormed(bytes) ? strictJsonProblem(bytes) : NOT_UTF8;
+      String problem = strictJsonProblem(buffer.getBytes());
       if (problem != null) {
         Problems.send(rc, 400, problem);
         return;
@@ -176,6 +175,9 @@ final class RequestGuard {
   static String strictJsonProblem(byte[] bytes) {
     if (startsWithByteOrderMark(bytes)) {
       return BYTE_ORDER_MARK;
+    }
+    if (!Utf8.wellFormed(bytes)) {
+      return NOT_UTF8;
     }
     try (JsonParser parser = STRICT.createParser(bytes)) {
       if (parser.nextToken() == null) {

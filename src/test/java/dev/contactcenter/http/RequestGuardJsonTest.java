@@ -90,14 +90,18 @@ class RequestGuardJsonTest {
       assertThatThrownBy(() -> RequestGuard.decodeStrict(body)).as(label)
           .isInstanceOf(DecodeException.class).hasMessage(c.getValue());
     }
-    // Invalid UTF-8 inside a string (a lone continuation byte, a truncated sequence, a byte never in UTF-8).
+    // Invalid UTF-8 inside a string (a lone continuation byte, a truncated sequence, a byte never in UTF-8, an
+    // overlong '/').
+    String notUtf8 = "the request body is not well-formed UTF-8 (overlong forms, encoded surrogates and bytes that"
+        + " start no character are refused)";
     for (byte[] bytes : new byte[][] {
         {'{', '"', 'a', '"', ':', '"', (byte) 0x80, '"', '}'},
         {'{', '"', 'a', '"', ':', '"', (byte) 0xE2, (byte) 0x82, '"', '}'},
-        {'{', '"', 'a', '"', ':', '"', (byte) 0xFF, '"', '}'}}) {
-      assertThat(RequestGuard.strictJsonProblem(bytes)).isEqualTo("the request body is not valid JSON");
+        {'{', '"', 'a', '"', ':', '"', (byte) 0xFF, '"', '}'},
+        {'{', '"', 'a', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, '"', '}'}}) {
+      assertThat(RequestGuard.strictJsonProblem(bytes)).isEqualTo(notUtf8);
       assertThatThrownBy(() -> RequestGuard.decodeStrict(Buffer.buffer(bytes)))
-          .isInstanceOf(DecodeException.class).hasMessage("the request body is not valid JSON");
+          .isInstanceOf(DecodeException.class).hasMessage(notUtf8);
     }
   }
 }
