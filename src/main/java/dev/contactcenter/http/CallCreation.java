@@ -56,7 +56,7 @@ final class CallCreation {
     this.bus = bus;
     this.servers = servers;
     this.admission = admission;
-    this.replays = new IdempotentReplays(bus);
+    this.replays = new IdempotentReplays(bus, this::withEstimate);
     this.subscriptions = subscriptions;
     this.limits = limits;
     this.defaults = defaults;
@@ -139,6 +139,16 @@ final class CallCreation {
     return new JsonObject().put("retry", policy.toJson()).put("max_queue_seconds", maxQueue);
   }
 
+  /** A queued call with its place known gets the moment it is expected to be dialled, when that can be told. */
+  private JsonObject withEstimate(JsonObject call) {
+    Long position = call.getLong("queue_position");
+    if ("queued".equals(call.getString("status")) && position != null) {
+      estimatedStart(call.getString("server"), position, call.getString("not_before"))
+          .ifPresent(at -> call.put("estimated_start_at", at.toString()));
+    }
+    return call;
+  }
+
   /**
    * When a queued call is expected to be dialled: one slot of the server's rate per call ahead of it (never before its
    * not_before); unknown without a rate limit.
@@ -209,16 +219,13 @@ final class CallCreation {
       JsonObject stored = created.getJsonObject("call");
       if (!created.getBoolean("created")) {
         // A retry with the same Idempotency-Key: the first call, never a second dial.
-        CreatedCall.respond(rc, stored, successStatus, CreatedCall.REPLAYED);
+        CreatedCall.respond(rc, withEstimate(stored), successStatus, CreatedCall.REPLAYED);
         return;
       }
       if ("queued".equals(stored.getString("status"))) {
         admission.queued(stored.getString("server"));
-        long position = created.getLong("queue_position");
-        stored.put("queue_position", position);
-        estimatedStart(stored.getString("server"), position, stored.getString("not_before"))
-            .ifPresent(at -> stored.put("estimated_start_at", at.toString()));
-        CreatedCall.respond(rc, stored, successStatus,
+        stored.put("queue_position", created.getLong("queue_position"));
+        CreatedCall.respond(rc, withEstimate(stored), successStatus,
             "Call queued: the Asterisk server is at its limit; it is dialled when capacity frees up");
         return;
       }

@@ -7,14 +7,18 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.UnaryOperator;
 
 /** Call requests that repeat an earlier one, answered before anything would refuse them. */
 final class IdempotentReplays {
 
   private final EventBus bus;
+  /** Completes a replayed call's answer as a new call's would be (a queued call's expected start). */
+  private final UnaryOperator<JsonObject> completed;
 
-  IdempotentReplays(EventBus bus) {
+  IdempotentReplays(EventBus bus, UnaryOperator<JsonObject> completed) {
     this.bus = bus;
+    this.completed = completed;
   }
 
   /**
@@ -34,7 +38,7 @@ final class IdempotentReplays {
       if (first == null) {
         refuse.run();
       } else {
-        CreatedCall.respond(rc, first, successStatus, CreatedCall.REPLAYED);
+        CreatedCall.respond(rc, completed.apply(first), successStatus, CreatedCall.REPLAYED);
       }
     }).onFailure(failure -> {
       if (BusError.httpStatusOf(failure) == BusError.UNPROCESSABLE.code()) {

@@ -106,7 +106,13 @@ final class CallRequests {
         return Future.failedFuture(BusError.UNPROCESSABLE.exception(
             "Idempotency-Key '" + key + "' was already used with a different request body"));
       }
-      return Future.succeededFuture(Optional.of(new JsonObject().put("created", false).put("call", first)));
+      JsonObject replayed = new JsonObject().put("created", false).put("call", first);
+      if (!"queued".equals(first.getString("status"))) {
+        return Future.succeededFuture(Optional.of(replayed));
+      }
+      // Still waiting: the retry learns its place now, as the first request learnt it then.
+      return calls.queueAhead(first.getString("server"), UUID.fromString(first.getString("call_id")))
+          .map(ahead -> Optional.of(replayed.put("call", first.put("queue_position", ahead + 1))));
     });
   }
 

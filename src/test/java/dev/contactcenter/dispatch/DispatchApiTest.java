@@ -121,10 +121,20 @@ class DispatchApiTest {
     for (int i = 0; i < 4; i++) {
       ringing.add(Calls.place(api, user, new JsonObject().put("phone_number", "+15550002002").put("timeout", 10_000)));
     }
-    ApiClient.Response created = api.post("/api/v2/calls", user, new JsonObject().put("phone_number", "+15550002000"));
+    JsonObject waiting = new JsonObject().put("phone_number", "+15550002000");
+    Map<String, String> key = Map.of("Idempotency-Key", "queued-retry");
+    ApiClient.Response created = api.post("/api/v2/calls", user, waiting, key);
     assertThat(created.status()).isEqualTo(201);
     assertThat(created.json().getString("status")).isEqualTo("queued");
+    int position = created.json().getInteger("queue_position");
     String id = created.json().getString("call_id");
+    // A retry of the queued call learns the same call and its place, as the first answer told it.
+    ApiClient.Response retried = api.post("/api/v2/calls", user, waiting, key);
+    assertThat(retried.status()).as(retried.body()).isEqualTo(201);
+    assertThat(retried.json().getString("call_id")).isEqualTo(id);
+    assertThat(retried.json().getString("status")).isEqualTo("queued");
+    assertThat(retried.json().getInteger("queue_position")).as(retried.body()).isBetween(1, position);
+    assertThat(retried.json().getString("estimated_start_at")).as(retried.body()).isNotNull();
 
     ApiClient.Response hungUp = api.post("/api/v2/calls/" + id + "/hangup", user, null);
     assertThat(hungUp.status()).as(hungUp.body()).isEqualTo(202);
