@@ -131,7 +131,7 @@ public final class Application {
               withSecret.ariRequestTimeoutMs()))).toList();
       metrics.calls().countFinalStatuses(vertx.eventBus()).completion().await();
       ServerRuntimes runtimes = ServerRuntimes.start(vertx, servers, PgConnectOptions.fromUri(db.url().reactiveUri()),
-          config.cluster().nodeName(), OwnershipTiming.defaults(), metrics.calls()).await();
+          config.cluster().nodeName(), OwnershipTiming.defaults(), metrics.calls(), config.cluster().balance()).await();
       Map<String, Integer> weights = new LinkedHashMap<>();
       servers.forEach(s -> weights.put(s.name(), withSecret.asteriskServers().stream()
           .filter(listed -> listed.name().equals(s.name())).mapToInt(AsteriskServer::weight).findFirst().orElse(1)));

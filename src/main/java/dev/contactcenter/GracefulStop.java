@@ -53,6 +53,8 @@ final class GracefulStop {
     long handoffDeadline = deadline - Math.min(TimeUnit.SECONDS.toNanos(3), grace / 4);
     ShutdownGate gate = ShutdownGate.of(vertx);
     gate.startDraining();
+    // A node leaving hands nothing over for balance: its servers go to the others when it stops.
+    deployments.servers().stopBalancing();
     int requests = gate.inFlight();
     int unfinished = requests;
     int activeCalls = -1;

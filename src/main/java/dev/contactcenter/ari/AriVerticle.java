@@ -45,6 +45,8 @@ public final class AriVerticle extends VerticleBase {
   private long reconcileTimer;
   /** Set when Asterisk gave our app's events to another client: we receive nothing any more. */
   private String replacedDetail;
+  /** Set while the server is handed over to another node (the balance); read on the verticle's loop. */
+  private volatile boolean leaving;
 
   /**
    * One Asterisk server's verticle, deployed by the node that owns the server under {@code owner}'s epoch.
@@ -139,6 +141,19 @@ public final class AriVerticle extends VerticleBase {
     return socket.connected() && replacedDetail == null;
   }
 
+  /**
+   * While its server is being handed over to another node, status says so ({@code handing_over}): the other nodes
+   * choose another server for new calls while this one's calls reach their IVR.
+   */
+  public void handingOver(boolean leaving) {
+    this.leaving = leaving;
+  }
+
+  /** How many calls this verticle follows; read from another thread, a moment's value. */
+  public int activeCalls() {
+    return calls.size();
+  }
+
   /** Whether this verticle follows its Asterisk's events now (the stream is open and still ours). */
   public boolean ariConnected() {
     return socket != null && connected();
@@ -169,6 +184,6 @@ public final class AriVerticle extends VerticleBase {
     msg.reply(new JsonObject().put("server", owner.server()).put("epoch", owner.epoch())
         .put("connected", connected).put("simulated", settings.simulated())
         .put("detail", detail).put("active_calls", calls.size())
-        .put("unstored_transitions", recorder.inFlight()));
+        .put("unstored_transitions", recorder.inFlight()).put("handing_over", leaving));
   }
 }

@@ -101,6 +101,15 @@ public final class EventBusAddresses {
    */
   public static final String CLUSTER_OWNERSHIP = "cluster.ownership";
 
+  /**
+   * Published by every node each second while ownership is balanced, to all nodes:
+   * {@code {node, owned, can_own}} (servers it owns; whether its ownership attempts reach the database).
+   */
+  public static final String CLUSTER_OWNERSHIP_LOAD = "cluster.ownership.load";
+
+  /** Published by a node that just handed a server over, to all nodes: {@code {node, server}}. */
+  public static final String CLUSTER_SERVER_RELEASED = "cluster.ownership.released";
+
   /** This node's name and the cluster members it sees; answered on the local node only. */
   public static final String CLUSTER_STATUS = "cluster.status";
 

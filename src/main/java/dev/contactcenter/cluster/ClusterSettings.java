@@ -24,16 +24,18 @@ import java.util.regex.Pattern;
  * @param busHost     {@code CLUSTER_BUS_HOST}: where the event bus listens for other nodes; default {@link #host}
  * @param busPort     {@code CLUSTER_BUS_PORT}: its port; 0 picks a free one, announced to members through Hazelcast
  * @param nodeNameSet whether NODE_NAME was given (else {@link #nodeName} is the host name)
+ * @param balance     {@code CLUSTER_BALANCE} (default true): spread the servers' ownership over the nodes, handing a
+ *                    server over when a node owns two or more above another; false keeps whoever took it first
  */
 public record ClusterSettings(boolean enabled, String nodeName, String clusterName, String host, int port,
-    List<String> members, String busHost, int busPort, boolean nodeNameSet) {
+    List<String> members, String busHost, int busPort, boolean nodeNameSet, boolean balance) {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]+]");
 
   /** A single process: what every deployment without {@code CLUSTER_ENABLED} is. */
   public static ClusterSettings standalone(String nodeName, boolean nodeNameSet) {
-    return new ClusterSettings(false, nodeName, "", "", 0, List.of(), "", 0, nodeNameSet);
+    return new ClusterSettings(false, nodeName, "", "", 0, List.of(), "", 0, nodeNameSet, false);
   }
 
   /**
@@ -80,7 +82,9 @@ public record ClusterSettings(boolean enabled, String nodeName, String clusterNa
     if (busPort != 0 && busPort == port && busHost.equals(host)) {
       throw new ConfigException("CLUSTER_BUS_PORT", busPort + " is CLUSTER_PORT already; pick another port or 0");
     }
-    return new ClusterSettings(true, nodeName, clusterName, host, port, members, busHost, busPort, nodeNameSet);
+    boolean balance = value.apply("CLUSTER_BALANCE").isEmpty() || bool(value, "CLUSTER_BALANCE");
+    return new ClusterSettings(true, nodeName, clusterName, host, port, members, busHost, busPort, nodeNameSet,
+        balance);
   }
 
   private static void checkMember(String member) {

@@ -12,6 +12,13 @@ import org.slf4j.LoggerFactory;
  * The database side of one server's ownership: a dedicated connection, whose session holds the advisory lock, and
  * the statements {@link ServerOwnership} runs on it. One instance per connection: a lost one is replaced, never
  * reopened.
+ *
+ * <p>Why this lock rather than Hazelcast's: the lock lives exactly as long as the owner's database session. A
+ * killed process's socket is closed by its kernel, PostgreSQL ends the session at once and the lock is free for the
+ * next standby poll; a silent host is dropped by the session's TCP keep-alives (set here to ~8 s). Hazelcast's
+ * failure detector, by default, waits up to 60 s and, in a network split, can let both halves believe they own.
+ * And the state that must be protected is in PostgreSQL: a node cut from the database cannot write anyway, so the
+ * database is the right judge of who owns.
  */
 final class OwnershipSession {
 

@@ -120,7 +120,9 @@ public final class ServerDirectory implements Shareable {
         rows.put(server, row);
         if (clustered && row.getBoolean("owned", false) && !owned.contains(server)) {
           reachable.put(server, vertx.eventBus().<JsonObject>request(ariStatusOf(server), new JsonObject(), STATUS_ASK)
-              .map(status -> status.body().getBoolean("connected", false)).otherwise(false));
+              // A server being handed over takes no new call while another can.
+              .map(status -> status.body().getBoolean("connected", false)
+                  && !status.body().getBoolean("handing_over", false)).otherwise(false));
         }
       });
       return Future.join(List.copyOf(reachable.values())).otherwiseEmpty().map(v -> {

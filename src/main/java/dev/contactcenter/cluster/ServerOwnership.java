@@ -1,8 +1,10 @@
 package dev.contactcenter.cluster;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgConnectOptions;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,16 +14,13 @@ import org.slf4j.LoggerFactory;
  * {@link OwnershipTiming#retryMs()}. Each acquisition bumps the server's epoch in {@code asterisk_server_owners};
  * the owner carries that epoch on its writes and the database refuses an older one (V6's fencing trigger).
  *
- * <p>Why this lock rather than Hazelcast's: the lock lives exactly as long as the owner's database session. A
- * killed process's socket is closed by its kernel, PostgreSQL ends the session at once and the lock is free for the
- * next standby poll; a silent host is dropped by the session's TCP keep-alives (set here to ~8 s). Hazelcast's
- * failure detector, by default, waits up to 60 s and, in a network split, can let both halves believe they own.
- * And the state that must be protected is in PostgreSQL: a node cut from the database cannot write anyway, so the
- * database is the right judge of who owns.
+ * <p>Why this lock: see {@link OwnershipSession}.
  *
- * <p>One instance per server, deployed as a verticle: all its state lives on its event loop. {@link Listener} hears
- * every change. On stop it unlocks, marks the row unowned and closes the connection. The statements and the
- * connection are {@link OwnershipSession}'s; this class holds the role and decides when to try, beat and give up.
+ * <p>One instance per server, deployed as a verticle: all its state lives on its event loop. Its
+ * {@link OwnershipListener} hears every change. On stop it unlocks, marks the row unowned and closes the
+ * connection; {@link #handOver} gives the server up while the node lives on ({@link OwnershipBalance}). The
+ * statements and the connection are {@link OwnershipSession}'s; this class holds the role and decides when to try,
+ * beat, give up and hand over.
  */
 public final class ServerOwnership extends VerticleBase {
 
@@ -30,37 +29,18 @@ public final class ServerOwnership extends VerticleBase {
   /** The states an ownership goes through. */
   public enum Role { STANDBY, OWNER, STOPPED }
 
-  /** Told, on the ownership's event loop, when this node starts and stops owning the server. */
-  public interface Listener {
-    void acquired(String server, long epoch);
-
-    void lost(String server, long epoch, String reason);
-
-    /**
-     * Ownership ended because this node lost its database session (down, unreachable, too slow), not because
-     * another node took over: nobody else can take the lock while the database is away either. By default the
-     * same as {@link #lost}; a listener may keep following the server's calls until it learns who owns it next.
-     */
-    default void suspended(String server, long epoch, String reason) {
-      lost(server, epoch, reason);
-    }
-
-    /** An attempt found the lock held by another session: {@code ownerNode} (may be null) owns the server. */
-    default void standingBy(String server, String ownerNode) {
-    }
-  }
-
   private final PgConnectOptions database;
   private final String server;
   private final String nodeName;
   private final OwnershipTiming timing;
-  private final Listener listener;
+  private final OwnershipListener listener;
+  private final TakeDeferral deferral;
 
   /** The dedicated connection's session (its lock), null while there is none. */
   private OwnershipSession session;
   private Role role = Role.STANDBY;
   private long epoch;
-  private long timer = -1;
+  private NextStep next;
   private long lastHeartbeatOk;
   private boolean heartbeatInFlight;
   /** While standing by: the node the row names as owner (the lock's holder), for /health and the log. */
@@ -68,8 +48,10 @@ public final class ServerOwnership extends VerticleBase {
   /** True once an attempt got an answer from the database (owner or standby); false while it cannot. */
   private volatile boolean known;
 
+  /** @param othersFirst whether a free server is left to another node for now (the balance's yield rule) */
   public ServerOwnership(PgConnectOptions database, String server, String nodeName, OwnershipTiming timing,
-      Listener listener) {
+      OwnershipListener listener, BooleanSupplier othersFirst) {
+    this.deferral = new TakeDeferral(othersFirst, timing.retryMs() * 3);
     this.database = new PgConnectOptions(database)
         .addProperty("application_name", "cc-owner " + server + " " + nodeName);
     this.server = server;
@@ -81,13 +63,14 @@ public final class ServerOwnership extends VerticleBase {
   /** Completes after the first attempt: this node owns the server, or stands by for it. */
   @Override
   public Future<?> start() {
+    next = new NextStep(vertx);
     return attempt().otherwiseEmpty();
   }
 
   /** Gives ownership up (unlock, row marked unowned) and closes the dedicated connection. */
   @Override
   public Future<?> stop() {
-    cancelTimer();
+    next.cancel();
     boolean owned = role == Role.OWNER;
     long ownedEpoch = epoch;
     role = Role.STOPPED;
@@ -140,8 +123,50 @@ public final class ServerOwnership extends VerticleBase {
     });
   }
 
+  /**
+   * For the balance: gives the server up (row unowned, lock released) and stands by, leaving it to others for a
+   * while. The caller stopped the ARI verticle first, so no write follows under any epoch. False when not owner.
+   */
+  public Future<Boolean> handOver() {
+    Promise<Boolean> done = Promise.promise();
+    context.runOnContext(v -> {
+      if (role != Role.OWNER || session == null) {
+        done.complete(false);
+        return;
+      }
+      long ownedEpoch = epoch;
+      role = Role.STANDBY;
+      epoch = 0;
+      deferral.startNow();
+      schedule(timing.retryMs(), this::attempt);
+      session.release(ownedEpoch).onComplete(released -> {
+        if (released.failed()) {
+          // The database drops the lock with the session: closing it is the release that cannot fail.
+          dropConnection();
+        }
+        LOG.info("Node {} handed server {} over (epoch {}) to balance ownership", nodeName, server, ownedEpoch);
+        done.complete(true);
+      });
+    });
+    return done.future();
+  }
+
+  /** A standby waiting for its next attempt makes it now (a server was just handed over); the yield rule holds. */
+  public void tryNow() {
+    context.runOnContext(v -> {
+      if (role == Role.STANDBY && next.pending()) {
+        next.cancel();
+        attempt();
+      }
+    });
+  }
+
   private Future<Void> attempt() {
     if (role == Role.STOPPED) {
+      return Future.succeededFuture();
+    }
+    if (role == Role.STANDBY && deferral.defer()) {
+      schedule(timing.retryMs(), this::attempt);
       return Future.succeededFuture();
     }
     return connected()
@@ -157,6 +182,7 @@ public final class ServerOwnership extends VerticleBase {
   }
 
   private Future<Void> take(OwnershipSession opened) {
+    deferral.restart();
     return opened.take(nodeName).compose(taken -> {
       if (role == Role.STOPPED) {
         return Future.succeededFuture();
@@ -175,6 +201,7 @@ public final class ServerOwnership extends VerticleBase {
 
   /** Another session holds the lock: note (and say once) who, then ask again later. */
   private Future<Void> standBy(OwnershipSession opened) {
+    deferral.restart();
     if (role != Role.STANDBY) {
       return Future.succeededFuture();
     }
@@ -276,20 +303,8 @@ public final class ServerOwnership extends VerticleBase {
   }
 
   private void schedule(long delayMs, java.util.function.Supplier<Future<Void>> action) {
-    cancelTimer();
-    if (role == Role.STOPPED) {
-      return;
-    }
-    timer = vertx.setTimer(delayMs, id -> {
-      timer = -1;
-      action.get();
-    });
-  }
-
-  private void cancelTimer() {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-      timer = -1;
+    if (role != Role.STOPPED) {
+      next.after(delayMs, action::get);
     }
   }
 }

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +22,11 @@ import org.slf4j.LoggerFactory;
  * the verticle stays and keeps following the calls (their writes wait, as they always did during an outage). If this
  * node takes the server back, the verticle goes on under the new epoch; if another node took it, it is undeployed.
  */
-final class ServerRuntime implements ServerOwnership.Listener {
+final class ServerRuntime implements OwnershipListener {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServerRuntime.class);
+  /** How long a server is owned before it may be handed over for balance. */
+  static final long SETTLED_OWNERSHIP_NS = 10_000_000_000L;
 
   private final Vertx vertx;
   private final String server;
@@ -38,17 +41,20 @@ final class ServerRuntime implements ServerOwnership.Listener {
   private boolean suspended;
   /** The kept verticle had a write refused: another node owned the server meanwhile; never renew it. */
   private volatile boolean fenced;
+  /** Being handed over to another node: no new call is chosen for it here. */
+  private volatile boolean leaving;
+  private volatile long acquiredAtNs;
   private String ownershipId;
   private final String nodeName;
 
   ServerRuntime(Vertx vertx, String server, AriSettings settings, CallMetrics metrics, PgConnectOptions database,
-      String nodeName, OwnershipTiming timing) {
+      String nodeName, OwnershipTiming timing, BooleanSupplier othersFirst) {
     this.vertx = vertx;
     this.server = server;
     this.settings = settings;
     this.metrics = metrics;
     this.nodeName = nodeName;
-    this.ownership = new ServerOwnership(database, server, nodeName, timing, this);
+    this.ownership = new ServerOwnership(database, server, nodeName, timing, this, othersFirst);
   }
 
   /** Completes after the first ownership attempt and, when it won, once the ARI verticle is deployed. */
@@ -77,6 +83,57 @@ final class ServerRuntime implements ServerOwnership.Listener {
         .otherwiseEmpty().mapEmpty();
   }
 
+  /**
+   * Hands the server to another node (the balance): no new call is chosen for it here, the calls before their IVR
+   * hand-off get up to {@code handoffWaitMs} to reach it (Asterisk hangs up a callee answering while no client has
+   * the app), then the ARI verticle stops (its last writes still under this epoch) and the ownership is released.
+   * True when handed over; false when there was nothing to hand over or ownership changed meanwhile.
+   */
+  Future<Boolean> handOver(long handoffWaitMs) {
+    AriVerticle ari;
+    synchronized (this) {
+      if (stopping || suspended || leaving || verticle == null) {
+        return Future.succeededFuture(false);
+      }
+      ari = verticle;
+      leaving = true;
+    }
+    ari.handingOver(true);
+    return ari.awaitHandoffs(handoffWaitMs).otherwiseEmpty().compose(waited -> {
+      Future<String> undeployed;
+      synchronized (this) {
+        leaving = false;
+        if (verticle != ari || stopping || suspended) {
+          ari.handingOver(false);
+          return Future.succeededFuture(false);
+        }
+        verticle = null;
+        deployment = deployment.transform(this::undeploy);
+        undeployed = deployment;
+      }
+      return undeployed.transform(done -> ownership.handOver());
+    });
+  }
+
+  /** Whether this node owns the server and keeps it (not being handed over). */
+  boolean keeps() {
+    return verticle != null && !leaving;
+  }
+
+  /**
+   * Whether the server may be handed over now: kept here for {@link #SETTLED_OWNERSHIP_NS} at least, so that its
+   * calls are reconciled (the hand-over waits for those it knows) and a server just taken over is not moved again.
+   */
+  boolean canHandOver() {
+    return keeps() && !suspended && System.nanoTime() - acquiredAtNs >= SETTLED_OWNERSHIP_NS;
+  }
+
+  /** Calls this node follows on the server (0 when not owned): the fewer, the cheaper a hand-over. */
+  int activeCalls() {
+    AriVerticle ari = verticle;
+    return ari == null ? 0 : ari.activeCalls();
+  }
+
   @Override
   public synchronized void acquired(String server, long epoch) {
     if (stopping) {
@@ -92,6 +149,7 @@ final class ServerRuntime implements ServerOwnership.Listener {
       drop();
     }
     fenced = false;
+    acquiredAtNs = System.nanoTime();
     OwnerEpoch owner = new OwnerEpoch(server, epoch);
     AriVerticle ari = new AriVerticle(settings, metrics, owner, () -> {
       fenced = true;

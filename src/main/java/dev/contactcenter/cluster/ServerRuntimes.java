@@ -17,8 +17,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * Every configured Asterisk server on this node, each a {@link ServerRuntime}: the node holds the ARI stream of the
@@ -43,25 +45,68 @@ public final class ServerRuntimes {
   private final String nodeName;
   private final List<ServerRuntime> runtimes;
   private final List<MessageConsumer<JsonObject>> consumers;
+  /** Null when ownership is not balanced: standalone, one server, or CLUSTER_BALANCE=false. */
+  private volatile OwnershipBalance balance;
 
-  private ServerRuntimes(Vertx vertx, String nodeName, List<ServerRuntime> runtimes) {
+  private ServerRuntimes(Vertx vertx, String nodeName, List<Server> servers, PgConnectOptions database,
+      OwnershipTiming timing, CallMetrics metrics) {
     this.vertx = vertx;
     this.nodeName = nodeName;
-    this.runtimes = runtimes;
+    BooleanSupplier othersFirst = () -> {
+      OwnershipBalance b = balance;
+      return b != null && b.othersFirst();
+    };
+    this.runtimes = servers.stream().map(s -> new ServerRuntime(vertx, s.name(), s.settings(), metrics, database,
+        nodeName, timing, othersFirst)).toList();
     this.consumers = List.of(
         vertx.eventBus().localConsumer(CLUSTER_OWNERSHIP, msg -> msg.reply(ownership())),
         vertx.eventBus().localConsumer(ARI_STATUS, this::status));
   }
 
-  /** Starts every server's ownership; completes once each has made its first attempt (and deployed, if it won). */
+  /**
+   * Starts every server's ownership; completes once each has made its first attempt (and deployed, if it won).
+   *
+   * @param balanced spread the servers over the cluster's nodes ({@link OwnershipBalance}); only clustered, with two
+   *                 servers or more
+   */
   public static Future<ServerRuntimes> start(Vertx vertx, List<Server> servers, PgConnectOptions database,
-      String nodeName, OwnershipTiming timing, CallMetrics metrics) {
-    List<ServerRuntime> runtimes = servers.stream().map(s -> new ServerRuntime(vertx, s.name(), s.settings(), metrics,
-        database, nodeName, timing)).toList();
-    ServerRuntimes all = new ServerRuntimes(vertx, nodeName, runtimes);
+      String nodeName, OwnershipTiming timing, CallMetrics metrics, boolean balanced) {
+    ServerRuntimes all = new ServerRuntimes(vertx, nodeName, servers, database, timing, metrics);
+    if (balanced && vertx.isClustered() && servers.size() > 1) {
+      all.balance = new OwnershipBalance(vertx, nodeName, all.new BalancedNode(), all::released);
+    }
     return Future.all(all.consumers.stream().map(MessageConsumer::completion).toList())
-        .compose(v -> Future.all(runtimes.stream().map(ServerRuntime::start).toList()))
+        .compose(v -> Future.all(all.runtimes.stream().map(ServerRuntime::start).toList()))
         .map(all);
+  }
+
+  /** This node as the balance sees it. */
+  private final class BalancedNode implements OwnershipBalance.Node {
+    @Override
+    public int owned() {
+      int owned = 0;
+      for (ServerRuntime r : runtimes) {
+        owned += r.ownership().role() == ServerOwnership.Role.OWNER ? 1 : 0;
+      }
+      return owned;
+    }
+
+    @Override
+    public boolean canOwn() {
+      return runtimes.stream().allMatch(r -> r.ownership().known());
+    }
+
+    @Override
+    public Future<String> handOverOne(long handoffWaitMs) {
+      return runtimes.stream().filter(ServerRuntime::canHandOver).min(Comparator.comparingInt(ServerRuntime::activeCalls))
+          .map(r -> r.handOver(handoffWaitMs).map(handed -> handed ? r.server() : (String) null))
+          .orElse(Future.succeededFuture());
+    }
+  }
+
+  /** Another node gave {@code server} up: if this node stands by for it, it asks now rather than at its next retry. */
+  private void released(String server) {
+    runtimes.stream().filter(r -> r.server().equals(server)).forEach(r -> r.ownership().tryNow());
   }
 
   /** {@code {node, servers:[{server, role: owner|standby|unowned, epoch, owner_node?}]}}. */
@@ -76,7 +121,7 @@ public final class ServerRuntimes {
     // Asked for each new call: a loop, not a stream.
     List<String> owned = new ArrayList<>(runtimes.size());
     for (ServerRuntime r : runtimes) {
-      if (r.verticle() != null) {
+      if (r.keeps()) {
         owned.add(r.server());
       }
     }
@@ -110,8 +155,17 @@ public final class ServerRuntimes {
     });
   }
 
+  /** No more hand-overs for balance, nor announcements (a leaving node): first thing on a graceful stop. */
+  public void stopBalancing() {
+    OwnershipBalance b = balance;
+    if (b != null) {
+      b.stop();
+    }
+  }
+
   /** Stops every server's ARI verticle, then gives each ownership up (the next owner takes over at once). */
   public Future<Void> stop() {
+    stopBalancing();
     consumers.forEach(MessageConsumer::unregister);
     return Future.join(runtimes.stream().map(ServerRuntime::stop).toList()).mapEmpty();
   }

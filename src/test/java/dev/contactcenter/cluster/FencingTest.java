@@ -61,7 +61,8 @@ class FencingTest {
     asterisk = StandaloneAri.start("ari", "secret", SandboxTiming.defaults());
     runtimes = ServerRuntimes.start(vertx,
         List.of(new ServerRuntimes.Server("default", asterisk.settings("cc-fencing"))),
-        PgConnectOptions.fromUri(url), "node-a", SLOW_HEARTBEAT, ServiceMetrics.create(false).calls()).await();
+        PgConnectOptions.fromUri(url), "node-a", SLOW_HEARTBEAT, ServiceMetrics.create(false).calls(), false)
+        .await();
   }
 
   @AfterEach

@@ -16,7 +16,7 @@ public final class OwnershipHolder {
   public static void main(String[] args) throws Exception {
     Vertx vertx = Vertx.vertx();
     ServerOwnership ownership = new ServerOwnership(PgConnectOptions.fromUri(args[0]), args[1], args[2],
-        OwnershipTiming.defaults(), new ServerOwnership.Listener() {
+        OwnershipTiming.defaults(), new OwnershipListener() {
           @Override
           public void acquired(String server, long epoch) {
             System.out.println("OWNER " + epoch);
@@ -26,7 +26,7 @@ public final class OwnershipHolder {
           public void lost(String server, long epoch, String reason) {
             System.out.println("LOST " + epoch + " " + reason);
           }
-        });
+        }, () -> false);
     vertx.deployVerticle(ownership).await();
     if (ownership.role() != ServerOwnership.Role.OWNER) {
       System.out.println("STANDBY");

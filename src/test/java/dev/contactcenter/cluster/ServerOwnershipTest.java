@@ -46,7 +46,7 @@ class ServerOwnershipTest {
   }
 
   /** Listener that queues "acquired N" and "lost N reason" lines. */
-  private static final class Events implements ServerOwnership.Listener {
+  private static final class Events implements OwnershipListener {
     final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
 
     @Override
@@ -67,7 +67,7 @@ class ServerOwnershipTest {
   }
 
   private ServerOwnership deploy(String node, OwnershipTiming timing, Events events) {
-    ServerOwnership ownership = new ServerOwnership(PgConnectOptions.fromUri(url), "ast-1", node, timing, events);
+    ServerOwnership ownership = new ServerOwnership(PgConnectOptions.fromUri(url), "ast-1", node, timing, events, () -> false);
     vertx.deployVerticle(ownership).await();
     return ownership;
   }

@@ -42,7 +42,7 @@ class TakeoverTimeTest {
           owner.awaitLine(line -> line.startsWith("OWNER "), Duration.ofSeconds(60));
           CompletableFuture<Long> acquiredAt = new CompletableFuture<>();
           ServerOwnership standby = new ServerOwnership(PgConnectOptions.fromUri(url), "ast-1", "standby",
-              OwnershipTiming.defaults(), new ServerOwnership.Listener() {
+              OwnershipTiming.defaults(), new OwnershipListener() {
                 @Override
                 public void acquired(String server, long epoch) {
                   acquiredAt.complete(System.nanoTime());
@@ -51,7 +51,7 @@ class TakeoverTimeTest {
                 @Override
                 public void lost(String server, long epoch, String reason) {
                 }
-              });
+              }, () -> false);
           String deployment = vertx.deployVerticle(standby).await();
           assertThat(standby.role()).isEqualTo(ServerOwnership.Role.STANDBY);
 

@@ -1,0 +1,198 @@
+package dev.contactcenter.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.contactcenter.bus.EventBusAddresses;
+import dev.contactcenter.sandbox.SandboxTiming;
+import dev.contactcenter.support.ApiClient;
+import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.LoopbackCluster;
+import dev.contactcenter.support.StandaloneAri;
+import dev.contactcenter.support.TestApp;
+import dev.contactcenter.support.TestDatabase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Four Asterisk servers (ARI sandboxes started by the test) and clustered services in this JVM on one database: a
+ * node that starts alone owns every server; nodes that join are handed servers until the counts are within one,
+ * with calls in progress followed throughout; a node that leaves hands its servers back.
+ */
+@DisplayName("Ownership spread over the cluster's nodes, calls in progress followed across each hand-over")
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class OwnershipBalanceTest {
+
+  private static final Duration WITHIN = Duration.ofSeconds(15);
+  private static final Duration BALANCED_WITHIN = Duration.ofSeconds(40);
+  /** Callees and the hold IVR stay 10 minutes: the held calls outlive the test. */
+  private static final SandboxTiming CALLS_STAY = new SandboxTiming(1_000, 2_000, 600_000, 1_000, 600_000, 1.0);
+  private static final List<String> SERVERS = List.of("ast-1", "ast-2", "ast-3", "ast-4");
+
+  private final List<StandaloneAri> asterisks = new ArrayList<>();
+  private final List<TestApp> nodes = new ArrayList<>();
+  private final int[] ports = new int[3];
+  private String database;
+  private JsonArray servers;
+  private String secret;
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      nodes.get(i).close();
+    }
+    asterisks.forEach(StandaloneAri::close);
+  }
+
+  private void startParts() throws Exception {
+    database = TestDatabase.freshDatabaseUrl();
+    servers = new JsonArray();
+    for (String name : SERVERS) {
+      StandaloneAri ari = StandaloneAri.start(StandaloneAri.USER, "balance-secret", CALLS_STAY);
+      asterisks.add(ari);
+      servers.add(new JsonObject().put("name", name).put("ari_url", ari.url()).put("username", StandaloneAri.USER)
+          .put("password", "balance-secret").put("endpoint_template", StandaloneAri.LOCAL_ENDPOINT).put("weight", 1));
+    }
+    for (int i = 0; i < ports.length; i++) {
+      ports[i] = LoopbackCluster.freePort();
+    }
+  }
+
+  private TestApp startNode(int index, Map<String, String> extra) throws Exception {
+    Map<String, String> env = TestApp.defaultEnv();
+    env.remove("ARI_SANDBOX");
+    secret = secret == null ? env.get("SECRET_KEY") : secret;
+    env.put("SECRET_KEY", secret);
+    env.put("DATABASE_URL", database);
+    env.put("ASTERISK_SERVERS", servers.encode());
+    env.put("NODE_NAME", "node-" + (char) ('a' + index));
+    env.put("CLUSTER_ENABLED", "true");
+    env.put("CLUSTER_NAME", "cc-balance-" + ports[0]);
+    env.put("CLUSTER_HOST", "127.0.0.1");
+    env.put("CLUSTER_PORT", String.valueOf(ports[index]));
+    env.put("CLUSTER_MEMBERS", "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2]);
+    env.put("SHUTDOWN_GRACE_SECONDS", "2");
+    env.putAll(extra);
+    TestApp node = TestApp.start(env);
+    nodes.add(node);
+    return node;
+  }
+
+  /** The servers each running node owns, by its own account. */
+  private Map<String, List<String>> owners() {
+    Map<String, List<String>> owned = new HashMap<>();
+    for (TestApp node : nodes) {
+      JsonObject all = node.app().vertx().eventBus().<JsonObject>request(EventBusAddresses.CLUSTER_OWNERSHIP,
+          new JsonObject()).await().body();
+      List<String> mine = all.getJsonArray("servers").stream().map(JsonObject.class::cast)
+          .filter(s -> "owner".equals(s.getString("role"))).map(s -> s.getString("server")).toList();
+      owned.put(all.getString("node"), mine);
+    }
+    return owned;
+  }
+
+  private static List<Integer> counts(Map<String, List<String>> owners) {
+    return owners.values().stream().map(List::size).sorted().toList();
+  }
+
+  @Test
+  @DisplayName("alone a node owns all four; joining nodes are handed 2/2, then 2/1/1; calls held throughout end right")
+  void joinsAreHandedServers() throws Exception {
+    startParts();
+    TestApp a = startNode(0, Map.of());
+    assertThat(owners().get("node-a")).containsExactlyInAnyOrderElementsOf(SERVERS);
+    ApiClient api = a.client();
+    Calls.eventually(WITHIN, () -> assertThat(api.get("/health", null).status()).isEqualTo(200));
+    String admin = api.login("admin", TestApp.ADMIN_PASSWORD);
+    List<String> held = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      held.add(Calls.place(api, admin, new JsonObject().put("phone_number", "+155500071" + i + "0")
+          .put("extension", "hold")));
+    }
+    Map<String, String> answeredAt = new HashMap<>();
+    for (String id : held) {
+      answeredAt.put(id, Calls.awaitStatus(api, admin, id, "answered", WITHIN).getString("answered_at"));
+    }
+    assertThat(TestDatabase.queryLong(database, "SELECT count(DISTINCT server) FROM calls")).isGreaterThan(1);
+
+    long joined = System.nanoTime();
+    startNode(1, Map.of());
+    Calls.eventually(BALANCED_WITHIN, () -> assertThat(counts(owners())).containsExactly(2, 2));
+    System.out.printf("two nodes balanced %d ms after the second started%n", (System.nanoTime() - joined) / 1_000_000);
+    // Every server owned exactly once, and the database agrees with the nodes.
+    Map<String, List<String>> two = owners();
+    assertThat(two.values().stream().flatMap(List::stream).sorted().toList()).isEqualTo(SERVERS);
+    for (var entry : two.entrySet()) {
+      for (String server : entry.getValue()) {
+        assertThat(TestDatabase.queryString(database, "SELECT owner_node FROM asterisk_server_owners WHERE server = '"
+            + server + "'")).isEqualTo(entry.getKey());
+      }
+    }
+
+    startNode(2, Map.of());
+    Calls.eventually(BALANCED_WITHIN, () -> assertThat(counts(owners())).containsExactly(1, 1, 2));
+    Thread.sleep(OwnershipBalance.PAUSE_MS + 2 * OwnershipBalance.ANNOUNCE_MS);
+    assertThat(counts(owners())).as("settled: no further hand-over").containsExactly(1, 1, 2);
+
+    // The held calls were followed across both hand-overs: still answered, each answered and dialled once.
+    ApiClient viaC = nodes.get(2).client();
+    String adminC = viaC.login("admin", TestApp.ADMIN_PASSWORD);
+    for (String id : held) {
+      JsonObject call = Calls.get(viaC, adminC, id);
+      assertThat(call.getString("status")).isEqualTo("answered");
+      assertThat(call.getString("answered_at")).isEqualTo(answeredAt.get(id));
+      assertThat(Calls.timeline(viaC, adminC, id)).containsExactly("pending→dialing", "dialing→ringing",
+          "ringing→answered");
+    }
+    // New calls go to servers of every node and reach their IVR.
+    List<String> later = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      later.add(Calls.place(viaC, adminC, new JsonObject().put("phone_number", "+155500072" + i + "0")
+          .put("extension", "hold")));
+    }
+    for (String id : later) {
+      Calls.awaitStatus(viaC, adminC, id, "answered", WITHIN);
+    }
+    held.addAll(later);
+    for (String id : held) {
+      assertThat(viaC.post("/api/v2/calls/" + id + "/hangup", adminC, null).status()).isEqualTo(202);
+    }
+    long heldSeconds = Duration.ofNanos(System.nanoTime() - joined).toSeconds();
+    for (String id : held) {
+      JsonObject ended = Calls.awaitFinal(viaC, adminC, id, WITHIN);
+      assertThat(ended.getString("status")).isEqualTo("completed");
+      if (answeredAt.containsKey(id)) {
+        assertThat(ended.getInteger("duration")).as("held across the hand-overs").isGreaterThanOrEqualTo(
+            (int) heldSeconds);
+      }
+      assertThat(ended.getBoolean("end_time_approximate", false)).as("hang-up seen live by the owner").isFalse();
+    }
+    assertThat(TestDatabase.queryLong(database, "SELECT count(*) FROM call_events WHERE to_status = 'dialing'"))
+        .as("no call dialled twice").isEqualTo(held.size());
+
+    // A node that leaves: its servers are taken by the others, again within one of each other.
+    nodes.remove(2).close();
+    Calls.eventually(WITHIN, () -> assertThat(counts(owners())).containsExactly(2, 2));
+  }
+
+  @Test
+  @DisplayName("CLUSTER_BALANCE=false: a node that joins stands by, and the first keeps every server")
+  void balanceOff() throws Exception {
+    startParts();
+    startNode(0, Map.of("CLUSTER_BALANCE", "false"));
+    startNode(1, Map.of("CLUSTER_BALANCE", "false"));
+    Thread.sleep(OwnershipLoads.SETTLED_NS / 1_000_000 + 3 * OwnershipBalance.ANNOUNCE_MS);
+    Map<String, List<String>> owners = owners();
+    assertThat(owners.get("node-a")).containsExactlyInAnyOrderElementsOf(SERVERS);
+    assertThat(owners.get("node-b")).isEmpty();
+  }
+}
