@@ -29,6 +29,8 @@ final class OwnershipSession {
       "INSERT INTO asterisk_server_owners (server) VALUES ($1) ON CONFLICT (server) DO NOTHING";
   private static final String LOCK_ID = "SELECT lock_id FROM asterisk_server_owners WHERE server = $1";
   private static final String TRY_LOCK = "SELECT pg_try_advisory_lock(ownership_lock_class(), $1) AS locked";
+  private static final String HELD =
+      "SELECT coalesce((SELECT owned FROM asterisk_server_status WHERE server = $1), false) AS held";
   private static final String HOLDER = "SELECT owner_node FROM asterisk_server_owners WHERE server = $1";
   private static final String UNLOCK = "SELECT pg_advisory_unlock(ownership_lock_class(), $1)";
   private static final String TAKE = "UPDATE asterisk_server_owners SET epoch = epoch + 1, owner_node = $2, "
@@ -74,6 +76,11 @@ final class OwnershipSession {
           return connection.preparedQuery(TRY_LOCK).execute(Tuple.of(lockId));
         })
         .map(rows -> rows.iterator().next().getBoolean("locked"));
+  }
+
+  /** Whether some session holds the server's lock now (this one included), without trying it. */
+  Future<Boolean> held() {
+    return connection.preparedQuery(HELD).execute(Tuple.of(server)).map(rows -> rows.iterator().next().getBoolean("held"));
   }
 
   /** Records {@code nodeName} as the owner under a new epoch, returned. */

@@ -12,9 +12,8 @@ import org.slf4j.LoggerFactory;
  * Exclusive ownership of one Asterisk server's event stream, held as a PostgreSQL session advisory lock on a
  * connection of its own. Exactly one node holds it; the others stand by and ask again every
  * {@link OwnershipTiming#retryMs()}. Each acquisition bumps the server's epoch in {@code asterisk_server_owners};
- * the owner carries that epoch on its writes and the database refuses an older one (V6's fencing trigger).
- *
- * <p>Why this lock: see {@link OwnershipSession}.
+ * the owner carries that epoch on its writes and the database refuses an older one (V6's fencing trigger). Why
+ * this lock: see {@link OwnershipSession}.
  *
  * <p>One instance per server, deployed as a verticle: all its state lives on its event loop. Its
  * {@link OwnershipListener} hears every change. On stop it unlocks, marks the row unowned and closes the
@@ -41,8 +40,7 @@ public final class ServerOwnership extends VerticleBase {
   private Role role = Role.STANDBY;
   private long epoch;
   private NextStep next;
-  private long lastHeartbeatOk;
-  private boolean heartbeatInFlight;
+  private final OwnerHeartbeat heartbeat = new OwnerHeartbeat();
   /** While standing by: the node the row names as owner (the lock's holder), for /health and the log. */
   private volatile String ownerNode;
   /** True once an attempt got an answer from the database (owner or standby); false while it cannot. */
@@ -74,17 +72,19 @@ public final class ServerOwnership extends VerticleBase {
     boolean owned = role == Role.OWNER;
     long ownedEpoch = epoch;
     role = Role.STOPPED;
-    if (session == null) {
-      return Future.succeededFuture();
-    }
     OwnershipSession held = session;
     session = null;
-    Future<?> released = owned
-        ? held.release(ownedEpoch).onSuccess(r -> LOG.info("Released server {} (epoch {})", server, ownedEpoch))
-        : Future.succeededFuture();
+    Future<?> closed = held == null ? Future.succeededFuture() : closeReleasing(held, owned ? ownedEpoch : 0);
     if (owned) {
       listener.lost(server, ownedEpoch, "stopped");
     }
+    return closed;
+  }
+
+  /** Marks the row unowned if {@code ownedEpoch} (0: not owned), then closes the session: its lock goes with it. */
+  private Future<Void> closeReleasing(OwnershipSession held, long ownedEpoch) {
+    Future<Void> released = ownedEpoch == 0 ? Future.succeededFuture()
+        : held.release(ownedEpoch).onSuccess(r -> LOG.info("Released server {} (epoch {})", server, ownedEpoch));
     return released.transform(done -> held.close()).otherwiseEmpty();
   }
 
@@ -124,29 +124,25 @@ public final class ServerOwnership extends VerticleBase {
   }
 
   /**
-   * For the balance: gives the server up (row unowned, lock released) and stands by, leaving it to others for a
-   * while. The caller stopped the ARI verticle first, so no write follows under any epoch. False when not owner.
+   * For the balance: gives the server up (row unowned, session and lock released) and stands by, leaving it to
+   * others for a while. The caller stopped the ARI verticle first: no write follows. False when not owner.
    */
   public Future<Boolean> handOver() {
     Promise<Boolean> done = Promise.promise();
     context.runOnContext(v -> {
-      if (role != Role.OWNER || session == null) {
+      OwnershipSession held = role == Role.OWNER ? session : null;
+      if (held == null) {
         done.complete(false);
         return;
       }
-      long ownedEpoch = epoch;
+      long handed = epoch;
       role = Role.STANDBY;
       epoch = 0;
+      session = null;
       deferral.startNow();
       schedule(timing.retryMs(), this::attempt);
-      session.release(ownedEpoch).onComplete(released -> {
-        if (released.failed()) {
-          // The database drops the lock with the session: closing it is the release that cannot fail.
-          dropConnection();
-        }
-        LOG.info("Node {} handed server {} over (epoch {}) to balance ownership", nodeName, server, ownedEpoch);
-        done.complete(true);
-      });
+      LOG.info("Node {} hands server {} over (epoch {}) to balance ownership", nodeName, server, handed);
+      closeReleasing(held, handed).onComplete(closed -> done.complete(true));
     });
     return done.future();
   }
@@ -165,12 +161,9 @@ public final class ServerOwnership extends VerticleBase {
     if (role == Role.STOPPED) {
       return Future.succeededFuture();
     }
-    if (role == Role.STANDBY && deferral.defer()) {
-      schedule(timing.retryMs(), this::attempt);
-      return Future.succeededFuture();
-    }
-    return connected()
-        .compose(opened -> opened.tryLock().compose(locked -> locked ? take(opened) : standBy(opened)))
+    Future<Boolean> mayTry = role == Role.STANDBY ? deferral.mayTry(this::connected) : Future.succeededFuture(true);
+    return mayTry.compose(go -> go ? connected().compose(opened -> opened.tryLock()
+            .compose(locked -> locked ? take(opened) : standBy(opened))) : lookAgainLater())
         .recover(failure -> {
           known = false;
           LOG.warn("Ownership of server {}: {}; asking again in {} ms", server, failure.getMessage(),
@@ -181,8 +174,15 @@ public final class ServerOwnership extends VerticleBase {
         });
   }
 
+  /** Free, but left to a less loaded node for now. */
+  private Future<Void> lookAgainLater() {
+    known = true;
+    schedule(timing.retryMs(), this::attempt);
+    return Future.succeededFuture();
+  }
+
   private Future<Void> take(OwnershipSession opened) {
-    deferral.restart();
+    deferral.held();
     return opened.take(nodeName).compose(taken -> {
       if (role == Role.STOPPED) {
         return Future.succeededFuture();
@@ -191,7 +191,7 @@ public final class ServerOwnership extends VerticleBase {
       role = Role.OWNER;
       known = true;
       ownerNode = null;
-      lastHeartbeatOk = System.nanoTime();
+      heartbeat.started();
       LOG.info("Node {} owns server {} (epoch {})", nodeName, server, epoch);
       listener.acquired(server, epoch);
       schedule(timing.heartbeatMs(), this::heartbeat);
@@ -201,7 +201,7 @@ public final class ServerOwnership extends VerticleBase {
 
   /** Another session holds the lock: note (and say once) who, then ask again later. */
   private Future<Void> standBy(OwnershipSession opened) {
-    deferral.restart();
+    deferral.held();
     if (role != Role.STANDBY) {
       return Future.succeededFuture();
     }
@@ -225,30 +225,19 @@ public final class ServerOwnership extends VerticleBase {
     if (role != Role.OWNER) {
       return Future.succeededFuture();
     }
-    long silentMs = (System.nanoTime() - lastHeartbeatOk) / 1_000_000;
+    long silentMs = heartbeat.silentMs();
     if (silentMs >= timing.lostAfterMs()) {
       lose("no answer from the database for " + silentMs + " ms", true);
       return Future.succeededFuture();
     }
     schedule(timing.heartbeatMs(), this::heartbeat);
-    if (heartbeatInFlight || session == null) {
-      return Future.succeededFuture();
-    }
-    heartbeatInFlight = true;
     long ownedEpoch = epoch;
-    return session.heartbeat(ownedEpoch)
-        .onComplete(done -> heartbeatInFlight = false)
-        .<Void>map(current -> {
-          if (role == Role.OWNER && epoch == ownedEpoch) {
-            if (current) {
-              lastHeartbeatOk = System.nanoTime();
-            } else {
-              lose("epoch " + ownedEpoch + " was superseded", false);
-            }
-          }
-          return null;
-        })
-        .otherwiseEmpty();
+    return heartbeat.beat(session, ownedEpoch).map(current -> {
+      if (!current && role == Role.OWNER && epoch == ownedEpoch) {
+        lose("epoch " + ownedEpoch + " was superseded", false);
+      }
+      return null;
+    });
   }
 
   private Future<OwnershipSession> connected() {

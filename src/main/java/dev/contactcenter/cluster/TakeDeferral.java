@@ -1,44 +1,55 @@
 package dev.contactcenter.cluster;
 
+import io.vertx.core.Future;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The balance's yield rule as a standby applies it: while {@code othersFirst} says a less loaded node should take a
- * free server, this node skips its lock attempts, but never for longer than {@code graceMs} in a row, so a server the
- * preferred node does not take (it cannot reach the database, or died meanwhile) is still taken within the grace.
- * The clock restarts whenever an attempt is made: one attempt per grace while others come first.
+ * free server, this node only looks (is the lock held?) and takes the server once it has seen it free for
+ * {@code graceMs} in a row. The less loaded node, asking every second, takes it well within the grace; if it does
+ * not (it cannot reach the database, or died meanwhile), the server is still taken. Counting from the first free
+ * sighting, rather than skipping attempts for a while, keeps a yielding node from taking a server the moment it
+ * happens to look right after the owner died.
  */
 final class TakeDeferral {
 
   private final BooleanSupplier othersFirst;
   private final long graceNs;
-  private long since = -1;
+  private long freeSince = -1;
 
   TakeDeferral(BooleanSupplier othersFirst, long graceMs) {
     this.othersFirst = othersFirst;
     this.graceNs = graceMs * 1_000_000;
   }
 
-  /** Whether to skip this attempt. */
-  boolean defer() {
+  /**
+   * Whether a standby tries the lock now: always, unless a less loaded node should take a free server first; then
+   * only when the lock is held (the attempt notes who holds it) or has been free for the grace.
+   */
+  Future<Boolean> mayTry(Supplier<Future<OwnershipSession>> session) {
     if (!othersFirst.getAsBoolean()) {
-      since = -1;
-      return false;
+      return Future.succeededFuture(true);
     }
+    return session.get().compose(OwnershipSession::held).map(held -> held || freeForGrace());
+  }
+
+  /** The server was seen held (or taken here): the next free sighting starts the grace anew. */
+  void held() {
+    freeSince = -1;
+  }
+
+  /** The server was seen free: true once it has stayed free for the grace. */
+  boolean freeForGrace() {
     long now = System.nanoTime();
-    if (since < 0) {
-      since = now;
+    if (freeSince < 0) {
+      freeSince = now;
     }
-    return now - since < graceNs;
+    return now - freeSince >= graceNs;
   }
 
-  /** An attempt was made (the lock taken or found held): the next deferral starts afresh. */
-  void restart() {
-    since = -1;
-  }
-
-  /** This node just gave a server up: it defers from now, so that it does not take the server straight back. */
+  /** This node just gave the server up: free from now, so it does not take it straight back. */
   void startNow() {
-    since = System.nanoTime();
+    freeSince = System.nanoTime();
   }
 }

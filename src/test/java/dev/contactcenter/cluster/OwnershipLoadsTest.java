@@ -81,19 +81,20 @@ class OwnershipLoadsTest {
   }
 
   @Test
-  @DisplayName("the deferral skips attempts while others come first, at most for its grace, then one attempt")
-  void deferralIsBounded() throws Exception {
+  @DisplayName("a yielding standby takes a free server only once it has stayed free for the grace")
+  void deferralCountsFromTheFirstFreeSighting() throws Exception {
     boolean[] othersFirst = {true};
     TakeDeferral deferral = new TakeDeferral(() -> othersFirst[0], 200);
-    assertThat(deferral.defer()).isTrue();
+    assertThat(deferral.freeForGrace()).as("first seen free").isFalse();
     Thread.sleep(250);
-    assertThat(deferral.defer()).as("grace over: attempt").isFalse();
-    deferral.restart();
-    assertThat(deferral.defer()).as("attempt made, found held: defer again").isTrue();
-    othersFirst[0] = false;
-    assertThat(deferral.defer()).isFalse();
-    othersFirst[0] = true;
+    assertThat(deferral.freeForGrace()).as("free for the whole grace: take it").isTrue();
+    deferral.held();
+    assertThat(deferral.freeForGrace()).as("held in between: the grace starts again").isFalse();
     deferral.startNow();
-    assertThat(deferral.defer()).isTrue();
+    assertThat(deferral.freeForGrace()).as("just handed over here").isFalse();
+    othersFirst[0] = false;
+    assertThat(deferral.mayTry(() -> {
+      throw new AssertionError("no look needed when nobody comes first");
+    }).await()).isTrue();
   }
 }
