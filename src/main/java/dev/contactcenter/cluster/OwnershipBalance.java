@@ -112,12 +112,14 @@ final class OwnershipBalance {
       return;
     }
     handingOver = true;
-    LOG.info("Node {} owns {} servers, the other nodes {}: handing one over", self, owned, loads.live(now));
+    Map<String, Integer> others = loads.live(now);
     node.handOverOne(HANDOFF_WAIT_MS).onComplete(done -> {
       synchronized (this) {
         handingOver = false;
         pausedUntilNs = System.nanoTime() + PAUSE_MS * 1_000_000;
         if (done.succeeded() && done.result() != null && !stopped) {
+          LOG.info("Node {} owned {} servers, the other nodes {}: handed server {} over", self, owned, others,
+              done.result());
           vertx.eventBus().publish(CLUSTER_SERVER_RELEASED,
               new JsonObject().put("node", self).put("server", done.result()));
         }
