@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * @param busHost     {@code CLUSTER_BUS_HOST}: where the event bus listens for other nodes; default {@link #host}
  * @param busPort     {@code CLUSTER_BUS_PORT}: its port; 0 picks a free one, announced to members through Hazelcast
  * @param nodeNameSet whether NODE_NAME was given (else {@link #nodeName} is the host name)
- * @param balance     {@code CLUSTER_BALANCE} (default true): spread the servers' ownership over the nodes, handing a
+ * @param balance     {@code CLUSTER_BALANCE} (default false): spread the servers' ownership over the nodes, handing a
  *                    server over when a node owns two or more above another; false keeps whoever took it first
  */
 public record ClusterSettings(boolean enabled, String nodeName, String clusterName, String host, int port,
@@ -82,7 +82,7 @@ public record ClusterSettings(boolean enabled, String nodeName, String clusterNa
     if (busPort != 0 && busPort == port && busHost.equals(host)) {
       throw new ConfigException("CLUSTER_BUS_PORT", busPort + " is CLUSTER_PORT already; pick another port or 0");
     }
-    boolean balance = value.apply("CLUSTER_BALANCE").isEmpty() || bool(value, "CLUSTER_BALANCE");
+    boolean balance = bool(value, "CLUSTER_BALANCE");
     return new ClusterSettings(true, nodeName, clusterName, host, port, members, busHost, busPort, nodeNameSet,
         balance);
   }

@@ -81,6 +81,7 @@ class OwnershipBalanceTest {
     env.put("CLUSTER_PORT", String.valueOf(ports[index]));
     env.put("CLUSTER_MEMBERS", "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2]);
     env.put("SHUTDOWN_GRACE_SECONDS", "2");
+    env.put("CLUSTER_BALANCE", "true");
     env.putAll(extra);
     TestApp node = TestApp.start(env);
     nodes.add(node);
@@ -185,11 +186,11 @@ class OwnershipBalanceTest {
   }
 
   @Test
-  @DisplayName("CLUSTER_BALANCE=false: a node that joins stands by, and the first keeps every server")
+  @DisplayName("by default (CLUSTER_BALANCE unset, false): a node that joins stands by, the first keeps every server")
   void balanceOff() throws Exception {
     startParts();
-    startNode(0, Map.of("CLUSTER_BALANCE", "false"));
-    startNode(1, Map.of("CLUSTER_BALANCE", "false"));
+    startNode(0, Map.of("CLUSTER_BALANCE", ""));
+    startNode(1, Map.of("CLUSTER_BALANCE", ""));
     Thread.sleep(OwnershipLoads.SETTLED_NS / 1_000_000 + 3 * OwnershipBalance.ANNOUNCE_MS);
     Map<String, List<String>> owners = owners();
     assertThat(owners.get("node-a")).containsExactlyInAnyOrderElementsOf(SERVERS);
