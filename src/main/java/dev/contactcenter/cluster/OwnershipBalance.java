@@ -80,11 +80,6 @@ final class OwnershipBalance {
     return !stopped && loads.anotherOwnsFewer(node.owned(), System.nanoTime());
   }
 
-  /** The other live nodes and how many servers each owns, as last heard. */
-  synchronized Map<String, Integer> peers() {
-    return loads.live(System.nanoTime());
-  }
-
   /** Stops announcing and handing over (first thing on a graceful stop: this node is leaving). */
   synchronized void stop() {
     if (stopped) {

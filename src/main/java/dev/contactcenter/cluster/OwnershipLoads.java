@@ -54,7 +54,7 @@ final class OwnershipLoads {
     return ownedHere - fewest(nowNs, SETTLED_NS) >= 2;
   }
 
-  /** The live nodes (not this one) as {@code name -> servers owned}, for /health and the log. */
+  /** The live nodes (not this one) as {@code name -> servers owned}, for the hand-over's log line. */
   Map<String, Integer> live(long nowNs) {
     Map<String, Integer> live = new HashMap<>();
     peers.forEach((node, h) -> {

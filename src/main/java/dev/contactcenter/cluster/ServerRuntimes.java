@@ -98,7 +98,8 @@ public final class ServerRuntimes {
 
     @Override
     public Future<String> handOverOne(long handoffWaitMs) {
-      return runtimes.stream().filter(ServerRuntime::canHandOver).min(Comparator.comparingInt(ServerRuntime::activeCalls))
+      return runtimes.stream().filter(ServerRuntime::canHandOver)
+          .min(Comparator.comparingInt(ServerRuntime::activeCalls))
           .map(r -> r.handOver(handoffWaitMs).map(handed -> handed ? r.server() : (String) null))
           .orElse(Future.succeededFuture());
     }
