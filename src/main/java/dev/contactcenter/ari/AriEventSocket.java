@@ -2,6 +2,7 @@ package dev.contactcenter.ari;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.UpgradeRejectedException;
@@ -45,6 +46,8 @@ final class AriEventSocket {
   private long retryTimer = -1;
   private boolean closed;
   private String lastError = "not connected yet";
+  /** Completes when the first connect attempt opened the stream or failed (it is bounded by the connect timeout). */
+  private final Promise<Void> firstAttempt = Promise.promise();
 
   /**
    * @param wanted     the event types {@code onEvent} acts on; frames of other types are dropped unparsed
@@ -83,12 +86,18 @@ final class AriEventSocket {
     return socket != null;
   }
 
+  /** The first connect attempt's end: opened, failed, or closed before it ended; within the connect timeout. */
+  Future<Void> firstAttempt() {
+    return firstAttempt.future();
+  }
+
   String lastError() {
     return lastError;
   }
 
   Future<Void> close() {
     closed = true;
+    firstAttempt.tryComplete();
     vertx.cancelTimer(pingTimer);
     vertx.cancelTimer(retryTimer);
     WebSocket current = socket;
@@ -109,6 +118,7 @@ final class AriEventSocket {
         lastError = "cannot connect to ARI events: " + failure.getMessage();
         scheduleReconnect(true);
       }
+      firstAttempt.tryComplete();
     });
   }
 
@@ -146,6 +156,7 @@ final class AriEventSocket {
     pingTimer = vertx.setPeriodic(PING_EVERY_MS, id -> ws.writePing(Buffer.buffer("k")));
     LOG.info("Connected to ARI events at {}", eventsUrl());
     onConnected.run();
+    firstAttempt.tryComplete();
   }
 
   /** Where the events socket connects, without credentials: for log lines and {@code /health}. */

@@ -47,6 +47,8 @@ public final class AriVerticle extends VerticleBase {
   private String replacedDetail;
   /** Set while the server is handed over to another node (the balance); read on the verticle's loop. */
   private volatile boolean leaving;
+  /** Set at the hand-over's last step: new calls are refused with RESEND, for the next owner to take. */
+  private volatile boolean closing;
 
   /**
    * One Asterisk server's verticle, deployed by the node that owns the server under {@code owner}'s epoch.
@@ -85,8 +87,27 @@ public final class AriVerticle extends VerticleBase {
         reconciler.adoptFromDialplan(channelId);
       }
     }, this::applicationReplaced);
-    CallOriginator originator = new CallOriginator(vertx, ari, settings, calls, recorder, metrics, this::connected,
-        () -> replacedDetail != null ? replacedDetail : socket.lastError());
+    CallOriginator originator = new CallOriginator(vertx, ari, settings, calls, recorder, metrics, new CallIntake() {
+      @Override
+      public boolean connected() {
+        return AriVerticle.this.connected();
+      }
+
+      @Override
+      public String notConnectedReason() {
+        return replacedDetail != null ? replacedDetail : socket.lastError();
+      }
+
+      @Override
+      public Future<Void> firstAttempt() {
+        return socket.firstAttempt();
+      }
+
+      @Override
+      public boolean leaving() {
+        return closing;
+      }
+    });
     eventFilter = new AriEventFilter(vertx, ari, CallEventHandler.HANDLED_EVENTS, owner.server());
     socket = new AriEventSocket(vertx, settings, CallEventHandler.HANDLED_EVENTS, events::onEvent,
         metrics::ariEventIgnored, () -> {
@@ -127,6 +148,21 @@ public final class AriVerticle extends VerticleBase {
     return result.future();
   }
 
+  /**
+   * For a hand-over, before {@link #stop()}: as {@link #awaitHandoffs}, then, on this verticle's loop in the same
+   * step, closes to new calls: from then on an originate is answered RESEND (nothing done), which the API sends again
+   * until the next owner takes it, rather than placed here with nobody left to follow it.
+   */
+  public Future<HandoffWait.Result> closeAfterHandoffs(long maxMs) {
+    Promise<HandoffWait.Result> result = Promise.promise();
+    context.runOnContext(v -> (settings.simulated() ? Future.succeededFuture(new HandoffWait.Result(0, 0))
+        : handoffWait.await(maxMs)).onComplete(waited -> {
+          closing = true;
+          result.handle(waited);
+        }));
+    return result.future();
+  }
+
   /** Stops following calls (they go on in Asterisk), after the transitions already observed are stored. */
   @Override
   public Future<?> stop() {
@@ -147,7 +183,10 @@ public final class AriVerticle extends VerticleBase {
    */
   public void handingOver(boolean leaving) {
     this.leaving = leaving;
+    this.closing = false;
   }
+
+
 
   /** How many calls this verticle follows; read from another thread, a moment's value. */
   public int activeCalls() {

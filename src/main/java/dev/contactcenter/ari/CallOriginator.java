@@ -14,8 +14,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,13 +35,12 @@ final class CallOriginator {
   private final Map<String, TrackedCall> calls;
   private final TransitionRecorder recorder;
   private final CallMetrics metrics;
-  private final BooleanSupplier connected;
-  private final Supplier<String> lastError;
+  private final CallIntake intake;
   /** When the last paced dial left (System.nanoTime), 0 before the first. */
   private long lastPacedDial;
 
   CallOriginator(Vertx vertx, AriClient ari, AriSettings settings, Map<String, TrackedCall> calls,
-      TransitionRecorder recorder, CallMetrics metrics, BooleanSupplier connected, Supplier<String> lastError) {
+      TransitionRecorder recorder, CallMetrics metrics, CallIntake intake) {
     this.vertx = vertx;
     this.timeouts = settings.timeouts();
     this.ari = ari;
@@ -51,18 +48,29 @@ final class CallOriginator {
     this.calls = calls;
     this.recorder = recorder;
     this.metrics = metrics;
-    this.connected = connected;
-    this.lastError = lastError;
+    this.intake = intake;
   }
 
   void originate(Message<JsonObject> msg) {
     OriginateCommand command = OriginateCommand.fromJson(msg.body());
     String callId = command.callId();
-    if (!connected.getAsBoolean()) {
+    boolean paced = msg.body().containsKey("send_at_ms");
+    if (intake.leaving() && !paced) {
+      // Sent again by the API (OwnerRequest) until the next owner takes it. A paced call of this node's dispatcher
+      // is marked sent already: it is dialled here if its slot comes first, else reconciliation ends it.
+      BusError.RESEND.reply(msg, "the server is being handed to another node; send again");
+      return;
+    }
+    if (!intake.connected()) {
+      if (!intake.firstAttempt().isComplete()) {
+        intake.firstAttempt().onComplete(settled -> originate(msg));
+        return;
+      }
       // Never dial a call whose events we could not follow.
       metrics.notOriginated();
       Promise<TransitionCommand> notPlaced = Promise.promise();
-      fail(msg, notPlaced, recorder.record(callId, notPlaced.future()), callId, 503, "Asterisk is not reachable (" + lastError.get() + "); the call was not placed");
+      fail(msg, notPlaced, recorder.record(callId, notPlaced.future()), callId, 503,
+          "Asterisk is not reachable (" + intake.notConnectedReason() + "); the call was not placed");
       return;
     }
     TrackedCall call = new TrackedCall(callId, command.context(), command.extension(), command.priority(),
@@ -74,7 +82,7 @@ final class CallOriginator {
     Future<TransitionOutcome> stored = recorder.record(callId, placed.future());
     // A paced dial (dev.contactcenter.dispatch) names the moment it may leave and its spacing; a hang-up meanwhile
     // cancels it.
-    if (msg.body().containsKey("send_at_ms")) {
+    if (paced) {
       sendWhenDue(msg, command, call, placed, stored);
       return;
     }

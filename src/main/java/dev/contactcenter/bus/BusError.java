@@ -20,7 +20,13 @@ public enum BusError {
    * A write made under a server's ownership epoch that another node's takeover superseded (SQLSTATE CCF01). Only
    * the ARI side sees it; outside the HTTP range so it is never mistaken for a retryable 503.
    */
-  FENCED(1409);
+  FENCED(1409),
+  /**
+   * Nothing was done: the server's ownership is moving to another node (a hand-over). The sender may send the same
+   * request again at once; {@link OwnerRequest} does, until the new owner answers. Answered as 503 if it reaches
+   * the HTTP layer.
+   */
+  RESEND(1503);
 
   private final int code;
 
@@ -60,7 +66,8 @@ public enum BusError {
   public static int httpStatusOf(Throwable failure) {
     if (failure instanceof ReplyException reply) {
       return switch (reply.failureType()) {
-        case RECIPIENT_FAILURE -> reply.failureCode() >= 400 && reply.failureCode() < 600 ? reply.failureCode() : 500;
+        case RECIPIENT_FAILURE -> reply.failureCode() == RESEND.code ? 503
+            : reply.failureCode() >= 400 && reply.failureCode() < 600 ? reply.failureCode() : 500;
         case TIMEOUT, NO_HANDLERS -> 503;
         default -> 500;
       };

@@ -9,10 +9,11 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 
 /**
- * A request to a server's owner that rides over a takeover: between the old owner leaving and the new one
- * registering its handler, the address has no handler for a moment. NO_HANDLERS means nobody received the message,
- * so sending it again cannot act twice; it is sent again every {@code stepMs} until {@code retryForMs} have passed.
- * Any other failure (timeout, the owner's own refusal) is final: the owner may have acted on it.
+ * A request to a server's owner that rides over a takeover or a hand-over: between the old owner leaving and the new
+ * one registering its handler, the address has no handler for a moment, and an owner handing the server over answers
+ * {@link BusError#RESEND}. Both mean nobody acted on the message, so sending it again cannot act twice; it is sent
+ * again every {@code stepMs} until {@code retryForMs} have passed. Any other failure (timeout, the owner's own
+ * refusal) is final: the owner may have acted on it.
  */
 public final class OwnerRequest {
 
@@ -31,7 +32,7 @@ public final class OwnerRequest {
     vertx.eventBus().<T>request(address, body, options).onComplete(done -> {
       if (done.succeeded()) {
         result.complete(done.result());
-      } else if (noHandlers(done.cause()) && System.nanoTime() + stepMs * 1_000_000 < deadline) {
+      } else if (notActedOn(done.cause()) && System.nanoTime() + stepMs * 1_000_000 < deadline) {
         vertx.setTimer(stepMs, id -> attempt(vertx, address, body, options, deadline, stepMs, result));
       } else {
         result.fail(done.cause());
@@ -39,7 +40,8 @@ public final class OwnerRequest {
     });
   }
 
-  private static boolean noHandlers(Throwable failure) {
-    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS;
+  private static boolean notActedOn(Throwable failure) {
+    return failure instanceof ReplyException reply && (reply.failureType() == ReplyFailure.NO_HANDLERS
+        || reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == BusError.RESEND.code());
   }
 }

@@ -5,6 +5,7 @@ import dev.contactcenter.ari.AriVerticle;
 import dev.contactcenter.ari.OwnerEpoch;
 import dev.contactcenter.metrics.CallMetrics;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
@@ -27,6 +28,12 @@ final class ServerRuntime implements OwnershipListener {
   private static final Logger LOG = LoggerFactory.getLogger(ServerRuntime.class);
   /** How long a server is owned before it may be handed over for balance. */
   static final long SETTLED_OWNERSHIP_NS = 10_000_000_000L;
+  /**
+   * How long a server being handed over keeps taking calls before its hand-off wait starts: every node's
+   * {@link ServerDirectory} has read "handing over" by then (one read a second, each bounded to 0.5 s) and sends
+   * new calls elsewhere, so the few that still come are the ones refused (RESEND) for the next owner.
+   */
+  static final long OTHERS_KNOW_MS = 2_000;
 
   private final Vertx vertx;
   private final String server;
@@ -84,9 +91,10 @@ final class ServerRuntime implements OwnershipListener {
   }
 
   /**
-   * Hands the server to another node (the balance): no new call is chosen for it here, the calls before their IVR
-   * hand-off get up to {@code handoffWaitMs} to reach it (Asterisk hangs up a callee answering while no client has
-   * the app), then the ARI verticle stops (its last writes still under this epoch) and the ownership is released.
+   * Hands the server to another node (the balance): no new call is chosen for it here, and after
+   * {@link #OTHERS_KNOW_MS} none elsewhere; the calls before their IVR hand-off get up to {@code handoffWaitMs} to
+   * reach it (Asterisk hangs up a callee answering while no client has the app); then new calls are answered RESEND,
+   * the ARI verticle stops (its last writes still under this epoch) and the ownership is released.
    * True when handed over; false when there was nothing to hand over or ownership changed meanwhile.
    */
   Future<Boolean> handOver(long handoffWaitMs) {
@@ -99,20 +107,26 @@ final class ServerRuntime implements OwnershipListener {
       leaving = true;
     }
     ari.handingOver(true);
-    return ari.awaitHandoffs(handoffWaitMs).otherwiseEmpty().compose(waited -> {
-      Future<String> undeployed;
-      synchronized (this) {
-        leaving = false;
-        if (verticle != ari || stopping || suspended) {
-          ari.handingOver(false);
-          return Future.succeededFuture(false);
-        }
-        verticle = null;
-        deployment = deployment.transform(this::undeploy);
-        undeployed = deployment;
+    Promise<Void> othersKnow = Promise.promise();
+    vertx.setTimer(OTHERS_KNOW_MS, id -> othersKnow.complete());
+    return othersKnow.future().compose(v -> ari.closeAfterHandoffs(handoffWaitMs)).otherwiseEmpty()
+        .compose(waited -> stopAndRelease(ari));
+  }
+
+  /** The hand-over's end: the ARI verticle stops, then the ownership is released (unless it changed meanwhile). */
+  private Future<Boolean> stopAndRelease(AriVerticle ari) {
+    Future<String> undeployed;
+    synchronized (this) {
+      leaving = false;
+      if (verticle != ari || stopping || suspended) {
+        ari.handingOver(false);
+        return Future.succeededFuture(false);
       }
-      return undeployed.transform(done -> ownership.handOver());
-    });
+      verticle = null;
+      deployment = deployment.transform(this::undeploy);
+      undeployed = deployment;
+    }
+    return undeployed.transform(done -> ownership.handOver());
   }
 
   /** Whether this node owns the server and keeps it (not being handed over). */

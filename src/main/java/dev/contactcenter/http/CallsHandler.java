@@ -7,9 +7,11 @@ import static dev.contactcenter.bus.EventBusAddresses.CALLS_LIST;
 import static dev.contactcenter.bus.EventBusAddresses.DISPATCH_CANCEL;
 
 import dev.contactcenter.bus.BusError;
+import dev.contactcenter.bus.OwnerRequest;
 import dev.contactcenter.calls.CallRequest;
 import dev.contactcenter.calls.CallTimeouts;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -70,9 +72,9 @@ final class CallsHandler {
             "call " + call.getString("call_id") + " already ended (" + call.getString("status") + ")"));
       }
       if ("queued".equals(call.getString("status")) || "pending".equals(call.getString("status"))) {
-        return cancelUnsent(call);
+        return cancelUnsent(rc.vertx(), call);
       }
-      return hangUpLive(call);
+      return hangUpLive(rc.vertx(), call);
     }).onSuccess(call -> rc.response().setStatusCode(202).putHeader("Content-Type", "application/json").end(call.encode()))
         .onFailure(rc::fail);
   }
@@ -81,18 +83,20 @@ final class CallsHandler {
    * A call its dispatcher has not sent (queued, or taken off the queue and waiting for its slot) is canceled in the
    * database and never dialled; any other is hung up in Asterisk.
    */
-  private Future<JsonObject> cancelUnsent(JsonObject call) {
+  private Future<JsonObject> cancelUnsent(Vertx vertx, JsonObject call) {
     return bus.<JsonObject>request(DISPATCH_CANCEL, new JsonObject().put("call_id", call.getString("call_id")))
         .map(Message::body)
         .compose(result -> result.getBoolean("canceled")
             ? Future.succeededFuture(result.getJsonObject("call"))
-            : hangUpLive(call));
+            : hangUpLive(vertx, call));
   }
 
-  private Future<JsonObject> hangUpLive(JsonObject call) {
-    // The call's server's owner hangs it up, wherever it runs; with none, 503 + Retry-After.
-    return bus.<JsonObject>request(ariHangupOn(call.getString("server")), new JsonObject()
-            .put("call_id", call.getString("call_id")), ariDelivery)
+  private Future<JsonObject> hangUpLive(Vertx vertx, JsonObject call) {
+    // The call's server's owner hangs it up, wherever it runs, riding over a takeover's or hand-over's gap as an
+    // originate does; with no owner after that, 503 + Retry-After.
+    return OwnerRequest.<JsonObject>request(vertx, ariHangupOn(call.getString("server")), new JsonObject()
+            .put("call_id", call.getString("call_id")), ariDelivery, CallCreation.HANDOVER_RETRY_MS,
+            CallCreation.HANDOVER_STEP_MS)
         .map(reply -> reply.body().getJsonObject("call", call));
   }
 

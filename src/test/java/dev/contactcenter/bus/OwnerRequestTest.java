@@ -61,4 +61,35 @@ class OwnerRequestTest {
             e -> assertThat(e.failureType()).isEqualTo(ReplyFailure.RECIPIENT_FAILURE));
     assertThat(received).hasValue(1);
   }
+
+  @Test
+  @DisplayName("an owner handing the server over answers RESEND: sent again until the next owner answers, placed once")
+  void resendIsSentAgainToTheNextOwner() {
+    AtomicInteger refused = new AtomicInteger();
+    AtomicInteger placed = new AtomicInteger();
+    var leaving = vertx.eventBus().<String>consumer("owner.moving", msg -> {
+      refused.incrementAndGet();
+      BusError.RESEND.reply(msg, "handing over");
+    });
+    leaving.completion().await();
+    // The leaving owner refuses for 300 ms, then the next one takes over the address.
+    vertx.setTimer(300, id -> leaving.unregister().onComplete(v -> vertx.eventBus().<String>consumer("owner.moving",
+        msg -> {
+          placed.incrementAndGet();
+          msg.reply("placed");
+        })));
+    String answer = OwnerRequest.<String>request(vertx, "owner.moving", "call-4", options, 3000, 100).await().body();
+    assertThat(answer).isEqualTo("placed");
+    assertThat(placed).hasValue(1);
+    assertThat(refused.get()).isBetween(2, 4);
+  }
+
+  @Test
+  @DisplayName("RESEND until the bound passes: fails with it, which the API answers as 503, never 500")
+  void resendPastTheBoundIsA503() {
+    vertx.eventBus().<String>consumer("owner.stuck", msg -> BusError.RESEND.reply(msg, "handing over"))
+        .completion().await();
+    assertThatThrownBy(() -> OwnerRequest.request(vertx, "owner.stuck", "call-5", options, 500, 100).await())
+        .satisfies(e -> assertThat(BusError.httpStatusOf(e)).isEqualTo(503));
+  }
 }

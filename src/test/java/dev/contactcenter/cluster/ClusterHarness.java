@@ -176,6 +176,11 @@ final class ClusterHarness implements AutoCloseable {
     return logs;
   }
 
+  /** Copies the nodes' logs as they are now where they outlive the run (see {@link TempDirs#keepCopy}). */
+  Path keepLogs(String label) {
+    return TempDirs.keepCopy(logs, Path.of("target", "cluster-logs"), label);
+  }
+
   /** The server's current ownership from the database: who holds its lock now and under which epoch. */
   record Ownership(String node, long epoch, boolean owned) {
   }

@@ -43,6 +43,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Issue 11 on real parts: three clustered service JVMs, two real Asterisk 22 processes from the test root, one
@@ -77,6 +80,17 @@ class ClusterIT {
   /** Killed nodes starting again in the background, oldest first. */
   private final Deque<CompletableFuture<ServiceProcess>> restarting = new ArrayDeque<>();
   private long staleEpoch;
+
+  /** A failed test's node logs are kept (the harness's own directory is deleted at exit). */
+  @RegisterExtension
+  final TestWatcher keepLogsOnFailure = new TestWatcher() {
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+      if (cluster != null) {
+        cluster.keepLogs(context.getRequiredTestMethod().getName());
+      }
+    }
+  };
 
   @BeforeAll
   void startCluster() throws Exception {

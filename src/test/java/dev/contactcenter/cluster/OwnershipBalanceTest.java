@@ -7,6 +7,7 @@ import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
 import dev.contactcenter.support.LoopbackCluster;
+import dev.contactcenter.support.SlowConnectProxy;
 import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
@@ -39,6 +40,7 @@ class OwnershipBalanceTest {
   private static final List<String> SERVERS = List.of("ast-1", "ast-2", "ast-3", "ast-4");
 
   private final List<StandaloneAri> asterisks = new ArrayList<>();
+  private final List<SlowConnectProxy> proxies = new ArrayList<>();
   private final List<TestApp> nodes = new ArrayList<>();
   private final int[] ports = new int[3];
   private String database;
@@ -50,16 +52,28 @@ class OwnershipBalanceTest {
     for (int i = nodes.size() - 1; i >= 0; i--) {
       nodes.get(i).close();
     }
+    proxies.forEach(SlowConnectProxy::close);
     asterisks.forEach(StandaloneAri::close);
   }
 
   private void startParts() throws Exception {
+    startParts(CALLS_STAY, 0);
+  }
+
+  /** @param connectDelayMs when above 0, each server is reached through a proxy holding new connections this long */
+  private void startParts(SandboxTiming timing, long connectDelayMs) throws Exception {
     database = TestDatabase.freshDatabaseUrl();
     servers = new JsonArray();
     for (String name : SERVERS) {
-      StandaloneAri ari = StandaloneAri.start(StandaloneAri.USER, "balance-secret", CALLS_STAY);
+      StandaloneAri ari = StandaloneAri.start(StandaloneAri.USER, "balance-secret", timing);
       asterisks.add(ari);
-      servers.add(new JsonObject().put("name", name).put("ari_url", ari.url()).put("username", StandaloneAri.USER)
+      String url = ari.url();
+      if (connectDelayMs > 0) {
+        SlowConnectProxy proxy = SlowConnectProxy.start(ari.port(), connectDelayMs);
+        proxies.add(proxy);
+        url = "http://127.0.0.1:" + proxy.port();
+      }
+      servers.add(new JsonObject().put("name", name).put("ari_url", url).put("username", StandaloneAri.USER)
           .put("password", "balance-secret").put("endpoint_template", StandaloneAri.LOCAL_ENDPOINT).put("weight", 1));
     }
     for (int i = 0; i < ports.length; i++) {
@@ -183,6 +197,57 @@ class OwnershipBalanceTest {
     // A node that leaves: its servers are taken by the others, again within one of each other.
     nodes.remove(2).close();
     Calls.eventually(WITHIN, () -> assertThat(counts(owners())).containsExactly(2, 2));
+  }
+
+  @Test
+  @DisplayName("calls placed without pause through both nodes while two servers are handed over: none refused, each"
+      + " dialled once, every one completed")
+  void callsPlacedThroughHandOversAreNotRefused() throws Exception {
+    // Calls reach their IVR within ~50 ms (nothing to wait for at a hand-over), and a new owner's event stream opens
+    // 300 ms after it took a server over, as with a real Asterisk at some distance.
+    startParts(new SandboxTiming(50, 100, 100, 50, 100, 1.0), 300);
+    TestApp a = startNode(0, Map.of());
+    Calls.eventually(WITHIN, () -> assertThat(a.client().get("/health", null).status()).isEqualTo(200));
+    String admin = a.client().login("admin", TestApp.ADMIN_PASSWORD);
+    List<ApiClient> entries = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(a.client()));
+    List<String> placed = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> refused = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicBoolean placing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    List<Thread> placers = new ArrayList<>();
+    for (int t = 0; t < 3; t++) {
+      int offset = t;
+      Thread placer = new Thread(() -> {
+        // Numbers ending in 5: the callee answers after 50 ms and hangs up 50 ms later (completed).
+        for (int i = offset; placing.get(); i += 3) {
+          ApiClient.Response r = entries.get(i % entries.size()).post("/api/v2/calls", admin,
+              new JsonObject().put("phone_number", "+1555000" + String.format("%04d", i % 10_000) + "5"));
+          if (r.status() == 201) {
+            placed.add(r.json().getString("call_id"));
+          } else {
+            refused.add(r.status() + " " + r.body());
+          }
+        }
+      });
+      placer.start();
+      placers.add(placer);
+    }
+    Thread.sleep(1_000);
+    TestApp b = startNode(1, Map.of());
+    entries.add(b.client());
+    Calls.eventually(BALANCED_WITHIN, () -> assertThat(counts(owners())).containsExactly(2, 2));
+    Thread.sleep(2_000);
+    placing.set(false);
+    for (Thread placer : placers) {
+      placer.join();
+    }
+    System.out.printf("%d calls placed through two hand-overs, %d refused%n", placed.size(), refused.size());
+    assertThat(refused).as("requests refused during the hand-overs").isEmpty();
+    assertThat(placed.size()).isGreaterThan(100);
+    assertThat(TestDatabase.queryLong(database, "SELECT count(DISTINCT server) FROM calls")).isEqualTo(4);
+    Calls.eventually(Duration.ofSeconds(60), () -> assertThat(TestDatabase.queryLong(database,
+        "SELECT count(*) FROM calls WHERE status = 'completed'")).isEqualTo(placed.size()));
+    assertThat(TestDatabase.queryLong(database, "SELECT count(*) FROM call_events WHERE to_status = 'dialing'"))
+        .as("each call dialled once").isEqualTo(placed.size());
   }
 
   @Test

@@ -69,6 +69,26 @@ public final class TempDirs {
     }
   }
 
+  /**
+   * Copies a temporary directory's files as they are now to {@code under/<label>-<time>} and prints where: a failed
+   * run's logs must outlive the directory, which goes at JVM exit. Best effort; never throws.
+   */
+  public static Path keepCopy(Path directory, Path under, String label) {
+    Path kept = under.resolve(label.replaceAll("[^A-Za-z0-9_-]", "_") + "-"
+        + java.time.LocalTime.now().toString().replace(':', '-'));
+    try (Stream<Path> files = Files.walk(directory)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        Path target = kept.resolve(directory.relativize(file));
+        Files.createDirectories(target.getParent());
+        Files.copy(file, target);
+      }
+      System.out.println("kept a copy of " + directory + " in " + kept.toAbsolutePath());
+    } catch (IOException | UncheckedIOException e) {
+      System.out.println("could not keep " + directory + " (" + e + "); it is there until the JVM exits");
+    }
+    return kept;
+  }
+
   static synchronized void deleteAll() {
     for (Path path : AT_EXIT) {
       deleteRecursively(path);

@@ -1,0 +1,47 @@
+package dev.contactcenter.support;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+
+/**
+ * A loopback TCP proxy that holds every new connection for a while before it reaches the target, as a distant or
+ * busy Asterisk makes a new owner's event stream open a moment after it took the server over. Bytes then pass both
+ * ways untouched; closing one side closes the other.
+ */
+public final class SlowConnectProxy implements AutoCloseable {
+
+  private final Vertx vertx = Vertx.vertx();
+  private final NetServer server;
+
+  private SlowConnectProxy(int targetPort, long delayMs) {
+    server = vertx.createNetServer().connectHandler(inbound -> {
+      inbound.pause();
+      vertx.setTimer(delayMs, id -> vertx.createNetClient().connect(targetPort, "127.0.0.1")
+          .onSuccess(outbound -> join(inbound, outbound))
+          .onFailure(failure -> inbound.close()));
+    });
+  }
+
+  /** Listens on a free loopback port; every connection reaches {@code targetPort} after {@code delayMs}. */
+  public static SlowConnectProxy start(int targetPort, long delayMs) {
+    SlowConnectProxy proxy = new SlowConnectProxy(targetPort, delayMs);
+    proxy.server.listen(0, "127.0.0.1").await();
+    return proxy;
+  }
+
+  private static void join(NetSocket inbound, NetSocket outbound) {
+    inbound.pipeTo(outbound);
+    outbound.pipeTo(inbound);
+    inbound.resume();
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public void close() {
+    vertx.close().await();
+  }
+}
