@@ -90,14 +90,14 @@ final class GracefulStop {
         database.embedded() ? "; embedded PostgreSQL shut down (data kept in " + config.dataDir() + ")" : "");
   }
 
-  /** Waits (bounded) for the calls still before their IVR hand-off; see {@link HandoffWait}. */
+  /** Hands the owned servers over: waits (bounded) for calls before their IVR hand-off; see ServerRuntimes#leave. */
   private HandoffWait.Result awaitHandoffs(long deadlineNanos) {
     long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
     if (left <= 0) {
       return new HandoffWait.Result(0, 0);
     }
     try {
-      return deployments.servers().awaitHandoffs(left).await(left + 1000, TimeUnit.MILLISECONDS);
+      return deployments.servers().leave(left).await(left + 1000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       LOG.warn("Waiting for calls to reach their IVR failed: {}", e.toString());
       return new HandoffWait.Result(0, 0);

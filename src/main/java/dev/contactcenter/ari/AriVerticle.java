@@ -135,23 +135,11 @@ public final class AriVerticle extends VerticleBase {
   }
 
   /**
-   * For a graceful stop, before {@link #stop()}: completes once no call is before its IVR hand-off any more, or after
-   * {@code maxMs}; meanwhile the socket stays open so that callees who answer are still sent on to their IVR.
-   */
-  public Future<HandoffWait.Result> awaitHandoffs(long maxMs) {
-    if (settings.simulated()) {
-      // The sandbox's calls live in this process and stop with it: waiting would save none.
-      return Future.succeededFuture(new HandoffWait.Result(0, 0));
-    }
-    Promise<HandoffWait.Result> result = Promise.promise();
-    context.runOnContext(v -> handoffWait.await(maxMs).onComplete(result));
-    return result.future();
-  }
-
-  /**
-   * For a hand-over, before {@link #stop()}: as {@link #awaitHandoffs}, then, on this verticle's loop in the same
-   * step, closes to new calls: from then on an originate is answered RESEND (nothing done), which the API sends again
-   * until the next owner takes it, rather than placed here with nobody left to follow it.
+   * Before {@link #stop()} (a hand-over or a graceful stop): completes once no call is before its IVR hand-off any
+   * more, or after {@code maxMs}; meanwhile the socket stays open so that callees who answer are still sent on to
+   * their IVR. Then, on this verticle's loop in the same step, closes to new calls: from then on an originate is
+   * answered RESEND (nothing done), which the API sends again until the next owner takes it, rather than placed here
+   * with nobody left to follow it. The sandbox's calls live in this process and stop with it: nothing to wait for.
    */
   public Future<HandoffWait.Result> closeAfterHandoffs(long maxMs) {
     Promise<HandoffWait.Result> result = Promise.promise();

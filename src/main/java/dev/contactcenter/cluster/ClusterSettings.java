@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * @param busHost     {@code CLUSTER_BUS_HOST}: where the event bus listens for other nodes; default {@link #host}
  * @param busPort     {@code CLUSTER_BUS_PORT}: its port; 0 picks a free one, announced to members through Hazelcast
  * @param nodeNameSet whether NODE_NAME was given (else {@link #nodeName} is the host name)
- * @param balance     {@code CLUSTER_BALANCE} (default false): spread the servers' ownership over the nodes, handing a
+ * @param balance     {@code CLUSTER_BALANCE} (default true): spread the servers' ownership over the nodes, handing a
  *                    server over when a node owns two or more above another; false keeps whoever took it first
  */
 public record ClusterSettings(boolean enabled, String nodeName, String clusterName, String host, int port,
@@ -50,7 +50,7 @@ public record ClusterSettings(boolean enabled, String nodeName, String clusterNa
     } else if (!NAME.matcher(nodeName).matches()) {
       throw new ConfigException("NODE_NAME", "'" + nodeName + "' is invalid: letters, digits, '_', '.', '-' (1-64)");
     }
-    if (!bool(value, "CLUSTER_ENABLED")) {
+    if (!bool(value, "CLUSTER_ENABLED", false)) {
       return standalone(nodeName, nodeNameSet);
     }
     String clusterName = value.apply("CLUSTER_NAME");
@@ -82,7 +82,7 @@ public record ClusterSettings(boolean enabled, String nodeName, String clusterNa
     if (busPort != 0 && busPort == port && busHost.equals(host)) {
       throw new ConfigException("CLUSTER_BUS_PORT", busPort + " is CLUSTER_PORT already; pick another port or 0");
     }
-    boolean balance = bool(value, "CLUSTER_BALANCE");
+    boolean balance = bool(value, "CLUSTER_BALANCE", true);
     return new ClusterSettings(true, nodeName, clusterName, host, port, members, busHost, busPort, nodeNameSet,
         balance);
   }
@@ -119,11 +119,13 @@ public record ClusterSettings(boolean enabled, String nodeName, String clusterNa
     throw new ConfigException(key, "'" + raw + "' is not a TCP port " + min + "-65535");
   }
 
-  private static boolean bool(Function<String, String> value, String key) {
+  /** An empty value is the default, as an unset one is. */
+  private static boolean bool(Function<String, String> value, String key, boolean unset) {
     String raw = value.apply(key).toLowerCase();
     return switch (raw) {
+      case "" -> unset;
       case "true", "1", "yes" -> true;
-      case "false", "0", "no", "" -> false;
+      case "false", "0", "no" -> false;
       default -> throw new ConfigException(key, "'" + raw + "' is not a boolean (true/false)");
     };
   }

@@ -2,6 +2,7 @@ package dev.contactcenter.cluster;
 
 import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
 import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_OWNERSHIP;
+import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_SERVER_RELEASED;
 import static dev.contactcenter.bus.EventBusAddresses.ariStatusOf;
 
 import dev.contactcenter.ari.AriSettings;
@@ -9,6 +10,7 @@ import dev.contactcenter.ari.AriVerticle;
 import dev.contactcenter.ari.HandoffWait;
 import dev.contactcenter.metrics.CallMetrics;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -139,10 +141,29 @@ public final class ServerRuntimes {
     return false;
   }
 
-  /** For a graceful stop: waits (bounded) for the calls of every owned server still before their IVR hand-off. */
-  public Future<HandoffWait.Result> awaitHandoffs(long maxMs) {
-    List<Future<HandoffWait.Result>> waits = runtimes.stream().map(ServerRuntime::verticle).filter(Objects::nonNull)
-        .map(verticle -> verticle.awaitHandoffs(maxMs)).toList();
+  /**
+   * For a graceful stop, a hand-over of every owned server at once: each says it is handing over, and in a cluster
+   * keeps taking calls until the other nodes' directories send new calls elsewhere
+   * ({@link ServerRuntime#OTHERS_KNOW_MS}, at most half the bound); then the calls still before their IVR hand-off
+   * get the rest of {@code maxMs}, and each server closes to new calls (RESEND, for the next owner to take).
+   */
+  public Future<HandoffWait.Result> leave(long maxMs) {
+    List<AriVerticle> owned = runtimes.stream().map(ServerRuntime::verticle).filter(Objects::nonNull).toList();
+    owned.forEach(verticle -> verticle.handingOver(true));
+    long othersKnowMs = vertx.isClustered() && !owned.isEmpty()
+        ? Math.min(ServerRuntime.OTHERS_KNOW_MS, maxMs / 2) : 0;
+    Promise<Void> othersKnow = Promise.promise();
+    if (othersKnowMs > 0) {
+      vertx.setTimer(othersKnowMs, id -> othersKnow.complete());
+    } else {
+      othersKnow.complete();
+    }
+    return othersKnow.future().compose(v -> awaitClosed(owned, maxMs - othersKnowMs));
+  }
+
+  private static Future<HandoffWait.Result> awaitClosed(List<AriVerticle> owned, long maxMs) {
+    List<Future<HandoffWait.Result>> waits = owned.stream().map(verticle -> verticle.closeAfterHandoffs(maxMs))
+        .toList();
     return Future.join(waits).transform(done -> {
       int waited = 0;
       int pending = 0;
@@ -164,11 +185,18 @@ public final class ServerRuntimes {
     }
   }
 
-  /** Stops every server's ARI verticle, then gives each ownership up (the next owner takes over at once). */
+  /**
+   * Stops every server's ARI verticle, then gives each ownership up; the other nodes are told of each server it
+   * owned, so that the least loaded one asks at once rather than at its next retry.
+   */
   public Future<Void> stop() {
     stopBalancing();
     consumers.forEach(MessageConsumer::unregister);
-    return Future.join(runtimes.stream().map(ServerRuntime::stop).toList()).mapEmpty();
+    List<String> owned = owned();
+    return Future.join(runtimes.stream().map(ServerRuntime::stop).toList())
+        .onComplete(done -> owned.forEach(server -> vertx.eventBus().publish(CLUSTER_SERVER_RELEASED,
+            new JsonObject().put("node", nodeName).put("server", server))))
+        .mapEmpty();
   }
 
   /**

@@ -88,7 +88,6 @@ final class ClusterScenario {
         env.put("CLUSTER_BUS_HOST", "127.0.0.1");
         env.put("CLUSTER_PORT", String.valueOf(clusterPorts.get(i)));
         env.put("CLUSTER_MEMBERS", members);
-        env.put("CLUSTER_BALANCE", "true");
         Service service = bench.service(label + "-node-" + (i + 1), env);
         services.add(service);
         loads.add(new Load("127.0.0.1", service.port(), 512));

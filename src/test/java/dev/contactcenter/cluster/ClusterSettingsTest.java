@@ -54,10 +54,12 @@ class ClusterSettingsTest {
   void readsClusterKeys() {
     ClusterSettings cluster = ConfigLoader.load(clustered()).cluster();
     assertThat(cluster).isEqualTo(new ClusterSettings(true, "api-1", "contact-center", "10.0.0.11", 5701,
-        List.of("10.0.0.11:5701", "10.0.0.12:5701"), "10.0.0.11", 0, true, false));
+        List.of("10.0.0.11:5701", "10.0.0.12:5701"), "10.0.0.11", 0, true, true));
     Map<String, String> pinned = clustered();
-    pinned.put("CLUSTER_BALANCE", "true");
-    assertThat(ConfigLoader.load(pinned).cluster().balance()).isTrue();
+    pinned.put("CLUSTER_BALANCE", "false");
+    assertThat(ConfigLoader.load(pinned).cluster().balance()).isFalse();
+    pinned.put("CLUSTER_BALANCE", "");
+    assertThat(ConfigLoader.load(pinned).cluster().balance()).as("empty is the default").isTrue();
     pinned.put("CLUSTER_BALANCE", "sometimes");
     assertThat(refusal(pinned)).startsWith("CLUSTER_BALANCE");
   }

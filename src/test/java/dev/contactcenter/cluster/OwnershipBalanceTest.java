@@ -95,7 +95,6 @@ class OwnershipBalanceTest {
     env.put("CLUSTER_PORT", String.valueOf(ports[index]));
     env.put("CLUSTER_MEMBERS", "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2]);
     env.put("SHUTDOWN_GRACE_SECONDS", "2");
-    env.put("CLUSTER_BALANCE", "true");
     env.putAll(extra);
     TestApp node = TestApp.start(env);
     nodes.add(node);
@@ -178,10 +177,13 @@ class OwnershipBalanceTest {
       Calls.awaitStatus(viaC, adminC, id, "answered", WITHIN);
     }
     held.addAll(later);
+    // Held at least from before the join until the first hang-up is sent.
+    long heldSeconds = Duration.ofNanos(System.nanoTime() - joined).toSeconds();
+    long hangingUp = System.nanoTime();
     for (String id : held) {
       assertThat(viaC.post("/api/v2/calls/" + id + "/hangup", adminC, null).status()).isEqualTo(202);
     }
-    long heldSeconds = Duration.ofNanos(System.nanoTime() - joined).toSeconds();
+    System.out.printf("%d hang-ups sent in %d ms%n", held.size(), (System.nanoTime() - hangingUp) / 1_000_000);
     for (String id : held) {
       JsonObject ended = Calls.awaitFinal(viaC, adminC, id, WITHIN);
       assertThat(ended.getString("status")).isEqualTo("completed");
@@ -200,8 +202,8 @@ class OwnershipBalanceTest {
   }
 
   @Test
-  @DisplayName("calls placed without pause through both nodes while two servers are handed over: none refused, each"
-      + " dialled once, every one completed")
+  @DisplayName("calls placed without pause while two servers are handed over, then taken back from a node stopping"
+      + " gracefully: none refused, each dialled once, every one completed")
   void callsPlacedThroughHandOversAreNotRefused() throws Exception {
     // Calls reach their IVR within ~50 ms (nothing to wait for at a hand-over), and a new owner's event stream opens
     // 300 ms after it took a server over, as with a real Asterisk at some distance.
@@ -233,14 +235,23 @@ class OwnershipBalanceTest {
     }
     Thread.sleep(1_000);
     TestApp b = startNode(1, Map.of());
-    entries.add(b.client());
+    ApiClient viaB = b.client();
+    entries.add(viaB);
     Calls.eventually(BALANCED_WITHIN, () -> assertThat(counts(owners())).containsExactly(2, 2));
     Thread.sleep(2_000);
+    // Then node b stops gracefully (SIGTERM) while calls go on through node a: its two servers go back to a.
+    assertThat(entries.remove(viaB)).isTrue();
+    Thread.sleep(500);
+    nodes.remove(b);
+    b.close();
+    Calls.eventually(WITHIN, () -> assertThat(counts(owners())).containsExactly(4));
+    Thread.sleep(1_000);
     placing.set(false);
     for (Thread placer : placers) {
       placer.join();
     }
-    System.out.printf("%d calls placed through two hand-overs, %d refused%n", placed.size(), refused.size());
+    System.out.printf("%d calls placed through two hand-overs and a graceful stop, %d refused%n", placed.size(),
+        refused.size());
     assertThat(refused).as("requests refused during the hand-overs").isEmpty();
     assertThat(placed.size()).isGreaterThan(100);
     assertThat(TestDatabase.queryLong(database, "SELECT count(DISTINCT server) FROM calls")).isEqualTo(4);
@@ -251,11 +262,11 @@ class OwnershipBalanceTest {
   }
 
   @Test
-  @DisplayName("by default (CLUSTER_BALANCE unset, false): a node that joins stands by, the first keeps every server")
+  @DisplayName("CLUSTER_BALANCE=false: a node that joins stands by, the first keeps every server")
   void balanceOff() throws Exception {
     startParts();
-    startNode(0, Map.of("CLUSTER_BALANCE", ""));
-    startNode(1, Map.of("CLUSTER_BALANCE", ""));
+    startNode(0, Map.of("CLUSTER_BALANCE", "false"));
+    startNode(1, Map.of("CLUSTER_BALANCE", "false"));
     Thread.sleep(OwnershipLoads.SETTLED_NS / 1_000_000 + 3 * OwnershipBalance.ANNOUNCE_MS);
     Map<String, List<String>> owners = owners();
     assertThat(owners.get("node-a")).containsExactlyInAnyOrderElementsOf(SERVERS);
