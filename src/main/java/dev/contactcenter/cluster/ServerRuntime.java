@@ -126,7 +126,11 @@ final class ServerRuntime implements OwnershipListener {
       deployment = deployment.transform(this::undeploy);
       undeployed = deployment;
     }
-    return undeployed.transform(done -> ownership.handOver());
+    return undeployed.transform(done -> ownership.handOver()).onSuccess(handed -> {
+      if (handed) {
+        metrics.handedOver(server);
+      }
+    });
   }
 
   /** Whether this node owns the server and keeps it (not being handed over). */

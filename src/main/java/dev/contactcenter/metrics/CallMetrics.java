@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
  *   <li>whether the ARI events WebSocket is connected [{@code contact_center_ari_connected}, 1 or 0], and per
  *       Asterisk server this node has owned [{@code contact_center_ari_server_connected{server}}];</li>
  *   <li>times Asterisk gave our app's events to another client [{@code contact_center_ari_application_replaced_total}];</li>
+ *   <li>servers this node handed to another for balance [{@code contact_center_ownership_handovers_total{server}}];</li>
  *   <li>how long Asterisk took to accept or refuse an originate [{@code contact_center_origination_seconds}].</li>
  * </ul>
  */
@@ -127,6 +128,12 @@ public final class CallMetrics {
           .tag("server", name).register(registry);
       return value;
     }).set(connected ? 1 : 0);
+  }
+
+  /** This node handed {@code server} over to another node (the ownership balance). */
+  public void handedOver(String server) {
+    Counter.builder("contact_center.ownership.handovers").description("Servers this node handed to another node")
+        .tag("server", server).register(registry).increment();
   }
 
   /** Counts final statuses from the service's own publications; returns the consumer to unregister on stop. */

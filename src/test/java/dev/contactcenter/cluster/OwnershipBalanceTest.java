@@ -38,6 +38,7 @@ class OwnershipBalanceTest {
   /** Callees and the hold IVR stay 10 minutes: the held calls outlive the test. */
   private static final SandboxTiming CALLS_STAY = new SandboxTiming(1_000, 2_000, 600_000, 1_000, 600_000, 1.0);
   private static final List<String> SERVERS = List.of("ast-1", "ast-2", "ast-3", "ast-4");
+  private static final String METRICS_TOKEN = "metrics-token-for-tests-0123456789";
 
   private final List<StandaloneAri> asterisks = new ArrayList<>();
   private final List<SlowConnectProxy> proxies = new ArrayList<>();
@@ -95,6 +96,8 @@ class OwnershipBalanceTest {
     env.put("CLUSTER_PORT", String.valueOf(ports[index]));
     env.put("CLUSTER_MEMBERS", "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2]);
     env.put("SHUTDOWN_GRACE_SECONDS", "2");
+    env.put("METRICS_ENABLED", "true");
+    env.put("METRICS_TOKEN", METRICS_TOKEN);
     env.putAll(extra);
     TestApp node = TestApp.start(env);
     nodes.add(node);
@@ -142,6 +145,12 @@ class OwnershipBalanceTest {
     startNode(1, Map.of());
     Calls.eventually(BALANCED_WITHIN, () -> assertThat(counts(owners())).containsExactly(2, 2));
     System.out.printf("two nodes balanced %d ms after the second started%n", (System.nanoTime() - joined) / 1_000_000);
+    Calls.eventually(WITHIN, () -> {
+      String scrape = a.client().get("/metrics", METRICS_TOKEN).body();
+      assertThat(scrape.lines().filter(l -> l.startsWith("contact_center_ownership_handovers_total")))
+          .as("the two hand-overs, counted by the node that made them").hasSize(2)
+          .allMatch(l -> l.matches("contact_center_ownership_handovers_total\\{.*server=\"ast-[1-4]\".*} 1\\.0"));
+    });
     // Every server owned exactly once, and the database agrees with the nodes.
     Map<String, List<String>> two = owners();
     assertThat(two.values().stream().flatMap(List::stream).sorted().toList()).isEqualTo(SERVERS);
