@@ -37,6 +37,8 @@ class OwnershipBalanceTest {
   private static final Duration BALANCED_WITHIN = Duration.ofSeconds(40);
   /** Callees and the hold IVR stay 10 minutes: the held calls outlive the test. */
   private static final SandboxTiming CALLS_STAY = new SandboxTiming(1_000, 2_000, 600_000, 1_000, 600_000, 1.0);
+  /** Callees answer after 50 ms; numbers ending in 5 hang up 50 ms later. */
+  private static final SandboxTiming FAST_CALLS = new SandboxTiming(50, 100, 100, 50, 100, 1.0);
   private static final List<String> SERVERS = List.of("ast-1", "ast-2", "ast-3", "ast-4");
   private static final String METRICS_TOKEN = "metrics-token-for-tests-0123456789";
 
@@ -58,11 +60,14 @@ class OwnershipBalanceTest {
   }
 
   private void startParts() throws Exception {
-    startParts(CALLS_STAY, 0);
+    startParts(CALLS_STAY, 0, new JsonObject());
   }
 
-  /** @param connectDelayMs when above 0, each server is reached through a proxy holding new connections this long */
-  private void startParts(SandboxTiming timing, long connectDelayMs) throws Exception {
+  /**
+   * @param connectDelayMs when above 0, each server is reached through a proxy holding new connections this long
+   * @param serverFields   added to each server's entry (e.g. its dispatch limits)
+   */
+  private void startParts(SandboxTiming timing, long connectDelayMs, JsonObject serverFields) throws Exception {
     database = TestDatabase.freshDatabaseUrl();
     servers = new JsonArray();
     for (String name : SERVERS) {
@@ -75,7 +80,8 @@ class OwnershipBalanceTest {
         url = "http://127.0.0.1:" + proxy.port();
       }
       servers.add(new JsonObject().put("name", name).put("ari_url", url).put("username", StandaloneAri.USER)
-          .put("password", "balance-secret").put("endpoint_template", StandaloneAri.LOCAL_ENDPOINT).put("weight", 1));
+          .put("password", "balance-secret").put("endpoint_template", StandaloneAri.LOCAL_ENDPOINT).put("weight", 1)
+          .mergeIn(serverFields));
     }
     for (int i = 0; i < ports.length; i++) {
       ports[i] = LoopbackCluster.freePort();
@@ -216,7 +222,7 @@ class OwnershipBalanceTest {
   void callsPlacedThroughHandOversAreNotRefused() throws Exception {
     // Calls reach their IVR within ~50 ms (nothing to wait for at a hand-over), and a new owner's event stream opens
     // 300 ms after it took a server over, as with a real Asterisk at some distance.
-    startParts(new SandboxTiming(50, 100, 100, 50, 100, 1.0), 300);
+    startParts(FAST_CALLS, 300, new JsonObject());
     TestApp a = startNode(0, Map.of());
     Calls.eventually(WITHIN, () -> assertThat(a.client().get("/health", null).status()).isEqualTo(200));
     String admin = a.client().login("admin", TestApp.ADMIN_PASSWORD);
@@ -268,6 +274,32 @@ class OwnershipBalanceTest {
         "SELECT count(*) FROM calls WHERE status = 'completed'")).isEqualTo(placed.size()));
     assertThat(TestDatabase.queryLong(database, "SELECT count(*) FROM call_events WHERE to_status = 'dialing'"))
         .as("each call dialled once").isEqualTo(placed.size());
+  }
+
+  @Test
+  @DisplayName("a rate-limited queue keeps draining through two hand-overs: every queued call dialled once, none failed")
+  void queuedCallsCrossHandOvers() throws Exception {
+    // 2 calls/s per server: 240 calls are a 30 s backlog, so both hand-overs come while calls wait for their slot.
+    startParts(FAST_CALLS, 0, new JsonObject().put("max_calls_per_second", 2));
+    TestApp a = startNode(0, Map.of());
+    Calls.eventually(WITHIN, () -> assertThat(a.client().get("/health", null).status()).isEqualTo(200));
+    String admin = a.client().login("admin", TestApp.ADMIN_PASSWORD);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 240; i++) {
+      ids.add(Calls.place(a.client(), admin, new JsonObject().put("phone_number",
+          "+1555001" + String.format("%04d", i) + "5")));
+    }
+    startNode(1, Map.of());
+    Calls.eventually(BALANCED_WITHIN, () -> assertThat(counts(owners())).containsExactly(2, 2));
+    assertThat(TestDatabase.queryLong(database, "SELECT count(*) FROM calls WHERE status = 'queued'"))
+        .as("still queued when the servers were balanced").isPositive();
+    Calls.eventually(Duration.ofSeconds(90), () -> assertThat(TestDatabase.queryLong(database,
+        "SELECT count(*) FROM calls WHERE status IN ('queued', 'pending', 'dialing', 'ringing', 'answered')"))
+        .isZero());
+    assertThat(TestDatabase.queryString(database, "SELECT string_agg(status || ' ' || coalesce(failure_reason, ''),"
+        + " '; ') FROM calls WHERE status <> 'completed'")).as("calls not completed").isNull();
+    assertThat(TestDatabase.queryLong(database, "SELECT count(*) FROM call_events WHERE to_status = 'dialing'"))
+        .as("each call dialled once").isEqualTo(ids.size());
   }
 
   @Test
