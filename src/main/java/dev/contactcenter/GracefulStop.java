@@ -61,7 +61,7 @@ final class GracefulStop {
     HandoffWait.Result handoffs = new HandoffWait.Result(0, 0);
     try {
       unfinished = gate.awaitIdle(deadline);
-      handoffs = awaitHandoffs(handoffDeadline);
+      handoffs = handOverServers(handoffDeadline);
       activeCalls = activeCalls();
       undeploy("HTTP", deployments.http(), deadline);
       stopServers(deadline);
@@ -91,7 +91,7 @@ final class GracefulStop {
   }
 
   /** Hands the owned servers over: waits (bounded) for calls before their IVR hand-off; see ServerRuntimes#leave. */
-  private HandoffWait.Result awaitHandoffs(long deadlineNanos) {
+  private HandoffWait.Result handOverServers(long deadlineNanos) {
     long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
     if (left <= 0) {
       return new HandoffWait.Result(0, 0);

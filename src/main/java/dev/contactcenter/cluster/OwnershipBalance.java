@@ -80,6 +80,11 @@ final class OwnershipBalance {
     return !stopped && loads.anotherOwnsFewer(node.owned(), System.nanoTime());
   }
 
+  /** Tells the other nodes that {@code node} gave {@code server} up: the least loaded asks for it at once. */
+  static void announceReleased(Vertx vertx, String node, String server) {
+    vertx.eventBus().publish(CLUSTER_SERVER_RELEASED, new JsonObject().put("node", node).put("server", server));
+  }
+
   /** Stops announcing and handing over (first thing on a graceful stop: this node is leaving). */
   synchronized void stop() {
     if (stopped) {
@@ -115,8 +120,7 @@ final class OwnershipBalance {
         if (done.succeeded() && done.result() != null && !stopped) {
           LOG.info("Node {} owned {} servers, the other nodes {}: handed server {} over", self, owned, others,
               done.result());
-          vertx.eventBus().publish(CLUSTER_SERVER_RELEASED,
-              new JsonObject().put("node", self).put("server", done.result()));
+          announceReleased(vertx, self, done.result());
         }
       }
     });

@@ -2,13 +2,14 @@ package dev.contactcenter.cluster;
 
 import dev.contactcenter.ari.AriSettings;
 import dev.contactcenter.ari.AriVerticle;
+import dev.contactcenter.ari.HandoffWait;
 import dev.contactcenter.ari.OwnerEpoch;
 import dev.contactcenter.metrics.CallMetrics;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,11 +107,21 @@ final class ServerRuntime implements OwnershipListener {
       ari = verticle;
       leaving = true;
     }
-    ari.handingOver(true);
-    Promise<Void> othersKnow = Promise.promise();
-    vertx.setTimer(OTHERS_KNOW_MS, id -> othersKnow.complete());
-    return othersKnow.future().compose(v -> ari.closeAfterHandoffs(handoffWaitMs)).otherwiseEmpty()
+    return closeForHandOver(vertx, ari, OTHERS_KNOW_MS, handoffWaitMs).otherwiseEmpty()
         .compose(waited -> stopAndRelease(ari));
+  }
+
+  /**
+   * The part of a hand-over before the ARI verticle stops, shared with a graceful stop: the server says it is being
+   * handed over, keeps taking calls for {@code othersKnowMs} while the other nodes learn it, then closes to new calls
+   * once its calls before their IVR hand-off have reached it (bounded by {@code handoffWaitMs}).
+   */
+  static Future<HandoffWait.Result> closeForHandOver(Vertx vertx, AriVerticle ari, long othersKnowMs,
+      long handoffWaitMs) {
+    ari.handingOver(true);
+    Future<?> othersKnow = othersKnowMs > 0 ? vertx.timer(othersKnowMs, TimeUnit.MILLISECONDS)
+        : Future.succeededFuture();
+    return othersKnow.compose(v -> ari.closeAfterHandoffs(handoffWaitMs));
   }
 
   /** The hand-over's end: the ARI verticle stops, then the ownership is released (unless it changed meanwhile). */

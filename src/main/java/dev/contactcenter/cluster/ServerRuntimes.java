@@ -2,7 +2,6 @@ package dev.contactcenter.cluster;
 
 import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
 import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_OWNERSHIP;
-import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_SERVER_RELEASED;
 import static dev.contactcenter.bus.EventBusAddresses.ariStatusOf;
 
 import dev.contactcenter.ari.AriSettings;
@@ -10,7 +9,6 @@ import dev.contactcenter.ari.AriVerticle;
 import dev.contactcenter.ari.HandoffWait;
 import dev.contactcenter.metrics.CallMetrics;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -148,21 +146,9 @@ public final class ServerRuntimes {
    * get the rest of {@code maxMs}, and each server closes to new calls (RESEND, for the next owner to take).
    */
   public Future<HandoffWait.Result> leave(long maxMs) {
-    List<AriVerticle> owned = runtimes.stream().map(ServerRuntime::verticle).filter(Objects::nonNull).toList();
-    owned.forEach(verticle -> verticle.handingOver(true));
-    long othersKnowMs = vertx.isClustered() && !owned.isEmpty()
-        ? Math.min(ServerRuntime.OTHERS_KNOW_MS, maxMs / 2) : 0;
-    Promise<Void> othersKnow = Promise.promise();
-    if (othersKnowMs > 0) {
-      vertx.setTimer(othersKnowMs, id -> othersKnow.complete());
-    } else {
-      othersKnow.complete();
-    }
-    return othersKnow.future().compose(v -> awaitClosed(owned, maxMs - othersKnowMs));
-  }
-
-  private static Future<HandoffWait.Result> awaitClosed(List<AriVerticle> owned, long maxMs) {
-    List<Future<HandoffWait.Result>> waits = owned.stream().map(verticle -> verticle.closeAfterHandoffs(maxMs))
+    long othersKnowMs = vertx.isClustered() ? Math.min(ServerRuntime.OTHERS_KNOW_MS, maxMs / 2) : 0;
+    List<Future<HandoffWait.Result>> waits = runtimes.stream().map(ServerRuntime::verticle).filter(Objects::nonNull)
+        .map(verticle -> ServerRuntime.closeForHandOver(vertx, verticle, othersKnowMs, maxMs - othersKnowMs))
         .toList();
     return Future.join(waits).transform(done -> {
       int waited = 0;
@@ -194,8 +180,7 @@ public final class ServerRuntimes {
     consumers.forEach(MessageConsumer::unregister);
     List<String> owned = owned();
     return Future.join(runtimes.stream().map(ServerRuntime::stop).toList())
-        .onComplete(done -> owned.forEach(server -> vertx.eventBus().publish(CLUSTER_SERVER_RELEASED,
-            new JsonObject().put("node", nodeName).put("server", server))))
+        .onComplete(done -> owned.forEach(server -> OwnershipBalance.announceReleased(vertx, nodeName, server)))
         .mapEmpty();
   }
 
