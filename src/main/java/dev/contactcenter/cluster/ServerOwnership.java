@@ -45,11 +45,13 @@ public final class ServerOwnership extends VerticleBase {
   private volatile String ownerNode;
   /** True once an attempt got an answer from the database (owner or standby); false while it cannot. */
   private volatile boolean known;
+  private final FormerOwnerFirst formerOwnerFirst;
 
   /** @param othersFirst whether a free server is left to another node for now (the balance's yield rule) */
   public ServerOwnership(PgConnectOptions database, String server, String nodeName, OwnershipTiming timing,
       OwnershipListener listener, BooleanSupplier othersFirst) {
     this.deferral = new TakeDeferral(othersFirst, timing.retryMs() * 3);
+    this.formerOwnerFirst = new FormerOwnerFirst(server, nodeName);
     this.database = new PgConnectOptions(database)
         .addProperty("application_name", "cc-owner " + server + " " + nodeName);
     this.server = server;
@@ -161,11 +163,14 @@ public final class ServerOwnership extends VerticleBase {
     if (role == Role.STOPPED) {
       return Future.succeededFuture();
     }
-    Future<Boolean> mayTry = role == Role.STANDBY ? deferral.mayTry(this::connected) : Future.succeededFuture(true);
-    return mayTry.compose(go -> go ? connected().compose(opened -> opened.tryLock()
-            .compose(locked -> locked ? take(opened) : standBy(opened))) : lookAgainLater())
+    Future<Boolean> mayTry = role == Role.STANDBY && !formerOwnerFirst.reclaiming()
+        ? deferral.mayTry(this::connected) : Future.succeededFuture(true);
+    return mayTry.compose(go -> go ? connected().compose(opened -> formerOwnerFirst.mayTry(opened).compose(free ->
+            free ? opened.tryLock().compose(locked -> locked ? take(opened) : standBy(opened)) : lookAgainLater()))
+            : lookAgainLater())
         .recover(failure -> {
           known = false;
+          formerOwnerFirst.unreachable();
           LOG.warn("Ownership of server {}: {}; asking again in {} ms", server, failure.getMessage(),
               timing.retryMs());
           dropConnection();
@@ -183,6 +188,7 @@ public final class ServerOwnership extends VerticleBase {
 
   private Future<Void> take(OwnershipSession opened) {
     deferral.held();
+    formerOwnerFirst.settled();
     return opened.take(nodeName).compose(taken -> {
       if (role == Role.STOPPED) {
         return Future.succeededFuture();
@@ -202,6 +208,7 @@ public final class ServerOwnership extends VerticleBase {
   /** Another session holds the lock: note (and say once) who, then ask again later. */
   private Future<Void> standBy(OwnershipSession opened) {
     deferral.held();
+    formerOwnerFirst.settled();
     if (role != Role.STANDBY) {
       return Future.succeededFuture();
     }
@@ -274,6 +281,7 @@ public final class ServerOwnership extends VerticleBase {
     role = Role.STANDBY;
     epoch = 0;
     LOG.warn("Node {} lost server {} (epoch {}): {}", nodeName, server, lostEpoch, reason);
+    formerOwnerFirst.lost(databaseLost);
     if (databaseLost) {
       listener.suspended(server, lostEpoch, reason);
     } else {

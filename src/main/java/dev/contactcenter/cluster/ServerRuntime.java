@@ -168,7 +168,8 @@ final class ServerRuntime implements OwnershipListener {
     if (stopping) {
       return;
     }
-    if (suspended && verticle != null && !fenced) {
+    // Only the next epoch proves nobody owned the server in between (and stored outcomes of its calls meanwhile).
+    if (suspended && verticle != null && !fenced && epoch == verticle.owner().epoch() + 1) {
       suspended = false;
       verticle.owner().renew(epoch);
       LOG.info("Server {}: owned again (epoch {}); its calls were followed all along", server, epoch);

@@ -7,15 +7,22 @@ import io.vertx.core.net.NetSocket;
 /**
  * A loopback TCP proxy that holds every new connection for a while before it reaches the target, as a distant or
  * busy Asterisk makes a new owner's event stream open a moment after it took the server over. Bytes then pass both
- * ways untouched; closing one side closes the other.
+ * ways untouched; closing one side closes the other. It can also refuse new connections for a while, as a network
+ * that stays cut between one node and its target after the target itself is back.
  */
 public final class SlowConnectProxy implements AutoCloseable {
 
   private final Vertx vertx = Vertx.vertx();
   private final NetServer server;
+  /** New connections are closed at once until then (System.nanoTime), 0: never. */
+  private volatile long refuseUntilNanos;
 
   private SlowConnectProxy(int targetPort, long delayMs) {
     server = vertx.createNetServer().connectHandler(inbound -> {
+      if (refuseUntilNanos != 0 && System.nanoTime() - refuseUntilNanos < 0) {
+        inbound.close();
+        return;
+      }
       inbound.pause();
       vertx.setTimer(delayMs, id -> vertx.createNetClient().connect(targetPort, "127.0.0.1")
           .onSuccess(outbound -> join(inbound, outbound))
@@ -34,6 +41,11 @@ public final class SlowConnectProxy implements AutoCloseable {
     inbound.pipeTo(outbound);
     outbound.pipeTo(inbound);
     inbound.resume();
+  }
+
+  /** Closes every new connection at once for {@code millis} from now; open ones are left alone. */
+  public void refuseFor(long millis) {
+    refuseUntilNanos = System.nanoTime() + millis * 1_000_000;
   }
 
   public int port() {
