@@ -3,7 +3,6 @@ package dev.contactcenter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.bus.EventBusAddresses;
-import dev.contactcenter.calls.CallState;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
 import dev.contactcenter.support.LoopbackCluster;
@@ -11,16 +10,11 @@ import dev.contactcenter.support.SlowConnectProxy;
 import dev.contactcenter.support.StoppablePostgres;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestAsterisk;
-import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -53,7 +47,7 @@ class ClusterDatabaseOutageIT {
         Calls.eventually(Duration.ofSeconds(20), () -> assertThat(owner(b)).isEqualTo("node-a"));
         ApiClient api = b.client();
         String token = api.login("admin", TestApp.ADMIN_PASSWORD);
-        List<String> ids = place(List.of(api, a.client()), token);
+        List<String> ids = OutageChecks.placeConcurrently(List.of(api, a.client()), token, CALLS, "557");
 
         Instant down = Instant.now();
         pg.stop();
@@ -64,27 +58,7 @@ class ClusterDatabaseOutageIT {
         Instant up = Instant.now();
         pg.startAgain();
 
-        String active = "SELECT count(*) FROM calls WHERE status IN " + CallState.activeSqlList();
-        long stuck = TestDatabase.queryLong(pg.url(), active);
-        for (long end = System.currentTimeMillis() + 30_000; stuck > 0 && System.currentTimeMillis() < end; ) {
-          Thread.sleep(200);
-          stuck = TestDatabase.queryLong(pg.url(), active);
-        }
-        List<String> wrong = new ArrayList<>();
-        for (String id : ids) {
-          JsonObject call = Calls.get(api, token, id);
-          List<String> timeline = Calls.timeline(api, token, id);
-          if (!call.getBoolean("is_active") && !DatabaseOutageTest.storedTruly(call, timeline, down, up)) {
-            wrong.add(call.encode() + " " + timeline);
-          }
-        }
-        System.out.printf("%s: %d calls, database down %d ms: %d wrong, %d stuck, talk times %s%n",
-            "ClusterDatabaseOutageIT", ids.size(), Duration.between(down, up).toMillis(), wrong.size(), stuck,
-            DatabaseOutageTest.talkTimes(pg.url()));
-        assertThat(wrong).as("calls stored wrong after the outage").isEmpty();
-        assertThat(stuck).as("calls still active 30 s after the outage").isZero();
-        assertThat(TestDatabase.queryLong(pg.url(), "SELECT count(*) FROM call_events WHERE to_status = 'dialing'"))
-            .as("each call dialled once").isEqualTo(ids.size());
+        OutageChecks.assertStoredTruly("ClusterDatabaseOutageIT", pg.url(), api, token, ids, down, up, down, up);
         Calls.eventually(Duration.ofSeconds(20), () -> assertThat(owner(b)).isEqualTo("node-a"));
       }
     }
@@ -113,25 +87,5 @@ class ClusterDatabaseOutageIT {
     JsonObject server = all.getJsonArray("servers").getJsonObject(0);
     return "owner".equals(server.getString("role")) || "standby".equals(server.getString("role"))
         ? server.getString("owner_node") : null;
-  }
-
-  /** Places the calls from ten threads, alternating the entry nodes; their ids in number order. */
-  private static List<String> place(List<ApiClient> entries, String token) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(10);
-    try {
-      List<Future<String>> placed = new ArrayList<>();
-      for (int i = 0; i < CALLS; i++) {
-        ApiClient entry = entries.get(i % entries.size());
-        String number = String.format("+1557%05d0", i);
-        placed.add(pool.submit(() -> Calls.place(entry, token, new JsonObject().put("phone_number", number))));
-      }
-      List<String> ids = new ArrayList<>();
-      for (Future<String> id : placed) {
-        ids.add(id.get(30, TimeUnit.SECONDS));
-      }
-      return ids;
-    } finally {
-      pool.shutdownNow();
-    }
   }
 }

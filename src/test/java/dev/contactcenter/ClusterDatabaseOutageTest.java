@@ -3,7 +3,6 @@ package dev.contactcenter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.contactcenter.bus.EventBusAddresses;
-import dev.contactcenter.calls.CallState;
 import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
@@ -21,9 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -241,57 +237,13 @@ class ClusterDatabaseOutageTest {
     throw new AssertionError("no hand-over began within " + WITHIN);
   }
 
-  /**
-   * Checks every call after the outage ({@code down} to {@code up}): none still active 30 s after it, each completed
-   * with the true times seen by its owner ({@link DatabaseOutageTest#storedTruly}, its end between {@code endsAfter}
-   * and {@code endsBefore}), each dialled once.
-   */
   private void assertStoredTruly(ApiClient api, String token, List<String> ids, Instant down, Instant up,
       Instant endsAfter, Instant endsBefore) throws Exception {
-    long stuck = activeCalls();
-    for (long deadline = System.currentTimeMillis() + 30_000; stuck > 0 && System.currentTimeMillis() < deadline; ) {
-      Thread.sleep(200);
-      stuck = activeCalls();
-    }
-    List<String> wrong = new ArrayList<>();
-    for (String id : ids) {
-      JsonObject call = Calls.get(api, token, id);
-      List<String> timeline = Calls.timeline(api, token, id);
-      if (!call.getBoolean("is_active")
-          && !DatabaseOutageTest.storedTruly(call, timeline, endsAfter, endsBefore)) {
-        wrong.add(call.encode() + " " + timeline);
-      }
-    }
-    System.out.printf("%s: %d calls, database down %d ms: %d wrong, %d stuck, talk times %s%n",
-        getClass().getSimpleName(), ids.size(), Duration.between(down, up).toMillis(), wrong.size(), stuck,
-        DatabaseOutageTest.talkTimes(pg.url()));
-    assertThat(wrong).as("calls stored wrong after the outage").isEmpty();
-    assertThat(stuck).as("calls still active 30 s after the outage").isZero();
-    assertThat(TestDatabase.queryLong(pg.url(), "SELECT count(*) FROM call_events WHERE to_status = 'dialing'"))
-        .as("each call dialled once").isEqualTo(ids.size());
+    OutageChecks.assertStoredTruly(getClass().getSimpleName(), pg.url(), api, token, ids, down, up, endsAfter,
+        endsBefore);
   }
 
-  /** Places the calls from eight threads, alternating the entry nodes; returns their ids in number order. */
   private static List<String> placeConcurrently(List<ApiClient> entries, String token) throws Exception {
-    ExecutorService placers = Executors.newFixedThreadPool(8);
-    try {
-      List<Future<String>> placed = new ArrayList<>();
-      for (int i = 0; i < CALLS; i++) {
-        ApiClient entry = entries.get(i % entries.size());
-        JsonObject body = new JsonObject().put("phone_number", String.format("+1556%05d0", i));
-        placed.add(placers.submit(() -> Calls.place(entry, token, body)));
-      }
-      List<String> ids = new ArrayList<>();
-      for (Future<String> id : placed) {
-        ids.add(id.get(30, TimeUnit.SECONDS));
-      }
-      return ids;
-    } finally {
-      placers.shutdownNow();
-    }
-  }
-
-  private long activeCalls() {
-    return TestDatabase.queryLong(pg.url(), "SELECT count(*) FROM calls WHERE status IN " + CallState.activeSqlList());
+    return OutageChecks.placeConcurrently(entries, token, CALLS, "556");
   }
 }

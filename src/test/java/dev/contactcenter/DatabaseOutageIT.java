@@ -2,22 +2,15 @@ package dev.contactcenter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.contactcenter.calls.CallState;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
 import dev.contactcenter.support.StoppablePostgres;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestAsterisk;
-import dev.contactcenter.support.TestDatabase;
-import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.DisplayName;
@@ -43,20 +36,7 @@ class DatabaseOutageIT {
         ApiClient api = app.client();
         Calls.eventually(Duration.ofSeconds(15), () -> assertThat(api.get("/health", null).status()).isEqualTo(200));
         String token = api.login("admin", TestApp.ADMIN_PASSWORD);
-        List<String> ids = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(10);
-        try {
-          List<Future<String>> placed = new ArrayList<>();
-          for (int i = 0; i < DatabaseOutageTest.CALLS; i++) {
-            String number = String.format("+1555%05d0", i);
-            placed.add(pool.submit(() -> Calls.place(api, token, new JsonObject().put("phone_number", number))));
-          }
-          for (Future<String> id : placed) {
-            ids.add(id.get(30, TimeUnit.SECONDS));
-          }
-        } finally {
-          pool.shutdownNow();
-        }
+        List<String> ids = OutageChecks.placeConcurrently(List.of(api), token, DatabaseOutageTest.CALLS, "555");
 
         Instant down = Instant.now();
         pg.stop();
@@ -66,25 +46,7 @@ class DatabaseOutageIT {
         Instant up = Instant.now();
         pg.startAgain();
 
-        String active = "SELECT count(*) FROM calls WHERE status IN " + CallState.activeSqlList();
-        long stuck = TestDatabase.queryLong(pg.url(), active);
-        for (long end = System.currentTimeMillis() + 30_000; stuck > 0 && System.currentTimeMillis() < end; ) {
-          Thread.sleep(200);
-          stuck = TestDatabase.queryLong(pg.url(), active);
-        }
-        List<String> wrong = new ArrayList<>();
-        for (String id : ids) {
-          JsonObject call = Calls.get(api, token, id);
-          List<String> timeline = Calls.timeline(api, token, id);
-          if (!call.getBoolean("is_active") && !DatabaseOutageTest.storedTruly(call, timeline, down, up)) {
-            wrong.add(call.encode() + " " + timeline);
-          }
-        }
-        System.out.printf("%s: %d calls, database down %d ms: %d wrong, %d stuck, talk times %s%n", "DatabaseOutageIT",
-            ids.size(), Duration.between(down, up).toMillis(), wrong.size(), stuck,
-            DatabaseOutageTest.talkTimes(pg.url()));
-        assertThat(wrong).as("calls stored wrong after the outage").isEmpty();
-        assertThat(stuck).as("calls still active 30 s after the outage").isZero();
+        OutageChecks.assertStoredTruly("DatabaseOutageIT", pg.url(), api, token, ids, down, up, down, up);
       }
     }
   }

@@ -2,7 +2,6 @@ package dev.contactcenter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.contactcenter.calls.CallState;
 import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
@@ -13,12 +12,8 @@ import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,7 +69,7 @@ class DatabaseOutageTest {
     Calls.eventually(Duration.ofSeconds(10), () -> assertThat(api.get("/health", null).status()).isEqualTo(200));
     String token = api.login("admin", TestApp.ADMIN_PASSWORD);
     Instant placing = Instant.now();
-    List<String> ids = placeConcurrently(api, token);
+    List<String> ids = OutageChecks.placeConcurrently(List.of(api), token, CALLS, "555");
     long placedMs = Duration.between(placing, Instant.now()).toMillis();
 
     Instant down = Instant.now();
@@ -92,47 +87,8 @@ class DatabaseOutageTest {
     Instant up = Instant.now();
     pg.startAgain();
 
-    long stuck = activeCalls();
-    for (long deadline = System.currentTimeMillis() + 30_000; stuck > 0 && System.currentTimeMillis() < deadline; ) {
-      Thread.sleep(200);
-      stuck = activeCalls();
-    }
-    List<String> wrong = new ArrayList<>();
-    for (String id : ids) {
-      JsonObject call = Calls.get(api, token, id);
-      List<String> timeline = Calls.timeline(api, token, id);
-      if (!call.getBoolean("is_active") && !storedTruly(call, timeline, down, up)) {
-        wrong.add(call.encode() + " " + timeline);
-      }
-    }
-    System.out.printf("%s: %d calls placed in %d ms, database down %d ms: %d wrong, %d stuck, talk times %s%n",
-        "DatabaseOutageTest", ids.size(), placedMs, Duration.between(down, up).toMillis(), wrong.size(), stuck,
-        DatabaseOutageTest.talkTimes(pg.url()));
-    assertThat(wrong).as("calls stored wrong after the outage").isEmpty();
-    assertThat(stuck).as("calls still active 30 s after the outage").isZero();
-  }
-
-  /** Places the calls from ten threads; returns their ids in number order. */
-  private static List<String> placeConcurrently(ApiClient api, String token) throws Exception {
-    ExecutorService placers = Executors.newFixedThreadPool(10);
-    try {
-      List<Future<String>> placed = new ArrayList<>();
-      for (int i = 0; i < CALLS; i++) {
-        JsonObject body = new JsonObject().put("phone_number", String.format("+1555%05d0", i));
-        placed.add(placers.submit(() -> Calls.place(api, token, body)));
-      }
-      List<String> ids = new ArrayList<>();
-      for (Future<String> id : placed) {
-        ids.add(id.get(30, TimeUnit.SECONDS));
-      }
-      return ids;
-    } finally {
-      placers.shutdownNow();
-    }
-  }
-
-  private long activeCalls() {
-    return TestDatabase.queryLong(pg.url(), "SELECT count(*) FROM calls WHERE status IN " + CallState.activeSqlList());
+    System.out.printf("DatabaseOutageTest: %d calls placed in %d ms%n", ids.size(), placedMs);
+    OutageChecks.assertStoredTruly("DatabaseOutageTest", pg.url(), api, token, ids, down, up, down, up);
   }
 
   /**
