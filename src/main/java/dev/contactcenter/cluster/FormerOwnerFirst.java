@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * former owner asks again within about one retry of the database's return, without the balance's yield rule. A
  * standby that could not reach the database either (a restart, a failover, a network fault: not an owner's crash,
  * where the standby never lost the database) leaves each server whose row still names another node to that node for
- * {@link #GRACE_MS} from the database's return, at most (the former owner may have died meanwhile).
+ * {@link #GRACE_MS} from the database's return, at most (the former owner may have died meanwhile), and not at all
+ * once that node said on the clustered bus that it gave the server up (a node stopped while the database was away).
  * One instance per {@link ServerOwnership}, on its event loop.
  */
 final class FormerOwnerFirst {
@@ -32,6 +33,8 @@ final class FormerOwnerFirst {
   private long backSinceNs = -1;
   /** The node the server was last left to (said once in the log). */
   private String leftTo;
+  /** The last node that said it gave the server up, until the database says who owns it: not waited for. */
+  private String releasedBy;
 
   FormerOwnerFirst(String server, String nodeName) {
     this.server = server;
@@ -43,9 +46,15 @@ final class FormerOwnerFirst {
     reclaiming = databaseLost;
   }
 
-  /** The database answered who owns the server (this node or another): nothing is reclaimed any more. */
+  /** The database answered who owns the server (this node or another): nothing is reclaimed, nor released, now. */
   void settled() {
     reclaiming = false;
+    releasedBy = null;
+  }
+
+  /** Node {@code node} said it gave the server up. */
+  void releasedBy(String node) {
+    releasedBy = node;
   }
 
   /** An attempt could not reach the database. */
@@ -77,7 +86,7 @@ final class FormerOwnerFirst {
       return Future.succeededFuture(true);
     }
     return session.holder().map(former -> {
-      boolean leave = former != null && !former.equals(nodeName);
+      boolean leave = former != null && !former.equals(nodeName) && !former.equals(releasedBy);
       if (leave && !former.equals(leftTo)) {
         LOG.info("Server {}: left to node {}, its owner before the database was out of reach, for up to {} ms",
             server, former, GRACE_MS);

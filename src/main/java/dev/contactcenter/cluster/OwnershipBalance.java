@@ -9,7 +9,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,19 +58,14 @@ final class OwnershipBalance {
   private long pausedUntilNs;
   private boolean stopped;
 
-  /** Starts announcing and listening; {@code released} is told of a server another node just gave up. */
-  OwnershipBalance(Vertx vertx, String self, Node node, Consumer<String> released) {
+  /** Starts announcing and listening (a server another node gives up is heard by {@link ServerRuntimes}). */
+  OwnershipBalance(Vertx vertx, String self, Node node) {
     this.vertx = vertx;
     this.self = self;
     this.node = node;
     this.loads = new OwnershipLoads(self);
     this.consumers = List.of(
-        vertx.eventBus().<JsonObject>consumer(CLUSTER_OWNERSHIP_LOAD, msg -> heard(msg.body())),
-        vertx.eventBus().<JsonObject>consumer(CLUSTER_SERVER_RELEASED, msg -> {
-          if (!self.equals(msg.body().getString("node"))) {
-            released.accept(msg.body().getString("server"));
-          }
-        }));
+        vertx.eventBus().<JsonObject>consumer(CLUSTER_OWNERSHIP_LOAD, msg -> heard(msg.body())));
     this.timer = vertx.setPeriodic(ANNOUNCE_MS, id -> tick());
   }
 

@@ -149,9 +149,13 @@ public final class ServerOwnership extends VerticleBase {
     return done.future();
   }
 
-  /** A standby waiting for its next attempt makes it now (a server was just handed over); the yield rule holds. */
-  public void tryNow() {
+  /**
+   * Node {@code node} says it gave the server up (handed over, or stopping): a standby waiting for its next attempt
+   * makes it now, and the server is never left to that node as its former owner. The yield rule holds.
+   */
+  public void releasedBy(String node) {
     context.runOnContext(v -> {
+      formerOwnerFirst.releasedBy(node);
       if (role == Role.STANDBY && next.pending()) {
         next.cancel();
         attempt();

@@ -2,6 +2,7 @@ package dev.contactcenter.cluster;
 
 import static dev.contactcenter.bus.EventBusAddresses.ARI_STATUS;
 import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_OWNERSHIP;
+import static dev.contactcenter.bus.EventBusAddresses.CLUSTER_SERVER_RELEASED;
 import static dev.contactcenter.bus.EventBusAddresses.ariStatusOf;
 
 import dev.contactcenter.ari.AriSettings;
@@ -60,7 +61,8 @@ public final class ServerRuntimes {
         nodeName, timing, othersFirst)).toList();
     this.consumers = List.of(
         vertx.eventBus().localConsumer(CLUSTER_OWNERSHIP, msg -> msg.reply(ownership())),
-        vertx.eventBus().localConsumer(ARI_STATUS, this::status));
+        vertx.eventBus().localConsumer(ARI_STATUS, this::status),
+        vertx.eventBus().<JsonObject>consumer(CLUSTER_SERVER_RELEASED, msg -> released(msg.body())));
   }
 
   /**
@@ -73,7 +75,7 @@ public final class ServerRuntimes {
       String nodeName, OwnershipTiming timing, CallMetrics metrics, boolean balanced) {
     ServerRuntimes all = new ServerRuntimes(vertx, nodeName, servers, database, timing, metrics);
     if (balanced && vertx.isClustered() && servers.size() > 1) {
-      all.balance = new OwnershipBalance(vertx, nodeName, all.new BalancedNode(), all::released);
+      all.balance = new OwnershipBalance(vertx, nodeName, all.new BalancedNode());
     }
     return Future.all(all.consumers.stream().map(MessageConsumer::completion).toList())
         .compose(v -> Future.all(all.runtimes.stream().map(ServerRuntime::start).toList()))
@@ -105,9 +107,16 @@ public final class ServerRuntimes {
     }
   }
 
-  /** Another node gave {@code server} up: if this node stands by for it, it asks now rather than at its next retry. */
-  private void released(String server) {
-    runtimes.stream().filter(r -> r.server().equals(server)).forEach(r -> r.ownership().tryNow());
+  /**
+   * Another node gave a server up ({@code {node, server}}): if this node stands by for it, it asks now rather than at
+   * its next retry, and does not wait for that node to come back for it.
+   */
+  private void released(JsonObject announcement) {
+    String node = announcement.getString("node");
+    if (!nodeName.equals(node)) {
+      runtimes.stream().filter(r -> r.server().equals(announcement.getString("server")))
+          .forEach(r -> r.ownership().releasedBy(node));
+    }
   }
 
   /** {@code {node, servers:[{server, role: owner|standby|unowned, epoch, owner_node?}]}}. */
