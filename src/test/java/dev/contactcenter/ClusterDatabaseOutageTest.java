@@ -8,6 +8,7 @@ import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
 import dev.contactcenter.support.LoopbackCluster;
+import dev.contactcenter.support.ServiceProcess;
 import dev.contactcenter.support.SlowConnectProxy;
 import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.StoppablePostgres;
@@ -15,6 +16,7 @@ import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,11 +53,16 @@ class ClusterDatabaseOutageTest {
   private final List<TestApp> nodes = new ArrayList<>();
   private final List<SlowConnectProxy> proxies = new ArrayList<>();
   private final int[] ports = new int[2];
+  private final List<ServiceProcess> processes = new ArrayList<>();
   private StoppablePostgres pg;
   private JsonArray servers;
+  private String secretKey;
 
   @AfterEach
   void stopAll() throws Exception {
+    for (ServiceProcess process : processes) {
+      process.close();
+    }
     for (int i = nodes.size() - 1; i >= 0; i--) {
       nodes.get(i).close();
     }
@@ -86,11 +93,18 @@ class ClusterDatabaseOutageTest {
 
   /** @param databaseUrl the node's DATABASE_URL (the database, or a proxy in front of it) */
   private TestApp startNode(int index, String databaseUrl) throws Exception {
+    TestApp node = TestApp.start(nodeEnv(index, databaseUrl));
+    nodes.add(node);
+    return node;
+  }
+
+  private Map<String, String> nodeEnv(int index, String databaseUrl) {
     Map<String, String> env = TestApp.defaultEnv();
     env.remove("ARI_SANDBOX");
-    if (!nodes.isEmpty()) {
-      env.put("SECRET_KEY", nodes.get(0).env().get("SECRET_KEY"));
+    if (secretKey == null) {
+      secretKey = env.get("SECRET_KEY");
     }
+    env.put("SECRET_KEY", secretKey);
     env.put("DATABASE_URL", databaseUrl);
     env.put("ASTERISK_SERVERS", servers.encode());
     env.put("NODE_NAME", "node-" + (char) ('a' + index));
@@ -100,9 +114,7 @@ class ClusterDatabaseOutageTest {
     env.put("CLUSTER_PORT", String.valueOf(ports[index]));
     env.put("CLUSTER_MEMBERS", "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1]);
     env.put("SHUTDOWN_GRACE_SECONDS", "2");
-    TestApp node = TestApp.start(env);
-    nodes.add(node);
-    return node;
+    return env;
   }
 
   /** Server → the nodes that say they own it (one each when all is well). */
@@ -191,6 +203,43 @@ class ClusterDatabaseOutageTest {
         takenMs);
     assertThat(takenMs).as("not left to node a for the 10 s a former owner gets").isLessThan(5_000);
     // Node a stopped with the calls' latest transitions unstored: node b's reconciliation ends every one.
+    Calls.eventually(WITHIN, () -> assertThat(TestDatabase.queryLong(pg.url(), "SELECT count(*) FROM calls WHERE"
+        + " status IN " + CallState.activeSqlList())).isZero());
+    assertThat(TestDatabase.queryLong(pg.url(), "SELECT count(*) FROM call_events WHERE to_status = 'dialing'"))
+        .as("each call dialled once").isEqualTo(ids.size());
+  }
+
+  @Test
+  @DisplayName("one Asterisk, two nodes: the owner's process killed (kill -9) while the database is away; the standby"
+      + " takes the server soon after the database is back, as the killed node is no longer a cluster member")
+  void ownerKilledDuringTheOutage() throws Exception {
+    startParts(1);
+    Map<String, String> env = nodeEnv(0, pg.url());
+    env.put("HTTP_PORT", String.valueOf(ServiceProcess.freePort()));
+    ServiceProcess a = ServiceProcess.start(env, Path.of("target", "cluster-db-outage", "node-a-killed.log"), "serve");
+    processes.add(a);
+    a.awaitOk("/health", WITHIN);
+    TestApp b = startNode(1, pg.url());
+    Calls.eventually(WITHIN, () -> assertThat(TestDatabase.queryString(pg.url(),
+        "SELECT owner_node FROM asterisk_server_owners WHERE server = 'ast-1'")).isEqualTo("node-a"));
+    ApiClient api = b.client();
+    String token = api.login("admin", TestApp.ADMIN_PASSWORD);
+    List<String> ids = placeConcurrently(List.of(api), token);
+
+    Instant down = Instant.now();
+    pg.stop();
+    Calls.awaitDatabaseUnavailable(api, token, ids.get(0));
+    a.kill9();
+    Thread.sleep(Math.max(0, OUTAGE.toMillis() - Duration.between(down, Instant.now()).toMillis()));
+    pg.startAgain();
+    Instant up = Instant.now();
+
+    Calls.eventually(WITHIN, () -> assertThat(ownersByServer().get("ast-1")).containsExactly("node-b"));
+    long takenMs = Duration.between(up, Instant.now()).toMillis();
+    System.out.printf("node a killed during the outage: node b owned the server %d ms after the database was back%n",
+        takenMs);
+    assertThat(takenMs).as("not left to the killed node a for the 10 s a former owner gets").isLessThan(5_000);
+    // Node a died with the calls' latest transitions unstored: node b's reconciliation ends every one.
     Calls.eventually(WITHIN, () -> assertThat(TestDatabase.queryLong(pg.url(), "SELECT count(*) FROM calls WHERE"
         + " status IN " + CallState.activeSqlList())).isZero());
     assertThat(TestDatabase.queryLong(pg.url(), "SELECT count(*) FROM call_events WHERE to_status = 'dialing'"))

@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
  * former owner asks again within about one retry of the database's return, without the balance's yield rule. A
  * standby that could not reach the database either (a restart, a failover, a network fault: not an owner's crash,
  * where the standby never lost the database) leaves each server whose row still names another node to that node for
- * {@link #GRACE_MS} from the database's return, at most (the former owner may have died meanwhile), and not at all
- * once that node said on the clustered bus that it gave the server up (a node stopped while the database was away).
- * One instance per {@link ServerOwnership}, on its event loop.
+ * {@link #GRACE_MS} from the database's return, at most, and not at all once that node said on the clustered bus that
+ * it gave the server up (a node stopped while the database was away) or is no longer a member of the cluster (killed
+ * meanwhile). A standalone node cannot tell the last two and waits the grace. One instance per
+ * {@link ServerOwnership}, on its event loop.
  */
 final class FormerOwnerFirst {
 
@@ -25,6 +26,7 @@ final class FormerOwnerFirst {
 
   private final String server;
   private final String nodeName;
+  private final NodeLiveness liveness;
   /** Owner until the database went away, its verticle kept: asking to own the server again. */
   private boolean reclaiming;
   /** The last attempt could not reach the database. */
@@ -36,9 +38,10 @@ final class FormerOwnerFirst {
   /** The last node that said it gave the server up, until the database says who owns it: not waited for. */
   private String releasedBy;
 
-  FormerOwnerFirst(String server, String nodeName) {
+  FormerOwnerFirst(String server, String nodeName, NodeLiveness liveness) {
     this.server = server;
     this.nodeName = nodeName;
+    this.liveness = liveness;
   }
 
   /** This node stopped owning the server; {@code databaseLost}: because the database went away. */
@@ -85,14 +88,22 @@ final class FormerOwnerFirst {
       backSinceNs = -1;
       return Future.succeededFuture(true);
     }
-    return session.holder().map(former -> {
-      boolean leave = former != null && !former.equals(nodeName) && !former.equals(releasedBy);
-      if (leave && !former.equals(leftTo)) {
-        LOG.info("Server {}: left to node {}, its owner before the database was out of reach, for up to {} ms",
-            server, former, GRACE_MS);
+    return session.holder().compose(former -> {
+      if (former == null || former.equals(nodeName) || former.equals(releasedBy)) {
+        leftTo = null;
+        return Future.succeededFuture(true);
       }
-      leftTo = leave ? former : null;
-      return !leave;
+      return liveness.mayBeAlive(former).map(alive -> {
+        if (!alive) {
+          LOG.info("Server {}: node {}, its owner before the database was out of reach, is no longer a cluster"
+              + " member and is not waited for", server, former);
+        } else if (!former.equals(leftTo)) {
+          LOG.info("Server {}: left to node {}, its owner before the database was out of reach, for up to {} ms",
+              server, former, GRACE_MS);
+        }
+        leftTo = alive ? former : null;
+        return !alive;
+      });
     });
   }
 }

@@ -33,7 +33,7 @@ public final class ServerOwnership extends VerticleBase {
   private final String nodeName;
   private final OwnershipTiming timing;
   private final OwnershipListener listener;
-  private final TakeDeferral deferral;
+  private final BooleanSupplier othersFirst;
 
   /** The dedicated connection's session (its lock), null while there is none. */
   private OwnershipSession session;
@@ -45,13 +45,12 @@ public final class ServerOwnership extends VerticleBase {
   private volatile String ownerNode;
   /** True once an attempt got an answer from the database (owner or standby); false while it cannot. */
   private volatile boolean known;
-  private final FormerOwnerFirst formerOwnerFirst;
+  private TakeRules takeRules;
 
   /** @param othersFirst whether a free server is left to another node for now (the balance's yield rule) */
   public ServerOwnership(PgConnectOptions database, String server, String nodeName, OwnershipTiming timing,
       OwnershipListener listener, BooleanSupplier othersFirst) {
-    this.deferral = new TakeDeferral(othersFirst, timing.retryMs() * 3);
-    this.formerOwnerFirst = new FormerOwnerFirst(server, nodeName);
+    this.othersFirst = othersFirst;
     this.database = new PgConnectOptions(database)
         .addProperty("application_name", "cc-owner " + server + " " + nodeName);
     this.server = server;
@@ -64,6 +63,8 @@ public final class ServerOwnership extends VerticleBase {
   @Override
   public Future<?> start() {
     next = new NextStep(vertx);
+    takeRules = new TakeRules(new TakeDeferral(othersFirst, timing.retryMs() * 3),
+        new FormerOwnerFirst(server, nodeName, new NodeLiveness(vertx)));
     return attempt().otherwiseEmpty();
   }
 
@@ -141,7 +142,7 @@ public final class ServerOwnership extends VerticleBase {
       role = Role.STANDBY;
       epoch = 0;
       session = null;
-      deferral.startNow();
+      takeRules.handedOver();
       schedule(timing.retryMs(), this::attempt);
       LOG.info("Node {} hands server {} over (epoch {}) to balance ownership", nodeName, server, handed);
       closeReleasing(held, handed).onComplete(closed -> done.complete(true));
@@ -151,11 +152,12 @@ public final class ServerOwnership extends VerticleBase {
 
   /**
    * Node {@code node} says it gave the server up (handed over, or stopping): a standby waiting for its next attempt
-   * makes it now, and the server is never left to that node as its former owner. The yield rule holds.
+   * makes it now, and does not leave the server to that node as its former owner until the database next says who
+   * owns it. The yield rule holds.
    */
   public void releasedBy(String node) {
     context.runOnContext(v -> {
-      formerOwnerFirst.releasedBy(node);
+      takeRules.releasedBy(node);
       if (role == Role.STANDBY && next.pending()) {
         next.cancel();
         attempt();
@@ -167,14 +169,11 @@ public final class ServerOwnership extends VerticleBase {
     if (role == Role.STOPPED) {
       return Future.succeededFuture();
     }
-    Future<Boolean> mayTry = role == Role.STANDBY && !formerOwnerFirst.reclaiming()
-        ? deferral.mayTry(this::connected) : Future.succeededFuture(true);
-    return mayTry.compose(go -> go ? connected().compose(opened -> formerOwnerFirst.mayTry(opened).compose(free ->
-            free ? opened.tryLock().compose(locked -> locked ? take(opened) : standBy(opened)) : lookAgainLater()))
-            : lookAgainLater())
+    return connected()
+        .compose(opened -> takeRules.mayTry(opened).compose(go -> go ? tryLock(opened) : lookAgainLater()))
         .recover(failure -> {
           known = false;
-          formerOwnerFirst.unreachable();
+          takeRules.unreachable();
           LOG.warn("Ownership of server {}: {}; asking again in {} ms", server, failure.getMessage(),
               timing.retryMs());
           dropConnection();
@@ -183,7 +182,11 @@ public final class ServerOwnership extends VerticleBase {
         });
   }
 
-  /** Free, but left to a less loaded node for now. */
+  private Future<Void> tryLock(OwnershipSession opened) {
+    return opened.tryLock().compose(locked -> locked ? take(opened) : standBy(opened));
+  }
+
+  /** Free, but left to another node for now. */
   private Future<Void> lookAgainLater() {
     known = true;
     schedule(timing.retryMs(), this::attempt);
@@ -191,8 +194,7 @@ public final class ServerOwnership extends VerticleBase {
   }
 
   private Future<Void> take(OwnershipSession opened) {
-    deferral.held();
-    formerOwnerFirst.settled();
+    takeRules.answered();
     return opened.take(nodeName).compose(taken -> {
       if (role == Role.STOPPED) {
         return Future.succeededFuture();
@@ -211,8 +213,7 @@ public final class ServerOwnership extends VerticleBase {
 
   /** Another session holds the lock: note (and say once) who, then ask again later. */
   private Future<Void> standBy(OwnershipSession opened) {
-    deferral.held();
-    formerOwnerFirst.settled();
+    takeRules.answered();
     if (role != Role.STANDBY) {
       return Future.succeededFuture();
     }
@@ -285,7 +286,7 @@ public final class ServerOwnership extends VerticleBase {
     role = Role.STANDBY;
     epoch = 0;
     LOG.warn("Node {} lost server {} (epoch {}): {}", nodeName, server, lostEpoch, reason);
-    formerOwnerFirst.lost(databaseLost);
+    takeRules.lost(databaseLost);
     if (databaseLost) {
       listener.suspended(server, lostEpoch, reason);
     } else {

@@ -2,7 +2,6 @@ package dev.contactcenter.cluster;
 
 import io.vertx.core.Future;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
  * The balance's yield rule as a standby applies it: while {@code othersFirst} says a less loaded node should take a
@@ -27,11 +26,11 @@ final class TakeDeferral {
    * Whether a standby tries the lock now: always, unless a less loaded node should take a free server first; then
    * only when the lock is held (the attempt notes who holds it) or has been free for the grace.
    */
-  Future<Boolean> mayTry(Supplier<Future<OwnershipSession>> session) {
+  Future<Boolean> mayTry(OwnershipSession session) {
     if (!othersFirst.getAsBoolean()) {
       return Future.succeededFuture(true);
     }
-    return session.get().compose(OwnershipSession::held).map(held -> held || freeForGrace());
+    return session.held().map(held -> held || freeForGrace());
   }
 
   /** The server was seen held (or taken here): the next free sighting starts the grace anew. */
