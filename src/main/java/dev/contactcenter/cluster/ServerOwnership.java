@@ -33,7 +33,6 @@ public final class ServerOwnership extends VerticleBase {
   private final String nodeName;
   private final OwnershipTiming timing;
   private final OwnershipListener listener;
-  private final BooleanSupplier othersFirst;
 
   /** The dedicated connection's session (its lock), null while there is none. */
   private OwnershipSession session;
@@ -45,12 +44,16 @@ public final class ServerOwnership extends VerticleBase {
   private volatile String ownerNode;
   /** True once an attempt got an answer from the database (owner or standby); false while it cannot. */
   private volatile boolean known;
-  private TakeRules takeRules;
+  private final TakeRules takeRules;
 
-  /** @param othersFirst whether a free server is left to another node for now (the balance's yield rule) */
+  /**
+   * @param othersFirst whether a free server is left to another node for now (the balance's yield rule)
+   * @param liveness whether its former owner may be alive, when the database comes back
+   */
   public ServerOwnership(PgConnectOptions database, String server, String nodeName, OwnershipTiming timing,
-      OwnershipListener listener, BooleanSupplier othersFirst) {
-    this.othersFirst = othersFirst;
+      OwnershipListener listener, BooleanSupplier othersFirst, NodeLiveness liveness) {
+    this.takeRules = new TakeRules(new TakeDeferral(othersFirst, timing.retryMs() * 3),
+        new FormerOwnerFirst(server, nodeName, liveness));
     this.database = new PgConnectOptions(database)
         .addProperty("application_name", "cc-owner " + server + " " + nodeName);
     this.server = server;
@@ -63,8 +66,6 @@ public final class ServerOwnership extends VerticleBase {
   @Override
   public Future<?> start() {
     next = new NextStep(vertx);
-    takeRules = new TakeRules(new TakeDeferral(othersFirst, timing.retryMs() * 3),
-        new FormerOwnerFirst(server, nodeName, new NodeLiveness(vertx)));
     return attempt().otherwiseEmpty();
   }
 

@@ -56,13 +56,13 @@ final class ServerRuntime implements OwnershipListener {
   private final String nodeName;
 
   ServerRuntime(Vertx vertx, String server, AriSettings settings, CallMetrics metrics, PgConnectOptions database,
-      String nodeName, OwnershipTiming timing, BooleanSupplier othersFirst) {
+      String nodeName, OwnershipTiming timing, BooleanSupplier othersFirst, NodeLiveness liveness) {
     this.vertx = vertx;
     this.server = server;
     this.settings = settings;
     this.metrics = metrics;
     this.nodeName = nodeName;
-    this.ownership = new ServerOwnership(database, server, nodeName, timing, this, othersFirst);
+    this.ownership = new ServerOwnership(database, server, nodeName, timing, this, othersFirst, liveness);
   }
 
   /** Completes after the first ownership attempt and, when it won, once the ARI verticle is deployed. */

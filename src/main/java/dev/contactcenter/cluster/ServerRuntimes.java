@@ -46,6 +46,7 @@ public final class ServerRuntimes {
   private final String nodeName;
   private final List<ServerRuntime> runtimes;
   private final List<MessageConsumer<JsonObject>> consumers;
+  private final NodeLiveness liveness;
   /** Null when ownership is not balanced: standalone, one server, or CLUSTER_BALANCE=false. */
   private volatile OwnershipBalance balance;
 
@@ -57,8 +58,9 @@ public final class ServerRuntimes {
       OwnershipBalance b = balance;
       return b != null && b.othersFirst();
     };
+    this.liveness = new NodeLiveness(vertx);
     this.runtimes = servers.stream().map(s -> new ServerRuntime(vertx, s.name(), s.settings(), metrics, database,
-        nodeName, timing, othersFirst)).toList();
+        nodeName, timing, othersFirst, liveness)).toList();
     this.consumers = List.of(
         vertx.eventBus().localConsumer(CLUSTER_OWNERSHIP, msg -> msg.reply(ownership())),
         vertx.eventBus().localConsumer(ARI_STATUS, this::status),
@@ -77,6 +79,7 @@ public final class ServerRuntimes {
     if (balanced && vertx.isClustered() && servers.size() > 1) {
       all.balance = new OwnershipBalance(vertx, nodeName, all.new BalancedNode());
     }
+    all.liveness.start();
     return Future.all(all.consumers.stream().map(MessageConsumer::completion).toList())
         .compose(v -> Future.all(all.runtimes.stream().map(ServerRuntime::start).toList()))
         .map(all);
@@ -187,6 +190,7 @@ public final class ServerRuntimes {
   public Future<Void> stop() {
     stopBalancing();
     consumers.forEach(MessageConsumer::unregister);
+    liveness.stop();
     List<String> owned = owned();
     return Future.join(runtimes.stream().map(ServerRuntime::stop).toList())
         .onComplete(done -> owned.forEach(server -> OwnershipBalance.announceReleased(vertx, nodeName, server)))

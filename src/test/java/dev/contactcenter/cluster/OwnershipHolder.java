@@ -26,7 +26,7 @@ public final class OwnershipHolder {
           public void lost(String server, long epoch, String reason) {
             System.out.println("LOST " + epoch + " " + reason);
           }
-        }, () -> false);
+        }, () -> false, new NodeLiveness(vertx));
     vertx.deployVerticle(ownership).await();
     if (ownership.role() != ServerOwnership.Role.OWNER) {
       System.out.println("STANDBY");

@@ -67,7 +67,8 @@ class ServerOwnershipTest {
   }
 
   private ServerOwnership deploy(String node, OwnershipTiming timing, Events events) {
-    ServerOwnership ownership = new ServerOwnership(PgConnectOptions.fromUri(url), "ast-1", node, timing, events, () -> false);
+    ServerOwnership ownership = new ServerOwnership(PgConnectOptions.fromUri(url), "ast-1", node, timing, events,
+        () -> false, new NodeLiveness(vertx));
     vertx.deployVerticle(ownership).await();
     return ownership;
   }

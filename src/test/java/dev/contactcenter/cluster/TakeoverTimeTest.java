@@ -51,7 +51,7 @@ class TakeoverTimeTest {
                 @Override
                 public void lost(String server, long epoch, String reason) {
                 }
-              }, () -> false);
+              }, () -> false, new NodeLiveness(vertx));
           String deployment = vertx.deployVerticle(standby).await();
           assertThat(standby.role()).isEqualTo(ServerOwnership.Role.STANDBY);
 
