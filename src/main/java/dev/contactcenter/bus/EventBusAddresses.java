@@ -107,7 +107,10 @@ public final class EventBusAddresses {
    */
   public static final String CLUSTER_OWNERSHIP_LOAD = "cluster.ownership.load";
 
-  /** Published by a node that just handed a server over, to all nodes: {@code {node, server}}. */
+  /**
+   * Published by a node that just handed a server over or, stopping, gave it up, to all nodes:
+   * {@code {node, server, leaving}} (leaving: the node is stopping).
+   */
   public static final String CLUSTER_SERVER_RELEASED = "cluster.ownership.released";
 
   /** This node's name and the cluster members it sees; answered on the local node only. */

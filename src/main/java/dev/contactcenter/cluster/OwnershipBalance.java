@@ -74,9 +74,18 @@ final class OwnershipBalance {
     return !stopped && loads.anotherOwnsFewer(node.owned(), System.nanoTime());
   }
 
-  /** Tells the other nodes that {@code node} gave {@code server} up: the least loaded asks for it at once. */
-  static void announceReleased(Vertx vertx, String node, String server) {
-    vertx.eventBus().publish(CLUSTER_SERVER_RELEASED, new JsonObject().put("node", node).put("server", server));
+  /**
+   * Tells the other nodes that {@code node} gave {@code server} up: the least loaded asks for it at once.
+   * {@code leaving}: the node is stopping, so no server is left to it any more.
+   */
+  static void announceReleased(Vertx vertx, String node, String server, boolean leaving) {
+    vertx.eventBus().publish(CLUSTER_SERVER_RELEASED, new JsonObject().put("node", node).put("server", server)
+        .put("leaving", leaving));
+  }
+
+  /** Node {@code node} is stopping: its last announced load no longer counts for the yield rule. */
+  synchronized void left(String node) {
+    loads.forget(node);
   }
 
   /** Stops announcing and handing over (first thing on a graceful stop: this node is leaving). */
@@ -114,7 +123,7 @@ final class OwnershipBalance {
         if (done.succeeded() && done.result() != null && !stopped) {
           LOG.info("Node {} owned {} servers, the other nodes {}: handed server {} over", self, owned, others,
               done.result());
-          announceReleased(vertx, self, done.result());
+          announceReleased(vertx, self, done.result(), false);
         }
       }
     });

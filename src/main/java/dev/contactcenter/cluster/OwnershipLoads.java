@@ -44,6 +44,11 @@ final class OwnershipLoads {
     peers.put(node, new Heard(owned, canOwn, continuous ? before.firstHeardNs() : nowNs, nowNs));
   }
 
+  /** Node {@code node} is leaving: nothing is left to it, whatever it announced last. */
+  void forget(String node) {
+    peers.remove(node);
+  }
+
   /** Whether a live node that can own holds fewer servers than {@code ownedHere}: a free server is left to it. */
   boolean anotherOwnsFewer(int ownedHere, long nowNs) {
     return fewest(nowNs, 0) < ownedHere;

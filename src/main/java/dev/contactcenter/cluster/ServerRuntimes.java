@@ -111,11 +111,15 @@ public final class ServerRuntimes {
   }
 
   /**
-   * Another node gave a server up ({@code {node, server}}): if this node stands by for it, it asks now rather than at
-   * its next retry, and does not wait for that node to come back for it.
+   * Another node gave a server up ({@code {node, server, leaving}}): if this node stands by for it, it asks now rather
+   * than at its next retry, and does not wait for that node to come back for it, nor (leaving) yield to it.
    */
   private void released(JsonObject announcement) {
     String node = announcement.getString("node");
+    OwnershipBalance b = balance;
+    if (b != null && announcement.getBoolean("leaving", false)) {
+      b.left(node);
+    }
     if (!nodeName.equals(node)) {
       runtimes.stream().filter(r -> r.server().equals(announcement.getString("server")))
           .forEach(r -> r.ownership().releasedBy(node));
@@ -193,7 +197,7 @@ public final class ServerRuntimes {
     liveness.stop();
     List<String> owned = owned();
     return Future.join(runtimes.stream().map(ServerRuntime::stop).toList())
-        .onComplete(done -> owned.forEach(server -> OwnershipBalance.announceReleased(vertx, nodeName, server)))
+        .onComplete(done -> owned.forEach(server -> OwnershipBalance.announceReleased(vertx, nodeName, server, true)))
         .mapEmpty();
   }
 

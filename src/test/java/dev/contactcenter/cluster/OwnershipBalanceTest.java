@@ -14,10 +14,12 @@ import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -68,9 +70,14 @@ class OwnershipBalanceTest {
    * @param serverFields   added to each server's entry (e.g. its dispatch limits)
    */
   private void startParts(SandboxTiming timing, long connectDelayMs, JsonObject serverFields) throws Exception {
+    startParts(timing, connectDelayMs, serverFields, SERVERS.size());
+  }
+
+  private void startParts(SandboxTiming timing, long connectDelayMs, JsonObject serverFields, int serverCount)
+      throws Exception {
     database = TestDatabase.freshDatabaseUrl();
     servers = new JsonArray();
-    for (String name : SERVERS) {
+    for (String name : SERVERS.subList(0, serverCount)) {
       StandaloneAri ari = StandaloneAri.start(StandaloneAri.USER, "balance-secret", timing);
       asterisks.add(ari);
       String url = ari.url();
@@ -214,6 +221,32 @@ class OwnershipBalanceTest {
     // A node that leaves: its servers are taken by the others, again within one of each other.
     nodes.remove(2).close();
     Calls.eventually(WITHIN, () -> assertThat(counts(owners())).containsExactly(2, 2));
+  }
+
+  @Test
+  @DisplayName("a node stopping gracefully while it owns fewer servers than the other: its server is taken at once,"
+      + " not left to the leaving node's last announced load")
+  void aLeavingNodeIsNotYieldedTo() throws Exception {
+    startParts(CALLS_STAY, 0, new JsonObject(), 3);
+    TestApp a = startNode(0, Map.of());
+    TestApp b = startNode(1, Map.of());
+    Calls.eventually(BALANCED_WITHIN, () -> assertThat(counts(owners())).containsExactly(1, 2));
+    String left = owners().get("node-b").get(0);
+    CompletableFuture<Instant> releasedAt = new CompletableFuture<>();
+    a.app().vertx().eventBus().<JsonObject>consumer(EventBusAddresses.CLUSTER_SERVER_RELEASED, msg -> {
+      if (left.equals(msg.body().getString("server"))) {
+        releasedAt.complete(Instant.now());
+      }
+    }).completion().await();
+
+    nodes.remove(b);
+    b.close();
+    Calls.eventually(WITHIN, () -> assertThat(owners().get("node-a")).hasSize(3));
+    Instant taken = Instant.parse(TestDatabase.queryString(database, "SELECT to_json(acquired_at) #>> '{}' FROM"
+        + " asterisk_server_owners WHERE server = '" + left + "'"));
+    long takenMs = Duration.between(releasedAt.get(5, TimeUnit.SECONDS), taken).toMillis();
+    System.out.printf("server %s of the leaving node taken %d ms after its release%n", left, takenMs);
+    assertThat(takenMs).as("not left to the leaving node for the yield rule's grace").isLessThan(1_000);
   }
 
   @Test
