@@ -72,6 +72,23 @@ public final class NodeLiveness {
     }).otherwise(true);
   }
 
+  /**
+   * Whether a node named {@code nodeName} is a cluster member now, as this node's member list says (read at each
+   * call, no waiting): true also when that cannot be told (standalone, or a member whose name is not read yet).
+   */
+  boolean isMember(String nodeName) {
+    if (probes == null) {
+      return true;
+    }
+    for (String id : ((VertxInternal) vertx).clusterManager().getNodes()) {
+      String name = nameById.get(id);
+      if (name == null || name.equals(nodeName)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The current members' names; fails when one cannot be read in time (it may be the node asked about). */
   private Future<Set<String>> memberNames() {
     ClusterManager manager = ((VertxInternal) vertx).clusterManager();

@@ -9,6 +9,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,11 +60,11 @@ final class OwnershipBalance {
   private boolean stopped;
 
   /** Starts announcing and listening (a server another node gives up is heard by {@link ServerRuntimes}). */
-  OwnershipBalance(Vertx vertx, String self, Node node) {
+  OwnershipBalance(Vertx vertx, String self, Node node, Predicate<String> member) {
     this.vertx = vertx;
     this.self = self;
     this.node = node;
-    this.loads = new OwnershipLoads(self);
+    this.loads = new OwnershipLoads(self, member);
     this.consumers = List.of(
         vertx.eventBus().<JsonObject>consumer(CLUSTER_OWNERSHIP_LOAD, msg -> heard(msg.body())));
     this.timer = vertx.setPeriodic(ANNOUNCE_MS, id -> tick());

@@ -2,11 +2,13 @@ package dev.contactcenter.cluster;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * What this node last heard of the other nodes' ownership loads, and the two balance rules read from it. A node is
  * counted while it announced itself within {@link #LIVE_NS} and said it can own (its ownership attempts reach the
- * database); a node that stops announcing (killed, cut off) drops out by itself. Times are {@link System#nanoTime()}
+ * database); a node that stops announcing (killed, cut off) drops out by itself, at once when it leaves the cluster's
+ * member list, and a node that says it is stopping is forgotten. Times are {@link System#nanoTime()}
  * values passed in, so the rules are plain functions of what was heard.
  *
  * <ul>
@@ -29,9 +31,16 @@ final class OwnershipLoads {
 
   private final String self;
   private final Map<String, Heard> peers = new HashMap<>();
+  private final Predicate<String> member;
 
   OwnershipLoads(String self) {
+    this(self, node -> true);
+  }
+
+  /** @param member whether a node is still a cluster member: one that is not (killed) is left nothing */
+  OwnershipLoads(String self, Predicate<String> member) {
     this.self = self;
+    this.member = member;
   }
 
   /** Records one announcement; this node's own are ignored (it knows its load first-hand). */
@@ -75,8 +84,9 @@ final class OwnershipLoads {
     int fewest = Integer.MAX_VALUE;
     var stale = peers.entrySet().iterator();
     while (stale.hasNext()) {
-      Heard h = stale.next().getValue();
-      if (nowNs - h.lastHeardNs() >= LIVE_NS) {
+      var entry = stale.next();
+      Heard h = entry.getValue();
+      if (nowNs - h.lastHeardNs() >= LIVE_NS || !member.test(entry.getKey())) {
         stale.remove();
       } else if (h.canOwn() && nowNs - h.firstHeardNs() >= settledNs) {
         fewest = Math.min(fewest, h.owned());

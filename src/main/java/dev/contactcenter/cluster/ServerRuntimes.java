@@ -77,7 +77,7 @@ public final class ServerRuntimes {
       String nodeName, OwnershipTiming timing, CallMetrics metrics, boolean balanced) {
     ServerRuntimes all = new ServerRuntimes(vertx, nodeName, servers, database, timing, metrics);
     if (balanced && vertx.isClustered() && servers.size() > 1) {
-      all.balance = new OwnershipBalance(vertx, nodeName, all.new BalancedNode());
+      all.balance = new OwnershipBalance(vertx, nodeName, all.new BalancedNode(), all.liveness::isMember);
     }
     all.liveness.start();
     return Future.all(all.consumers.stream().map(MessageConsumer::completion).toList())

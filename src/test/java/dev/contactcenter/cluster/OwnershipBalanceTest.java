@@ -7,12 +7,14 @@ import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
 import dev.contactcenter.support.LoopbackCluster;
+import dev.contactcenter.support.ServiceProcess;
 import dev.contactcenter.support.SlowConnectProxy;
 import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestDatabase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,6 +49,7 @@ class OwnershipBalanceTest {
   private final List<StandaloneAri> asterisks = new ArrayList<>();
   private final List<SlowConnectProxy> proxies = new ArrayList<>();
   private final List<TestApp> nodes = new ArrayList<>();
+  private final List<ServiceProcess> processes = new ArrayList<>();
   private final int[] ports = new int[3];
   private String database;
   private JsonArray servers;
@@ -54,6 +57,9 @@ class OwnershipBalanceTest {
 
   @AfterEach
   void stopAll() throws Exception {
+    for (ServiceProcess process : processes) {
+      process.close();
+    }
     for (int i = nodes.size() - 1; i >= 0; i--) {
       nodes.get(i).close();
     }
@@ -96,6 +102,12 @@ class OwnershipBalanceTest {
   }
 
   private TestApp startNode(int index, Map<String, String> extra) throws Exception {
+    TestApp node = TestApp.start(nodeEnv(index, extra));
+    nodes.add(node);
+    return node;
+  }
+
+  private Map<String, String> nodeEnv(int index, Map<String, String> extra) {
     Map<String, String> env = TestApp.defaultEnv();
     env.remove("ARI_SANDBOX");
     secret = secret == null ? env.get("SECRET_KEY") : secret;
@@ -112,9 +124,7 @@ class OwnershipBalanceTest {
     env.put("METRICS_ENABLED", "true");
     env.put("METRICS_TOKEN", METRICS_TOKEN);
     env.putAll(extra);
-    TestApp node = TestApp.start(env);
-    nodes.add(node);
-    return node;
+    return env;
   }
 
   /** The servers each running node owns, by its own account. */
@@ -247,6 +257,40 @@ class OwnershipBalanceTest {
     long takenMs = Duration.between(releasedAt.get(5, TimeUnit.SECONDS), taken).toMillis();
     System.out.printf("server %s of the leaving node taken %d ms after its release%n", left, takenMs);
     assertThat(takenMs).as("not left to the leaving node for the yield rule's grace").isLessThan(1_000);
+  }
+
+  @Test
+  @DisplayName("a node owning half the servers killed (kill -9): the other takes each of them within 2.5 s, not"
+      + " leaving one to the dead node's last announced load")
+  void aKilledNodeIsNotYieldedTo() throws Exception {
+    startParts();
+    startNode(0, Map.of());
+    Map<String, String> env = nodeEnv(1, Map.of("HTTP_PORT", String.valueOf(ServiceProcess.freePort())));
+    ServiceProcess b = ServiceProcess.start(env, Path.of("target", "ownership-balance", "node-b-killed.log"), "serve");
+    processes.add(b);
+    b.awaitOk("/health", BALANCED_WITHIN);
+    String ownedByB = "SELECT count(*) FROM asterisk_server_owners WHERE owner_node = 'node-b'";
+    Calls.eventually(BALANCED_WITHIN, () -> assertThat(TestDatabase.queryLong(database, ownedByB)).isEqualTo(2));
+    List<String> left = new ArrayList<>();
+    for (String server : SERVERS) {
+      if ("node-b".equals(TestDatabase.queryString(database, "SELECT owner_node FROM asterisk_server_owners WHERE"
+          + " server = '" + server + "'"))) {
+        left.add(server);
+      }
+    }
+    // Both announce their load each second: let node b's last announcement say it owns two.
+    Thread.sleep(1_500);
+
+    Instant killed = Instant.now();
+    b.kill9();
+    Calls.eventually(WITHIN, () -> assertThat(TestDatabase.queryLong(database, ownedByB)).isZero());
+    List<Long> takenMs = new ArrayList<>();
+    for (String server : left) {
+      takenMs.add(Duration.between(killed, Instant.parse(TestDatabase.queryString(database, "SELECT"
+          + " to_json(acquired_at) #>> '{}' FROM asterisk_server_owners WHERE server = '" + server + "'"))).toMillis());
+    }
+    System.out.printf("servers %s of the killed node taken %s ms after the kill%n", left, takenMs);
+    assertThat(takenMs).allMatch(ms -> ms < 2_500);
   }
 
   @Test

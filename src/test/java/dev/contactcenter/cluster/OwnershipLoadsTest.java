@@ -45,6 +45,22 @@ class OwnershipLoadsTest {
   }
 
   @Test
+  @DisplayName("a node gone from the cluster's members, or that said it is stopping, is yielded nothing at once")
+  void goneOrLeavingNodesAreForgotten() {
+    java.util.Set<String> members = new java.util.HashSet<>(java.util.Set.of("a", "b", "c"));
+    OwnershipLoads seen = new OwnershipLoads("a", members::contains);
+    seen.heard("b", 0, true, 0);
+    seen.heard("c", 1, true, 0);
+    assertThat(seen.anotherOwnsFewer(1, S)).as("b owns fewer").isTrue();
+    members.remove("b");
+    assertThat(seen.anotherOwnsFewer(1, S)).as("b killed: no longer a member, well within its last load's life")
+        .isFalse();
+    assertThat(seen.anotherOwnsFewer(2, S)).as("c still counts").isTrue();
+    seen.forget("c");
+    assertThat(seen.anotherOwnsFewer(2, S)).as("c stopping").isFalse();
+  }
+
+  @Test
   @DisplayName("a node that cannot own (no database) is neither yielded to nor handed servers")
   void cannotOwn() {
     loads.heard("b", 0, false, 0);
