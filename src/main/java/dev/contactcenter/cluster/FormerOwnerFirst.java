@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
  * standby that could not reach the database either (a restart, a failover, a network fault: not an owner's crash,
  * where the standby never lost the database) leaves each server whose row still names another node to that node for
  * {@link #GRACE_MS} from the database's return, at most, and not at all once that node said on the clustered bus that
- * it gave the server up (a node stopped while the database was away) or is no longer a member of the cluster (killed
- * meanwhile). A standalone node cannot tell the last two and waits the grace. One instance per
- * {@link ServerOwnership}, on its event loop.
+ * it gave the server up (a node stopped while the database was away) or is dead by {@link NodeLiveness} (killed
+ * meanwhile: gone from the cluster, its port refusing). A standalone node cannot tell the last two and waits the
+ * grace. One instance per {@link ServerOwnership}, on its event loop.
  */
 final class FormerOwnerFirst {
 
@@ -95,8 +95,8 @@ final class FormerOwnerFirst {
       }
       return liveness.mayBeAlive(former).map(alive -> {
         if (!alive) {
-          LOG.info("Server {}: node {}, its owner before the database was out of reach, is no longer a cluster"
-              + " member and is not waited for", server, former);
+          LOG.info("Server {}: node {}, its owner before the database was out of reach, has left the cluster and"
+              + " its port refuses connections: not waited for", server, former);
         } else if (!former.equals(leftTo)) {
           LOG.info("Server {}: left to node {}, its owner before the database was out of reach, for up to {} ms",
               server, former, GRACE_MS);

@@ -18,12 +18,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Whether another node may still be alive, by its {@code NODE_NAME}, for {@link FormerOwnerFirst}. A node counts as
- * dead only on positive evidence: it is no longer a cluster member <em>and</em> its event-bus port, as last seen while
- * it was one, refuses connections (its process is gone from a host that is up). A network fault also drops a live
- * node from the member list, but its port then times out rather than refuses, so it may be alive. A standalone node
- * knows no members: every node may be alive. One per node; while clustered it notes every member's name and address
- * every {@link #REFRESH_MS}, so that a node killed since is still known.
+ * Whether another node is still a cluster member ({@link OwnershipLoads}: a node gone is yielded nothing) and whether
+ * it may still be alive ({@link FormerOwnerFirst}), by its {@code NODE_NAME}. A node counts as dead only on positive
+ * evidence: it is no longer a cluster member <em>and</em> its event-bus port, as last seen while it was one, refuses
+ * connections (its process is gone from a host that is up). A network fault also drops a live node from the member
+ * list, but its port then times out rather than refuses, so it may be alive. A standalone node knows no members: every
+ * node may be alive. One per node; while clustered it notes every member's name and address every
+ * {@link #REFRESH_MS}, so that a node killed since is still known.
  */
 public final class NodeLiveness {
 
