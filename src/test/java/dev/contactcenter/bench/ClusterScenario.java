@@ -3,6 +3,7 @@ package dev.contactcenter.bench;
 import static dev.contactcenter.bench.Bench.fmt;
 import static dev.contactcenter.bench.Bench.values;
 
+import dev.contactcenter.support.LoopbackCluster;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -71,7 +72,7 @@ final class ClusterScenario {
     }
     List<Integer> clusterPorts = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
-      clusterPorts.add(Bench.freePort());
+      clusterPorts.add(LoopbackCluster.freePort());
     }
     String members = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
     List<Service> services = new ArrayList<>();

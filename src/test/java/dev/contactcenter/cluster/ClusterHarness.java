@@ -2,6 +2,7 @@ package dev.contactcenter.cluster;
 
 import dev.contactcenter.support.TempDirs;
 import dev.contactcenter.config.DatabaseUrl;
+import dev.contactcenter.support.LoopbackCluster;
 import dev.contactcenter.support.ServiceProcess;
 import dev.contactcenter.support.TestApp;
 import dev.contactcenter.support.TestAsterisk;
@@ -64,7 +65,7 @@ final class ClusterHarness implements AutoCloseable {
     this.clusterName = "cc-it-" + ProcessHandle.current().pid();
     this.logs = TempDirs.create("cc-cluster-it");
     for (String name : nodeNames) {
-      clusterPorts.put(name, ServiceProcess.freePort());
+      clusterPorts.put(name, LoopbackCluster.freePort());
     }
   }
 
@@ -101,7 +102,7 @@ final class ClusterHarness implements AutoCloseable {
     synchronized (this) {
       int run = restarts.merge(name, 1, Integer::sum);
       if (run > 1) {
-        clusterPorts.put(name, ServiceProcess.freePort());
+        clusterPorts.put(name, LoopbackCluster.freePort());
       }
       node = ServiceProcess.start(clusteredEnv(name), logs.resolve(name + "-" + run + ".log"), "serve");
       others.add(node);
