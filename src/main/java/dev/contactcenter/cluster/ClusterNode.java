@@ -22,6 +22,9 @@ public final class ClusterNode {
   /** Metadata key under which each node announces its {@code NODE_NAME} to the others. */
   public static final String NODE_NAME_KEY = "node_name";
 
+  /** How often the oldest member looks for another half of a split cluster to merge with. */
+  static final int MERGE_CHECK_SECONDS = 5;
+
   private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|[0-9A-Fa-f:]+");
 
   private ClusterNode() {
@@ -58,6 +61,11 @@ public final class ClusterNode {
     // rests on a PostgreSQL lock. Still, drop a dead member in ~10 s rather than Hazelcast's default 60 s.
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
+    // After a network fault split the cluster, look for the other half every 5 s rather than 300 s after start and
+    // then every 120 s: until the halves merge, bridge clients miss the other half's transitions and a call whose
+    // server is owned there cannot reach its owner (503).
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(MERGE_CHECK_SECONDS));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(MERGE_CHECK_SECONDS));
     // Bind the member socket to CLUSTER_HOST only, never to every interface.
     config.setProperty("hazelcast.socket.bind.any", "false");
     config.setProperty("hazelcast.local.localAddress", settings.host());

@@ -3,12 +3,15 @@ package dev.contactcenter.support;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A loopback TCP proxy that holds every new connection for a while before it reaches the target, as a distant or
  * busy Asterisk makes a new owner's event stream open a moment after it took the server over. Bytes then pass both
  * ways untouched; closing one side closes the other. It can also refuse new connections for a while, as a network
- * that stays cut between one node and its target after the target itself is back.
+ * that stays cut between one node and its target after the target itself is back, or cut every connection, open ones
+ * too, as a network fault between two hosts.
  */
 public final class SlowConnectProxy implements AutoCloseable {
 
@@ -16,6 +19,7 @@ public final class SlowConnectProxy implements AutoCloseable {
   private final NetServer server;
   /** New connections are closed at once until then (System.nanoTime), 0: never. */
   private volatile long refuseUntilNanos;
+  private final Set<NetSocket> open = ConcurrentHashMap.newKeySet();
 
   private SlowConnectProxy(int targetPort, long delayMs) {
     server = vertx.createNetServer().connectHandler(inbound -> {
@@ -25,7 +29,13 @@ public final class SlowConnectProxy implements AutoCloseable {
       }
       inbound.pause();
       vertx.setTimer(delayMs, id -> vertx.createNetClient().connect(targetPort, "127.0.0.1")
-          .onSuccess(outbound -> join(inbound, outbound))
+          .onSuccess(outbound -> {
+            open.add(inbound);
+            open.add(outbound);
+            inbound.closeHandler(v -> open.remove(inbound));
+            outbound.closeHandler(v -> open.remove(outbound));
+            join(inbound, outbound);
+          })
           .onFailure(failure -> inbound.close()));
     });
   }
@@ -46,6 +56,12 @@ public final class SlowConnectProxy implements AutoCloseable {
   /** Closes every new connection at once for {@code millis} from now; open ones are left alone. */
   public void refuseFor(long millis) {
     refuseUntilNanos = System.nanoTime() + millis * 1_000_000;
+  }
+
+  /** Closes every open connection now and every new one for {@code millis}. */
+  public void cutFor(long millis) {
+    refuseFor(millis);
+    open.forEach(NetSocket::close);
   }
 
   public int port() {
