@@ -30,6 +30,11 @@ public final class PersistenceVerticle extends VerticleBase {
   private static final long DRAIN_MAX_MS = 10_000;
   /** Above the longest statement of this package: each is prepared once per connection. */
   static final int PREPARED_STATEMENT_CACHE_SQL_LIMIT = 16_384;
+  /** How the pools' connections name themselves in pg_stat_activity. */
+  static final String APPLICATION_NAME = "contact-center";
+  static final String TRANSITIONS_APPLICATION_NAME = "contact-center transitions";
+  /** At most this, or the pool's lifetime if shorter (see {@link DatabasePoolSettings#lifetimeSeconds}). */
+  static final int TRANSITION_CONNECTION_LIFETIME_SECONDS = 10;
 
   private final DatabaseUrl url;
   private final DatabasePoolSettings poolSettings;
@@ -62,12 +67,16 @@ public final class PersistenceVerticle extends VerticleBase {
         .setPreparedStatementCacheSqlLimit(PREPARED_STATEMENT_CACHE_SQL_LIMIT)
         .setPipeliningLimit(256)
         .setReconnectAttempts(0);
-    pool = pool(connect, poolSettings.size());
+    pool = pool(new PgConnectOptions(connect).addProperty("application_name", APPLICATION_NAME),
+        poolSettings.size(), poolSettings.lifetimeSeconds());
     // The transition batch statement gets a custom plan per execution while its batches are small (the planner
     // sees its arrays' sizes): planning it cost ~0.4 ms, as much as running it. On its own connections it is
-    // planned once, generically: one connection per statement the batcher has in flight.
-    transitionPool = pool(new PgConnectOptions(connect).addProperty("plan_cache_mode", "force_generic_plan"),
-        StatementBatcher.MAX_IN_FLIGHT);
+    // planned once per connection, generically: one connection per statement the batcher has in flight. Connections
+    // are replaced sooner than the main pool's: this statement runs hundreds of times a second, so a plan made on a
+    // nearly empty table costs the most here, and two connections are cheap to replace.
+    transitionPool = pool(new PgConnectOptions(connect).addProperty("plan_cache_mode", "force_generic_plan")
+        .addProperty("application_name", TRANSITIONS_APPLICATION_NAME), StatementBatcher.MAX_IN_FLIGHT,
+        Math.min(poolSettings.lifetimeSeconds(), TRANSITION_CONNECTION_LIFETIME_SECONDS));
     probe = new DatabaseProbe(vertx, connect);
     transitions = new TransitionBatcher(context, new TransitionStatements(transitionPool));
     creations = new CreationBatcher(context, new CreationStatements(pool));
@@ -94,10 +103,11 @@ public final class PersistenceVerticle extends VerticleBase {
     return Future.all(registered);
   }
 
-  private Pool pool(PgConnectOptions connect, int size) {
+  private Pool pool(PgConnectOptions connect, int size, int lifetimeSeconds) {
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(size).setMaxWaitQueueSize(poolSettings.maxWaiting())
-            .setConnectionTimeout(poolSettings.waitSeconds()).setIdleTimeout(60))
+            .setConnectionTimeout(poolSettings.waitSeconds()).setIdleTimeout(60)
+            .setMaxLifetime(lifetimeSeconds))
         // Fail fast while the database is down, so health answers promptly and requests get a clear 503.
         .with(new NetClientOptions().setConnectTimeout(2000))
         .connectingTo(connect)
