@@ -24,9 +24,15 @@ public final class Machine {
     return Long.parseLong(statFields[11]) + Long.parseLong(statFields[12]);
   }
 
+  /** User + system CPU ticks of the ended children a process has waited for, from its {@link #statFields}. */
+  static long reapedChildrenTicks(String[] statFields) {
+    return Long.parseLong(statFields[13]) + Long.parseLong(statFields[14]);
+  }
+
   /**
-   * CPU time (user + system, seconds) used so far by a process and, with {@code tree}, all its live descendants
-   * (PostgreSQL's backends, Asterisk's helpers). Linux /proc, 100 ticks a second; 0 when unknown.
+   * CPU time (user + system, seconds) used so far by a process and, with {@code tree}, all its descendants
+   * (PostgreSQL's backends, Asterisk's helpers): the live ones, and the ended ones their parent has reaped (a
+   * backend whose pooled connection was replaced). Linux /proc, 100 ticks a second; 0 when unknown.
    */
   public static double cpuSeconds(long pid, boolean tree) {
     if (pid <= 0) {
@@ -45,7 +51,7 @@ public final class Machine {
         String[] f = statFields(Files.readString(proc.toPath().resolve("stat")));
         long id = Long.parseLong(proc.getName());
         parents.put(id, Long.parseLong(f[1]));
-        cpu.put(id, cpuTicks(f));
+        cpu.put(id, cpuTicks(f) + (tree ? reapedChildrenTicks(f) : 0));
       } catch (IOException | RuntimeException e) {
         // The process ended meanwhile.
       }

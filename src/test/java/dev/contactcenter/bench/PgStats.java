@@ -6,6 +6,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Per-statement PostgreSQL cost of a scenario, opt-in with BENCH_PG_STATS=1: pg_stat_statements (preloaded by
@@ -24,7 +26,14 @@ public final class PgStats {
         "ALTER SYSTEM SET track_functions = 'all'");
   }
 
-  /** Zeroes every counter read by {@link #print}. */
+  /** The database's own counters when {@link #reset} was called, per key of {@link #counters}. */
+  private static Map<String, double[]> baseline = Map.of();
+
+  /**
+   * Starts every counter read by {@link #print} from here. The database's own counters are noted, not zeroed:
+   * pg_stat_reset() would also zero the row-change counts that tell autovacuum when to analyse and vacuum, and the
+   * measured window would then run without either.
+   */
   public static void reset(DatabaseUrl admin, String databaseUrl) {
     // Statements run by trigger functions too (marked 'nested'; their time is also in their top-level statement's).
     run(admin, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
@@ -32,11 +41,53 @@ public final class PgStats {
         "SELECT pg_reload_conf()",
         "SELECT pg_stat_statements_reset()",
         "SELECT pg_stat_reset_shared('wal')");
-    try (Connection c = Pg.connect(databaseUrl); Statement s = c.createStatement()) {
-      s.execute("SELECT pg_stat_reset()");
+    try (Connection c = Pg.connect(databaseUrl)) {
+      baseline = counters(c);
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Trigger functions ("f:" name: calls, total ms, self ms), tables ("t:" name: inserted, updated, HOT-updated,
+   * deleted rows) and the database ("d": commits, rollbacks), as counted since the server started.
+   */
+  private static Map<String, double[]> counters(Connection c) throws SQLException {
+    Map<String, double[]> counters = new TreeMap<>();
+    try (Statement s = c.createStatement()) {
+      s.execute("SELECT pg_stat_clear_snapshot()");
+      read(s, "SELECT 'f:' || funcname, calls, total_time, self_time FROM pg_stat_user_functions", counters);
+      read(s, "SELECT 't:' || relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables",
+          counters);
+      read(s, "SELECT 'd', xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()",
+          counters);
+    }
+    return counters;
+  }
+
+  private static void read(Statement s, String sql, Map<String, double[]> into) throws SQLException {
+    try (ResultSet rs = s.executeQuery(sql)) {
+      int columns = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        double[] values = new double[columns - 1];
+        for (int i = 0; i < values.length; i++) {
+          values[i] = rs.getDouble(i + 2);
+        }
+        into.put(rs.getString(1), values);
+      }
+    }
+  }
+
+  /** {@link #counters} now, less the {@link #baseline}. */
+  private static Map<String, double[]> sinceReset(Connection c) throws SQLException {
+    Map<String, double[]> now = counters(c);
+    now.forEach((key, values) -> {
+      double[] before = baseline.get(key);
+      for (int i = 0; before != null && i < values.length; i++) {
+        values[i] -= before[i];
+      }
+    });
+    return now;
   }
 
   /** Prints the statements, trigger functions, table updates, WAL and commits of the database, per operation. */
@@ -62,27 +113,25 @@ public final class PgStats {
       throw new IllegalStateException(e);
     }
     try (Connection c = Pg.connect(databaseUrl); Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery("SELECT funcname, calls, total_time, self_time FROM pg_stat_user_functions"
-          + " ORDER BY total_time DESC")) {
-        while (rs.next()) {
-          out.append(String.format("  function %-36s calls/op %.3f  total µs/op %.1f  self µs/op %.1f%n",
-              rs.getString(1), rs.getDouble(2) / ops, rs.getDouble(3) * 1000 / ops, rs.getDouble(4) * 1000 / ops));
-        }
-      }
-      try (ResultSet rs = s.executeQuery("SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del"
-          + " FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY relname")) {
-        while (rs.next()) {
+      Map<String, double[]> counted = sinceReset(c);
+      counted.entrySet().stream().filter(e -> e.getKey().startsWith("f:") && e.getValue()[0] > 0)
+          .sorted((a, b) -> Double.compare(b.getValue()[1], a.getValue()[1])).forEach(e -> {
+            double[] v = e.getValue();
+            out.append(String.format("  function %-36s calls/op %.3f  total µs/op %.1f  self µs/op %.1f%n",
+                e.getKey().substring(2), v[0] / ops, v[1] * 1000 / ops, v[2] * 1000 / ops));
+          });
+      counted.forEach((key, v) -> {
+        if (key.startsWith("t:") && v[0] + v[1] + v[3] > 0) {
           out.append(String.format("  table %-24s ins/op %.2f upd/op %.2f hot/op %.2f del/op %.2f%n",
-              rs.getString(1), rs.getDouble(2) / ops, rs.getDouble(3) / ops, rs.getDouble(4) / ops,
-              rs.getDouble(5) / ops));
+              key.substring(2), v[0] / ops, v[1] / ops, v[2] / ops, v[3] / ops));
         }
-      }
-      try (ResultSet rs = s.executeQuery("SELECT (SELECT wal_bytes FROM pg_stat_wal), (SELECT wal_records FROM"
-          + " pg_stat_wal), xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()")) {
+      });
+      double[] database = counted.getOrDefault("d", new double[2]);
+      try (ResultSet rs = s.executeQuery("SELECT wal_bytes, wal_records FROM pg_stat_wal")) {
         rs.next();
         out.append(String.format("  WAL bytes/op %.0f (all databases), WAL records/op %.1f, commits/op %.2f,"
-            + " rollbacks/op %.3f%n", rs.getDouble(1) / ops, rs.getDouble(2) / ops, rs.getDouble(3) / ops,
-            rs.getDouble(4) / ops));
+            + " rollbacks/op %.3f%n", rs.getDouble(1) / ops, rs.getDouble(2) / ops, database[0] / ops,
+            database[1] / ops));
       }
     } catch (SQLException e) {
       throw new IllegalStateException(e);
