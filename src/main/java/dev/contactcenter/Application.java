@@ -252,6 +252,11 @@ public final class Application {
     return database.embedded();
   }
 
+  /** This node's Asterisk servers: which it owns, and their hand-overs. */
+  public ServerRuntimes servers() {
+    return deployments.servers();
+  }
+
   /**
    * Stops gracefully within SHUTDOWN_GRACE_SECONDS (blocking): new calls are refused, work in progress finishes,
    * calls go on in Asterisk and are followed again on the next start; see {@link GracefulStop}.

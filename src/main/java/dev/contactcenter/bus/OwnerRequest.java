@@ -40,7 +40,8 @@ public final class OwnerRequest {
     });
   }
 
-  private static boolean notActedOn(Throwable failure) {
+  /** Whether the failure proves nobody acted on the request: no handler, or the owner's {@link BusError#RESEND}. */
+  public static boolean notActedOn(Throwable failure) {
     return failure instanceof ReplyException reply && (reply.failureType() == ReplyFailure.NO_HANDLERS
         || reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == BusError.RESEND.code());
   }

@@ -2,11 +2,14 @@ package dev.contactcenter.http;
 
 import static dev.contactcenter.bus.EventBusAddresses.ariOriginateOn;
 import static dev.contactcenter.bus.EventBusAddresses.CALLS_CREATE;
+import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
 
 import dev.contactcenter.bus.LocalCodec;
 import dev.contactcenter.bus.OriginateCommand;
 import dev.contactcenter.bus.OwnerRequest;
+import dev.contactcenter.bus.TransitionCommand;
 import dev.contactcenter.calls.CallRequest;
+import dev.contactcenter.calls.CallState;
 import dev.contactcenter.calls.CallTimeouts;
 import dev.contactcenter.calls.InvalidCallRequest;
 import dev.contactcenter.cluster.ServerDirectory;
@@ -37,6 +40,8 @@ final class CallCreation {
 
   private static final Logger LOG = LoggerFactory.getLogger(CallCreation.class);
 
+  /** Timeline source of what the API itself records about a call. */
+  private static final String SOURCE = "api";
   /** How long a call waits for its server's new owner to register after a takeover, and how often it asks. */
   static final long HANDOVER_RETRY_MS = 3000;
   static final long HANDOVER_STEP_MS = 200;
@@ -245,7 +250,13 @@ final class CallCreation {
             CreatedCall.respond(rc, current, successStatus, simulated
                 ? "Call initiated (SIMULATED: built-in sandbox, no real phone call is placed)" : "Call initiated");
           })
-          .onFailure(failure -> failUnreachable(rc, callId, failure));
+          .onFailure(failure -> {
+            if (OwnerRequest.notActedOn(failure)) {
+              failNotTaken(rc, callId, on);
+            } else {
+              failUnreachable(rc, callId, failure);
+            }
+          });
     }).onFailure(rc::fail);
   }
 
@@ -257,6 +268,21 @@ final class CallCreation {
     RequestIds.error(rc, LOG, "Originate of call {} got no answer: {}", callId, failure.toString());
     Problems.send(rc, 503, "the Asterisk component did not answer; GET the call for its outcome",
         new JsonObject().put("call_id", callId));
+  }
+
+  /**
+   * Nobody took the originate in the whole re-send window: no node handled the server's address, or its owner kept
+   * refusing it while handing the server over. Nobody dialled, so, as when Asterisk is unreachable, the call is stored
+   * failed at once and the client may retry shortly (a new call, or the same request with a new Idempotency-Key).
+   */
+  private void failNotTaken(RoutingContext rc, String callId, String server) {
+    String reason = "no node took the calls of Asterisk server " + server + " within " + HANDOVER_RETRY_MS / 1000
+        + " s; the call was not placed";
+    RequestIds.warn(rc, LOG, "Call {} failed: {}", callId, reason);
+    TransitionCommand failed = TransitionCommand.of(callId, CallState.FAILED, Instant.now(), SOURCE)
+        .withFailure(reason);
+    bus.request(CALLS_TRANSITION, failed.toJson()).onComplete(stored -> Problems.send(rc, 503,
+        reason + "; retry shortly", new JsonObject().put("call_id", callId)));
   }
 
   private static JsonObject bodyOrNull(ValidatedRequest request) {

@@ -139,6 +139,22 @@ class AriFailureTest {
   }
 
   @Test
+  @DisplayName("the server's owner refuses every new call while handing it over, and nobody takes it: 503, stored failed")
+  void nobodyTakesTheCall() throws Exception {
+    String url = ownSandbox("asterisk", "secret");
+    TestApp node = startAgainst(url, "asterisk", "secret", Map.of());
+    ApiClient api = node.client();
+    String admin = api.login("admin", TestApp.ADMIN_PASSWORD);
+    Calls.eventually(Duration.ofSeconds(10),
+        () -> assertThat(api.get("/health", null).status()).as("connected to the ARI events").isEqualTo(200));
+    // The first step of a graceful stop with no other node to take over: the server closes to new calls.
+    node.app().servers().leave(0).await();
+
+    JsonObject call = assertCallRefused(api, admin, 503);
+    assertThat(call.getString("failure_reason")).contains("not placed");
+  }
+
+  @Test
   @DisplayName("another client taking our ARI application: health 503 naming ApplicationReplaced, a metric, no new calls")
   void applicationReplaced() throws Exception {
     String url = ownSandbox("asterisk", "secret");
