@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -124,16 +125,49 @@ public final class Pg implements AutoCloseable {
 
   /** Waits until no call is active any more, or the timeout; the number still active. */
   static long awaitSettled(String databaseUrl, long timeoutMillis) {
+    return settle(databaseUrl, timeoutMillis).stillActive();
+  }
+
+  /** When the polls first saw no call in progress, and how many a full check then still found. */
+  record Settled(long atNanos, long stillActive) {
+  }
+
+  /**
+   * Waits until no call is in progress. The poll reads the partial index of unended calls on one connection every
+   * few milliseconds, so the moment it notes is within a poll of the last end (a count of the whole table took
+   * over 100 ms at the ingest scenario's sizes, inside its timed window); the count by status, which would also see
+   * an active call wrongly marked ended, runs once after that moment.
+   */
+  static Settled settle(String databaseUrl, long timeoutMillis) {
     long deadline = System.currentTimeMillis() + timeoutMillis;
+    long settledAt = System.nanoTime();
+    try (Connection c = connect(databaseUrl);
+        PreparedStatement unended = c.prepareStatement(
+            "SELECT count(*) FROM calls WHERE ended_at IS NULL AND status IN " + ACTIVE)) {
+      while (true) {
+        long active;
+        try (ResultSet rs = unended.executeQuery()) {
+          rs.next();
+          active = rs.getLong(1);
+        }
+        settledAt = System.nanoTime();
+        if (active == 0 || System.currentTimeMillis() >= deadline) {
+          break;
+        }
+        Service.sleep(5);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("polling for calls in progress", e);
+    }
     long active;
     do {
       active = queryLong(databaseUrl, "SELECT count(*) FROM calls WHERE status IN " + ACTIVE);
       if (active == 0) {
-        return 0;
+        break;
       }
       Service.sleep(100);
     } while (System.currentTimeMillis() < deadline);
-    return active;
+    return new Settled(settledAt, active);
   }
 
   @Override

@@ -191,6 +191,7 @@ final class Scenarios {
         List<Double> serviceUs = new ArrayList<>();
         List<Double> postgresUs = new ArrayList<>();
         List<Double> jitUs = new ArrayList<>();
+        List<Double> drainMs = new ArrayList<>();
         if (PgStats.enabled()) {
           PgStats.reset(bench.pg.adminUrl(), db);
         }
@@ -201,8 +202,11 @@ final class Scenarios {
           long before = Pg.queryLong(db, "SELECT count(*) FROM call_events");
           long t0 = System.nanoTime();
           Load.Result r = load.closedLoop(inFlight, bench.seconds(10, 1), originate);
-          long stuck = Pg.awaitSettled(db, 30_000);
-          double seconds = (System.nanoTime() - t0) / 1e9;
+          long loadEnd = System.nanoTime();
+          Pg.Settled settled = Pg.settle(db, 30_000);
+          long stuck = settled.stillActive();
+          double seconds = (settled.atNanos() - t0) / 1e9;
+          drainMs.add((settled.atNanos() - loadEnd) / 1e6);
           long after = Pg.queryLong(db, "SELECT count(*) FROM call_events");
           checkNoErrors("ingest", r);
           if (stuck > 0) {
@@ -218,8 +222,9 @@ final class Scenarios {
         }
         StringBuilder inOrder = new StringBuilder();
         for (int i = 0; i < perSecond.size(); i++) {
-          inOrder.append(fmt("%s%,.0f/s (service %.0f µs, PostgreSQL %.0f µs)", i == 0 ? "" : ", ", perSecond.get(i),
-              serviceUs.get(i), postgresUs.get(i)));
+          inOrder.append(fmt("%s%,.0f/s (service %.0f µs, PostgreSQL %.0f µs; the calls in flight at the load's end"
+              + " settled %.0f ms after it)", i == 0 ? "" : ", ", perSecond.get(i), serviceUs.get(i), postgresUs.get(i),
+              drainMs.get(i)));
         }
         report.note("event ingestion: the runs in order: " + inOrder);
         report.note("event ingestion: CPU per applied transition (service includes its ARI sandbox), µs: "
