@@ -4,6 +4,7 @@ import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
 
 import dev.contactcenter.bus.BusError;
 import dev.contactcenter.bus.LocalCodec;
+import dev.contactcenter.bus.TransitionChain;
 import dev.contactcenter.bus.TransitionCommand;
 import dev.contactcenter.bus.TransitionOutcome;
 import dev.contactcenter.calls.CallTimeouts;
@@ -11,9 +12,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +40,12 @@ final class TransitionRecorder {
   private final Runnable onFenced;
   private boolean fenced;
   private final DeliveryOptions delivery;
-  /** The last queued write of each call with writes in flight. */
-  private final Map<String, Future<TransitionOutcome>> tails = new HashMap<>();
+  /** A transition waiting for its call's earlier writes, and the answer its caller waits for. */
+  private record Queued(Future<TransitionCommand> command, Promise<TransitionOutcome> outcome) {
+  }
+
+  /** Each call with transitions not stored yet, in order: the first ones are being written, the rest wait. */
+  private final Map<String, ArrayDeque<Queued>> queues = new HashMap<>();
   private int inFlight;
   private boolean failing;
   private long delayedSinceFailure;
@@ -78,23 +85,67 @@ final class TransitionRecorder {
    * it, so an event that arrives before the originate answer is still stored after {@code dialing}.
    */
   Future<TransitionOutcome> record(String callId, Future<TransitionCommand> command) {
-    Future<TransitionOutcome> previous = tails.get(callId);
     inFlight++;
-    Future<TransitionOutcome> write = (previous == null ? Future.succeededFuture() : previous)
-        .transform(ignored -> command.transform(known -> known.succeeded()
-            ? attempt(known.result(), 0)
-            : Future.succeededFuture(TransitionOutcome.REFUSED)));
-    tails.put(callId, write);
-    write.onComplete(done -> {
-      if (tails.get(callId) == write) {
-        tails.remove(callId);
-      }
+    Queued queued = new Queued(command, Promise.promise());
+    queued.outcome().future().onComplete(done -> {
       inFlight--;
       if (inFlight == 0 && drained != null) {
         drained.tryComplete();
       }
     });
-    return write;
+    ArrayDeque<Queued> queue = queues.get(callId);
+    if (queue != null) {
+      queue.addLast(queued);
+    } else {
+      queue = new ArrayDeque<>();
+      queue.addLast(queued);
+      queues.put(callId, queue);
+      writeNext(callId, queue);
+    }
+    return queued.outcome().future();
+  }
+
+  /**
+   * Writes the call's first waiting transition once it is known, together with those queued behind it that may share
+   * its statement ({@link TransitionChain#canFollow}): a call whose events arrive while its last write is in flight
+   * needs one statement for all of them, not one each after the other.
+   */
+  private void writeNext(String callId, ArrayDeque<Queued> queue) {
+    Queued first = queue.peekFirst();
+    if (first == null) {
+      queues.remove(callId);
+      return;
+    }
+    first.command().onComplete(known -> {
+      if (known.failed()) {
+        queue.pollFirst();
+        first.outcome().complete(TransitionOutcome.REFUSED);
+        writeNext(callId, queue);
+        return;
+      }
+      List<TransitionCommand> steps = new ArrayList<>();
+      steps.add(known.result());
+      for (Queued next : queue) {
+        if (next != first) {
+          Future<TransitionCommand> command = next.command();
+          if (!command.succeeded() || !TransitionChain.canFollow(steps, command.result())) {
+            break;
+          }
+          steps.add(command.result());
+        }
+      }
+      attempt(steps, 0).onComplete(stored -> {
+        for (int i = 0; i < steps.size(); i++) {
+          Promise<TransitionOutcome> outcome = queue.pollFirst().outcome();
+          if (stored.succeeded()) {
+            outcome.complete(stored.result().get(i));
+          } else {
+            outcome.fail(stored.cause());
+          }
+        }
+        writeNext(callId, queue);
+      });
+    });
   }
 
   /** Transitions queued or being retried. */
@@ -120,20 +171,23 @@ final class TransitionRecorder {
     return drained.future().onComplete(done -> vertx.cancelTimer(timer));
   }
 
-  private Future<TransitionOutcome> attempt(TransitionCommand command, int retries) {
+  private Future<List<TransitionOutcome>> attempt(List<TransitionCommand> steps, int retries) {
     if (fenced) {
       return Future.failedFuture(BusError.FENCED.exception("ownership of server " + owner.server() + " epoch "
           + owner.epoch() + " was superseded"));
     }
-    TransitionCommand stamped = owner.stamp(command);
-    return vertx.eventBus().<TransitionOutcome>request(CALLS_TRANSITION, stamped, delivery)
-        .map(Message::body)
+    List<TransitionCommand> stamped = steps.stream().map(owner::stamp).toList();
+    Object request = stamped.size() == 1 ? stamped.get(0) : new TransitionChain(stamped);
+    return vertx.eventBus().request(CALLS_TRANSITION, request, delivery)
+        .map(reply -> reply.body() instanceof TransitionChain.Outcomes outcomes ? outcomes.steps()
+            : List.of((TransitionOutcome) reply.body()))
         .onSuccess(stored -> recovered())
         .recover(failure -> {
-          if (isFenced(failure) && renewedSince(stamped)) {
+          TransitionCommand command = steps.get(0);
+          if (isFenced(failure) && renewedSince(stamped.get(0))) {
             // Stamped before this node took the server back under a new epoch (after losing its database session)
             // and refused as stale: this node's own observation, still true, so it goes again under the new epoch.
-            return attempt(command, retries);
+            return attempt(steps, retries);
           }
           if (isFenced(failure)) {
             // Another node owns the server now and follows this call: nothing to retry, stop owning.
@@ -144,16 +198,23 @@ final class TransitionRecorder {
             return Future.failedFuture(failure);
           }
           if (!retryable(failure)) {
-            LOG.error("Call {}: recording {} was rejected: {}", command.callId(), command.status().value(),
-                failure.getMessage());
+            LOG.error("Call {}: recording {} was rejected: {}", command.callId(), names(steps), failure.getMessage());
             return Future.failedFuture(failure);
           }
           failed(command, failure, retries);
           long delay = Math.min(timeouts.maxRetryMs(), timeouts.firstRetryMs() << Math.min(retries, 16));
           Promise<Void> wait = Promise.promise();
           vertx.setTimer(delay, id -> wait.complete());
-          return wait.future().compose(v -> attempt(command, retries + 1));
+          return wait.future().compose(v -> attempt(steps, retries + 1));
         });
+  }
+
+  private static String names(List<TransitionCommand> steps) {
+    StringBuilder names = new StringBuilder();
+    for (TransitionCommand step : steps) {
+      names.append(names.length() == 0 ? "" : ", ").append(step.status().value());
+    }
+    return names.toString();
   }
 
   private void failed(TransitionCommand command, Throwable failure, int retries) {

@@ -42,6 +42,9 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     if (REGISTERED.add(vertx)) {
       vertx.eventBus().registerDefaultCodec(TransitionCommand.class, new LocalCodec<>(TransitionCommand.class));
       vertx.eventBus().registerDefaultCodec(TransitionOutcome.class, new LocalCodec<>(TransitionOutcome.class));
+      vertx.eventBus().registerDefaultCodec(TransitionChain.class, new LocalCodec<>(TransitionChain.class));
+      vertx.eventBus().registerDefaultCodec(TransitionChain.Outcomes.class,
+          new LocalCodec<>(TransitionChain.Outcomes.class));
       vertx.eventBus().registerCodec(new LocalCodec<>(JsonObject.class));
     }
   }

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /** Row to JSON mappers: the only place that knows both column names and API field names. */
@@ -50,6 +51,35 @@ final class Rows {
   /** {@link #CALL_COLUMNS} of the table aliased {@code alias}, for statements that join calls to other rows. */
   static String callColumns(String alias) {
     return alias + "." + CALL_COLUMNS.replace(", ", ", " + alias + ".");
+  }
+
+  /** The columns of a call a state change may set (a transition statement returns them as they were before it). */
+  private static final Column[] CHANGED_BY_TRANSITIONS = {CHANNEL_ID, DIALED_AT, RINGING_AT, ANSWERED_AT, ENDED_AT,
+      END_TIME_APPROXIMATE, DURATION_SECONDS, FAILURE_REASON, HANGUP_CAUSE, HANGUP_CAUSE_TEXT};
+
+  /** What a transition statement locks and reads of each call before changing it. */
+  static final String BEFORE_COLUMNS = "id, status, " + Arrays.stream(CHANGED_BY_TRANSITIONS).map(c -> c.sql)
+      .collect(Collectors.joining(", "));
+
+  /** The {@link #BEFORE_COLUMNS} a state change may set, of the rows aliased {@code alias}, named {@code before_*}. */
+  static String beforeColumns(String alias) {
+    return Arrays.stream(CHANGED_BY_TRANSITIONS).map(c -> alias + "." + c.sql + " AS before_" + c.sql)
+        .collect(Collectors.joining(", "));
+  }
+
+  /** The fields a state change may set as they were before it, from {@link #beforeColumns}, with the API's names. */
+  static JsonObject before(Row row) {
+    return new JsonObject()
+        .put("channel", row.getString("before_channel_id"))
+        .put("dialed_at", time(row.getOffsetDateTime("before_dialed_at")))
+        .put("ringing_at", time(row.getOffsetDateTime("before_ringing_at")))
+        .put("answered_at", time(row.getOffsetDateTime("before_answered_at")))
+        .put("ended_at", time(row.getOffsetDateTime("before_ended_at")))
+        .put("end_time_approximate", row.getBoolean("before_end_time_approximate"))
+        .put("duration", row.getInteger("before_duration_seconds"))
+        .put("failure_reason", row.getString("before_failure_reason"))
+        .put("hangup_cause", row.getInteger("before_hangup_cause"))
+        .put("hangup_cause_text", row.getString("before_hangup_cause_text"));
   }
 
   private static final DateTimeFormatter ISO_UTC = DateTimeFormatter.ISO_INSTANT;

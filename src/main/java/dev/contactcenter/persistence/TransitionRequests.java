@@ -4,6 +4,7 @@ import static dev.contactcenter.bus.EventBusAddresses.CALLS_TRANSITION;
 
 import dev.contactcenter.bus.BusError;
 import dev.contactcenter.bus.LocalCodec;
+import dev.contactcenter.bus.TransitionChain;
 import dev.contactcenter.bus.TransitionCommand;
 import dev.contactcenter.bus.TransitionOutcome;
 import dev.contactcenter.calls.CallState;
@@ -16,6 +17,9 @@ import io.vertx.pgclient.PgException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
 
 /**
  * The {@code db.calls.transition} side of the persistence verticle: applies call transitions (guarded in the
@@ -42,15 +46,22 @@ final class TransitionRequests {
   }
 
   /**
-   * A transition from this node's ARI side arrives as a {@link TransitionCommand} object and is answered with a
-   * {@link TransitionOutcome} object (no JSON per transition); one sent as JSON is answered in JSON.
+   * A transition from this node's ARI side arrives as a {@link TransitionCommand} object, or several of one call as a
+   * {@link TransitionChain}, and is answered with a {@link TransitionOutcome} object, or their
+   * {@link TransitionChain.Outcomes} (no JSON per transition); one sent as JSON is answered in JSON.
    */
   private void transition(Message<Object> msg) {
+    if (msg.body() instanceof TransitionChain chain) {
+      Future<TransitionChain.Outcomes> applied = CallRequests.callId(chain.steps().get(0).callId())
+          .compose(id -> apply(chain.steps().stream().map(step -> transition(id, step)).toList()))
+          .map(TransitionChain.Outcomes::new);
+      replies.track(applied).onSuccess(outcomes -> msg.reply(outcomes, LocalCodec.LOCAL))
+          .onFailure(failure -> DatabaseReplies.fail(msg, failure, fencedAsBusError(failure)));
+      return;
+    }
     if (msg.body() instanceof TransitionCommand command) {
-      Future<TransitionOutcome> applied = CallRequests.callId(command.callId()).compose(id -> apply(
-          new TransitionStatements.Transition(id, command.status(), utc(command.at()), command.failureReason(),
-              command.hangupCause(), command.hangupCauseText(), command.channel(), command.source(),
-              utc(command.answeredAt()), command.endTimeApproximate(), command.ownerEpoch())));
+      Future<TransitionOutcome> applied = CallRequests.callId(command.callId())
+          .compose(id -> apply(List.of(transition(id, command)))).map(outcomes -> outcomes.get(0));
       replies.track(applied).onSuccess(outcome -> msg.reply(outcome, LocalCodec.LOCAL))
           .onFailure(failure -> DatabaseReplies.fail(msg, failure, fencedAsBusError(failure)));
       return;
@@ -59,24 +70,49 @@ final class TransitionRequests {
     CallState to = CallState.of(t.getString("status"));
     OffsetDateTime at = OffsetDateTime.parse(t.getString("at"));
     OffsetDateTime answeredAt = CallRequests.time(t.getString("answered_at"));
-    Future<JsonObject> applied = CallRequests.callId(t.getString("call_id")).compose(id -> apply(
+    Future<JsonObject> applied = CallRequests.callId(t.getString("call_id")).compose(id -> apply(List.of(
             new TransitionStatements.Transition(id, to, at, t.getString("failure_reason"), t.getInteger("hangup_cause"),
                 t.getString("hangup_cause_text"), t.getString("channel"), t.getString("source", "api"), answeredAt,
-                t.getBoolean("end_time_approximate", false), t.getLong("owner_epoch"))))
-        .map(TransitionOutcome::toJson);
+                t.getBoolean("end_time_approximate", false), t.getLong("owner_epoch")))))
+        .map(outcomes -> outcomes.get(0).toJson());
     replies.reply(msg, applied, TransitionRequests::fencedAsBusError);
   }
 
-  /** Applies the transition (batched with others); an applied one is published, after its commit. */
-  private Future<TransitionOutcome> apply(TransitionStatements.Transition transition) {
-    return transitions.submit(transition).map(updated -> {
-      if (updated.isEmpty()) {
-        return TransitionOutcome.REFUSED;
+  private static TransitionStatements.Transition transition(UUID id, TransitionCommand command) {
+    return new TransitionStatements.Transition(id, command.status(), utc(command.at()), command.failureReason(),
+        command.hangupCause(), command.hangupCauseText(), command.channel(), command.source(),
+        utc(command.answeredAt()), command.endTimeApproximate(), command.ownerEpoch());
+  }
+
+  /**
+   * Applies one call's transitions in order, in one statement row (batched with other calls'); each applied one is
+   * published, after the commit. When the guard refuses the first, the others are applied after it as they would
+   * have been one at a time: the first that the call's state allows, and the rest after it.
+   */
+  private Future<List<TransitionOutcome>> apply(List<TransitionStatements.Transition> steps) {
+    TransitionStatements.Chain chain = new TransitionStatements.Chain(steps);
+    return transitions.submit(chain).compose(stored -> {
+      if (stored.isEmpty()) {
+        if (steps.size() == 1) {
+          return Future.succeededFuture(List.of(TransitionOutcome.REFUSED));
+        }
+        return apply(steps.subList(1, steps.size())).map(rest -> {
+          List<TransitionOutcome> outcomes = new ArrayList<>(steps.size());
+          outcomes.add(TransitionOutcome.REFUSED);
+          outcomes.addAll(rest);
+          return outcomes;
+        });
       }
-      JsonObject call = updated.get();
-      // The row was decoded for this transition: it is published as is and answered as is (read-only from here).
-      status.publishAsIs(call, call.getString("previous_status"), Rows.time(transition.at()));
-      return new TransitionOutcome(true, call);
+      List<JsonObject> calls = steps.size() == 1 ? List.of(stored.get().call())
+          : ChainSteps.calls(chain, stored.get());
+      List<TransitionOutcome> outcomes = new ArrayList<>(steps.size());
+      for (int i = 0; i < steps.size(); i++) {
+        JsonObject call = calls.get(i);
+        // Each call object was built for this step: published as is and answered as is (read-only from here).
+        status.publishAsIs(call, call.getString("previous_status"), Rows.time(steps.get(i).at()));
+        outcomes.add(new TransitionOutcome(true, call));
+      }
+      return Future.succeededFuture(outcomes);
     });
   }
 

@@ -170,9 +170,10 @@ public final class CallPathCostProbe {
         }
       }
       for (int i = 0; i < all.size(); i += transitionBatch) {
-        Future<JsonObject[]> applied = transitions.apply(all.subList(i, Math.min(all.size(), i + transitionBatch)));
-        JsonObject[] rows = applied.await(30, TimeUnit.SECONDS);
-        for (JsonObject row : rows) {
+        Future<TransitionStatements.Stored[]> applied =
+            transitions.apply(all.subList(i, Math.min(all.size(), i + transitionBatch)));
+        TransitionStatements.Stored[] rows = applied.await(30, TimeUnit.SECONDS);
+        for (TransitionStatements.Stored row : rows) {
           if (row == null) {
             throw new IllegalStateException("a transition was refused: the probe's sequence is wrong");
           }
