@@ -82,6 +82,21 @@ class TransitionChainingTest {
     return all.get(30, TimeUnit.SECONDS);
   }
 
+  /** Records the transitions one after another in one turn of a new recorder's loop; their outcomes once stored. */
+  private List<TransitionOutcome> recordAtOnce(TransitionCommand... steps) throws Exception {
+    List<Future<TransitionOutcome>> outcomes = new ArrayList<>();
+    CompletableFuture<Void> recorded = new CompletableFuture<>();
+    vertx.runOnContext(v -> {
+      TransitionRecorder recorder = new TransitionRecorder(vertx, new CallTimeouts(2_000), () -> { });
+      for (TransitionCommand step : steps) {
+        outcomes.add(recorder.record(step));
+      }
+      recorded.complete(null);
+    });
+    recorded.get(10, TimeUnit.SECONDS);
+    return await(outcomes);
+  }
+
   @Test
   @DisplayName("events that arrive before the originate's answer: the whole call in one statement")
   void beforeTheOriginateAnswer() throws Exception {
@@ -113,18 +128,8 @@ class TransitionChainingTest {
   @DisplayName("a write in flight: what arrives meanwhile goes in the next statement, together")
   void behindAWriteInFlight() throws Exception {
     String callId = newCall();
-    List<Future<TransitionOutcome>> outcomes = new ArrayList<>();
-    vertx.runOnContext(v -> {
-      TransitionRecorder recorder = new TransitionRecorder(vertx, new CallTimeouts(2_000), () -> { });
-      outcomes.add(recorder.record(step(callId, CallState.DIALING, 0).withChannel(callId)));
-      outcomes.add(recorder.record(step(callId, CallState.RINGING, 1)));
-      outcomes.add(recorder.record(step(callId, CallState.ANSWERED, 2)));
-      outcomes.add(recorder.record(step(callId, CallState.COMPLETED, 3)));
-    });
-    while (outcomes.size() < 4) {
-      Thread.sleep(1);
-    }
-    assertThat(await(outcomes)).extracting(TransitionOutcome::applied).containsExactly(true, true, true, true);
+    assertThat(recordAtOnce(step(callId, CallState.DIALING, 0).withChannel(callId),
+        step(callId, CallState.RINGING, 1), step(callId, CallState.ANSWERED, 2), step(callId, CallState.COMPLETED, 3))).extracting(TransitionOutcome::applied).containsExactly(true, true, true, true);
     assertThat(statements(callId)).isEqualTo("pending>dialing dialing>ringing+ringing>answered+answered>completed");
   }
 
@@ -132,19 +137,10 @@ class TransitionChainingTest {
   @DisplayName("a step that may not follow starts the next statement and meets the guard on its own")
   void stepThatMayNotFollow() throws Exception {
     String callId = newCall();
-    List<Future<TransitionOutcome>> outcomes = new ArrayList<>();
-    vertx.runOnContext(v -> {
-      TransitionRecorder recorder = new TransitionRecorder(vertx, new CallTimeouts(2_000), () -> { });
-      outcomes.add(recorder.record(step(callId, CallState.DIALING, 0).withChannel(callId)));
-      outcomes.add(recorder.record(step(callId, CallState.RINGING, 1)));
-      // Completed without an answer, stored or carried: the guard refuses it, and it must not ride on ringing.
-      outcomes.add(recorder.record(step(callId, CallState.COMPLETED, 3)));
-      outcomes.add(recorder.record(step(callId, CallState.NO_ANSWER, 30).withCause(19, "No answer")));
-    });
-    while (outcomes.size() < 4) {
-      Thread.sleep(1);
-    }
-    assertThat(await(outcomes)).extracting(TransitionOutcome::applied).containsExactly(true, true, false, true);
+    // Completed without an answer, stored or carried: the guard refuses it, and it must not ride on ringing.
+    assertThat(recordAtOnce(step(callId, CallState.DIALING, 0).withChannel(callId),
+        step(callId, CallState.RINGING, 1), step(callId, CallState.COMPLETED, 3),
+        step(callId, CallState.NO_ANSWER, 30).withCause(19, "No answer"))).extracting(TransitionOutcome::applied).containsExactly(true, true, false, true);
     assertThat(statements(callId)).isEqualTo("pending>dialing dialing>ringing ringing>no_answer");
     assertThat(TestDatabase.queryString(db, "SELECT status FROM calls WHERE id = '" + callId + "'"))
         .isEqualTo("no_answer");
