@@ -22,19 +22,17 @@ final class ChainSteps {
     List<JsonObject> calls = new ArrayList<>(steps.size());
     JsonObject last = stored.call();
     String previous = last.getString("previous_status");
-    for (int k = 0; k < steps.size() - 1; k++) {
-      TransitionStatements.Transition step = steps.get(k);
-      JsonObject call = last.copy().mergeIn(stored.before());
-      for (int j = 0; j <= k; j++) {
-        String set = timeSetBy(steps.get(j).to());
-        if (set != null) {
-          call.put(set, last.getValue(set));
-        }
+    // The row before the chain, then each step's own time as the row after it holds it.
+    JsonObject progress = last.copy().mergeIn(stored.before());
+    if (steps.get(0).channelId() != null) {
+      progress.put("channel", last.getValue("channel"));
+    }
+    for (TransitionStatements.Transition step : steps.subList(0, steps.size() - 1)) {
+      String set = timeSetBy(step.to());
+      if (set != null) {
+        progress.put(set, last.getValue(set));
       }
-      if (steps.get(0).channelId() != null) {
-        call.put("channel", last.getValue("channel"));
-      }
-      calls.add(call.put("status", step.to().value()).put("is_active", true).put("is_completed", false)
+      calls.add(progress.copy().put("status", step.to().value()).put("is_active", true).put("is_completed", false)
           .put("previous_status", previous));
       previous = step.to().value();
     }

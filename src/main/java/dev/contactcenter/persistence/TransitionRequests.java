@@ -52,18 +52,14 @@ final class TransitionRequests {
    */
   private void transition(Message<Object> msg) {
     if (msg.body() instanceof TransitionChain chain) {
-      Future<TransitionChain.Outcomes> applied = CallRequests.callId(chain.steps().get(0).callId())
+      replyLocal(msg, CallRequests.callId(chain.steps().get(0).callId())
           .compose(id -> apply(chain.steps().stream().map(step -> transition(id, step)).toList()))
-          .map(TransitionChain.Outcomes::new);
-      replies.track(applied).onSuccess(outcomes -> msg.reply(outcomes, LocalCodec.LOCAL))
-          .onFailure(failure -> DatabaseReplies.fail(msg, failure, fencedAsBusError(failure)));
+          .map(TransitionChain.Outcomes::new));
       return;
     }
     if (msg.body() instanceof TransitionCommand command) {
-      Future<TransitionOutcome> applied = CallRequests.callId(command.callId())
-          .compose(id -> apply(List.of(transition(id, command)))).map(outcomes -> outcomes.get(0));
-      replies.track(applied).onSuccess(outcome -> msg.reply(outcome, LocalCodec.LOCAL))
-          .onFailure(failure -> DatabaseReplies.fail(msg, failure, fencedAsBusError(failure)));
+      replyLocal(msg, CallRequests.callId(command.callId())
+          .compose(id -> apply(List.of(transition(id, command)))).map(outcomes -> outcomes.get(0)));
       return;
     }
     JsonObject t = (JsonObject) msg.body();
@@ -76,6 +72,12 @@ final class TransitionRequests {
                 t.getBoolean("end_time_approximate", false), t.getLong("owner_epoch")))))
         .map(outcomes -> outcomes.get(0).toJson());
     replies.reply(msg, applied, TransitionRequests::fencedAsBusError);
+  }
+
+  /** Answers a requester of this process with the object itself (local codec), or the failure as a bus error. */
+  private void replyLocal(Message<Object> msg, Future<?> applied) {
+    replies.track(applied).onSuccess(answer -> msg.reply(answer, LocalCodec.LOCAL))
+        .onFailure(failure -> DatabaseReplies.fail(msg, failure, fencedAsBusError(failure)));
   }
 
   private static TransitionStatements.Transition transition(UUID id, TransitionCommand command) {
