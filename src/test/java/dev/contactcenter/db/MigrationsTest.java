@@ -81,6 +81,36 @@ class MigrationsTest {
     assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM calls WHERE status = 'pending'")).isEqualTo(1);
   }
 
+  @Test
+  @DisplayName("references are checked per statement (V22): a timeline row needs its call, a call owner stays, a"
+      + " deleted call takes its timeline")
+  void referencesHold() {
+    Migrations.migrate(DatabaseUrl.parse(url));
+    TestDatabase.execute(url, "INSERT INTO users (username, password_hash) VALUES ('alice', 'x'), ('bob', 'x')");
+    TestDatabase.execute(url, "INSERT INTO calls (id, owner, phone_number, context, extension, priority, timeout_ms)"
+        + " VALUES ('00000000-0000-0000-0000-000000000001', 'alice', '+15551234567', 'c', 's', 1, 1000)");
+    assertThatThrownBy(() -> TestDatabase.execute(url, "INSERT INTO calls (id, owner, phone_number, context,"
+        + " extension, priority, timeout_ms) VALUES (gen_random_uuid(), 'alice', '+1555', 'c', 's', 1, 1000),"
+        + " (gen_random_uuid(), 'carol', '+1555', 'c', 's', 1, 1000)"))
+        .as("one unknown owner among several refuses the statement").hasMessageContaining("foreign key")
+        .hasMessageContaining("carol");
+    assertThatThrownBy(() -> TestDatabase.execute(url, "INSERT INTO call_events (call_id, to_status, source, at)"
+        + " VALUES ('00000000-0000-0000-0000-000000000001', 'dialing', 'test', now()),"
+        + " ('00000000-0000-0000-0000-000000000009', 'dialing', 'test', now())"))
+        .hasMessageContaining("foreign key").hasMessageContaining("00000000-0000-0000-0000-000000000009");
+    TestDatabase.execute(url, "INSERT INTO call_events (call_id, to_status, source, at)"
+        + " VALUES ('00000000-0000-0000-0000-000000000001', 'dialing', 'test', now())");
+    assertThatThrownBy(() -> TestDatabase.execute(url, "DELETE FROM users WHERE username = 'alice'"))
+        .hasMessageContaining("owns calls");
+    assertThatThrownBy(() -> TestDatabase.execute(url, "UPDATE users SET username = 'alicia' WHERE username = 'alice'"))
+        .hasMessageContaining("owns calls");
+    TestDatabase.execute(url, "DELETE FROM users WHERE username = 'bob'");
+
+    TestDatabase.execute(url, "DELETE FROM calls WHERE id = '00000000-0000-0000-0000-000000000001'");
+    assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM call_events")).isZero();
+    assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM users")).isEqualTo(1);
+  }
+
   private List<String> tables() throws SQLException {
     return strings("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
   }
