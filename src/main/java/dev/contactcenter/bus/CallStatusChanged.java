@@ -25,4 +25,16 @@ public final class CallStatusChanged {
   public static JsonObject completed(JsonObject call, String previousStatus, String at) {
     return call.put("previous_status", previousStatus).put("at", at);
   }
+
+  /**
+   * Shape of a publication on {@code calls.status.ended}: of a final transition's publication, only what its
+   * consumers (the dispatcher, the finished-calls metric) read: the bus copies a publication for each local consumer,
+   * and the whole call is several times this.
+   */
+  public static JsonObject ended(JsonObject changed) {
+    return new JsonObject().put("call_id", changed.getValue("call_id")).put("owner", changed.getValue("owner"))
+        .put("server", changed.getValue("server")).put("status", changed.getValue("status"))
+        .put("previous_status", changed.getValue("previous_status")).put("at", changed.getValue("at"))
+        .put("attempt_number", changed.getValue("attempt_number")).put("retry", changed.getValue("retry"));
+  }
 }

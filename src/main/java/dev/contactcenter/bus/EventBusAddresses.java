@@ -121,7 +121,7 @@ public final class EventBusAddresses {
   /**
    * The publications of {@link #CALL_STATUS_ALL} that end a call (a final status), for the consumers that act on a
    * call's end only: the bus copies a publication for each local consumer, so on the all-transitions address they
-   * paid a copy of every transition.
+   * paid a copy of every transition. Only the fields they read ({@link CallStatusChanged#ended}).
    */
   public static final String CALL_STATUS_ENDED = "calls.status.ended";
   /** Prefix of the per-owner transition address; see {@link #callStatusOf(String)}. */

@@ -11,7 +11,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Publishes a call's accepted transition on {@code calls.status.all} and on its owner's address, and a final one
- * also on {@code calls.status.ended}.
+ * also on {@code calls.status.ended} ({@link CallStatusChanged#ended}).
  */
 final class CallStatusPublisher {
 
@@ -39,7 +39,7 @@ final class CallStatusPublisher {
     bus.publish(callStatusOf(changed.getString("owner")), changed);
     String status = changed.getString("status");
     if (status != null && CallState.isValid(status) && CallState.of(status).isTerminal()) {
-      bus.publish(CALL_STATUS_ENDED, changed);
+      bus.publish(CALL_STATUS_ENDED, CallStatusChanged.ended(changed));
     }
   }
 }

@@ -162,10 +162,15 @@ class PersistenceVerticleTest {
     Checkpoint publishedAsEnded = testContext.checkpoint();
     vertx.eventBus().<JsonObject>consumer(CALL_STATUS_ALL, msg -> publishedToAll.flag());
     vertx.eventBus().<JsonObject>consumer(callStatusOf("alice"), msg -> publishedToOwner.flag());
-    // Only the final transition, with the same body as on the other addresses.
+    // Only the final transition, with the fields its consumers read (CallStatusChanged.ended).
     vertx.eventBus().<JsonObject>consumer(CALL_STATUS_ENDED, msg -> testContext.verify(() -> {
       assertThat(msg.body().getString("status")).isEqualTo("completed");
       assertThat(msg.body().getString("previous_status")).isEqualTo("answered");
+      assertThat(msg.body().getString("call_id")).isNotNull();
+      assertThat(msg.body().getString("owner")).isEqualTo("alice");
+      assertThat(msg.body().containsKey("server")).isTrue();
+      assertThat(msg.body().getJsonObject("retry")).isNotNull();
+      assertThat(msg.body().containsKey("phone_number")).as("not the whole call").isFalse();
       publishedAsEnded.flag();
     }));
 
