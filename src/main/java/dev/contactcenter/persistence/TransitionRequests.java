@@ -15,6 +15,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -127,7 +128,9 @@ final class TransitionRequests {
     return failure instanceof PgException pg && STALE_EPOCH.equals(pg.getSqlState());
   }
 
+  /** Without {@code Instant.atOffset}, which builds the offset's ZoneRules anew at every call. */
   private static OffsetDateTime utc(Instant instant) {
-    return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    return instant == null ? null : OffsetDateTime.of(
+        LocalDateTime.ofEpochSecond(instant.getEpochSecond(), instant.getNano(), ZoneOffset.UTC), ZoneOffset.UTC);
   }
 }
