@@ -15,10 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes finished calls older than {@code RETAIN_CALLS_DAYS}, with their timeline and webhook rows (ON DELETE
- * CASCADE), in small batches on a connection of its own, so the service's pool is never taken by the clean-up.
- * A call whose webhook deliveries are still pending is kept until they finish. Rows locked by someone else are
- * skipped, so several nodes may run it at once without waiting on each other.
+ * Deletes finished calls older than {@code RETAIN_CALLS_DAYS}, with their timeline (V22's delete trigger) and
+ * webhook rows (ON DELETE CASCADE), in small batches on a connection of its own, so the service's pool is never taken
+ * by the clean-up. A call whose webhook deliveries are still pending is kept until they finish. Rows locked by
+ * someone else are skipped, so several nodes may run it at once without waiting on each other.
  */
 public final class RetentionVerticle extends VerticleBase {
 

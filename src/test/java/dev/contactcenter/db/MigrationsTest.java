@@ -109,6 +109,13 @@ class MigrationsTest {
     TestDatabase.execute(url, "DELETE FROM calls WHERE id = '00000000-0000-0000-0000-000000000001'");
     assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM call_events")).isZero();
     assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM users")).isEqualTo(1);
+
+    TestDatabase.execute(url, "INSERT INTO calls (id, owner, phone_number, context, extension, priority, timeout_ms)"
+        + " VALUES ('00000000-0000-0000-0000-000000000002', 'alice', '+15551234567', 'c', 's', 1, 1000)");
+    TestDatabase.execute(url, "INSERT INTO call_events (call_id, to_status, source, at)"
+        + " VALUES ('00000000-0000-0000-0000-000000000002', 'dialing', 'test', now())");
+    TestDatabase.execute(url, "TRUNCATE calls CASCADE");
+    assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM call_events")).as("truncated with its calls").isZero();
   }
 
   private List<String> tables() throws SQLException {
