@@ -37,10 +37,17 @@ $$;
 
 CREATE FUNCTION users_keep_call_owners() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.username = OLD.username THEN
+    RETURN NEW;
+  END IF;
   LOCK TABLE calls IN SHARE MODE;
   IF EXISTS (SELECT 1 FROM calls WHERE owner = OLD.username) THEN
     RAISE EXCEPTION 'user "%" owns calls: it can be disabled, not deleted or renamed', OLD.username
       USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  -- A BEFORE trigger's result is the row to write: the new one for a rename, the old one to let a delete go on.
+  IF TG_OP = 'UPDATE' THEN
+    RETURN NEW;
   END IF;
   RETURN OLD;
 END;

@@ -104,7 +104,11 @@ class MigrationsTest {
         .hasMessageContaining("owns calls");
     assertThatThrownBy(() -> TestDatabase.execute(url, "UPDATE users SET username = 'alicia' WHERE username = 'alice'"))
         .hasMessageContaining("owns calls");
-    TestDatabase.execute(url, "DELETE FROM users WHERE username = 'bob'");
+    TestDatabase.execute(url, "UPDATE users SET username = username, disabled = true WHERE username = 'alice'");
+    TestDatabase.execute(url, "UPDATE users SET username = 'robert' WHERE username = 'bob'");
+    assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM users WHERE username = 'robert'"))
+        .as("a user without calls is renamed").isEqualTo(1);
+    TestDatabase.execute(url, "DELETE FROM users WHERE username = 'robert'");
 
     TestDatabase.execute(url, "DELETE FROM calls WHERE id = '00000000-0000-0000-0000-000000000001'");
     assertThat(TestDatabase.queryLong(url, "SELECT count(*) FROM call_events")).isZero();
