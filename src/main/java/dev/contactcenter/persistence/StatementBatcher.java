@@ -38,13 +38,10 @@ final class StatementBatcher<I, O> {
    * Under load (the last request came less than {@link #BUSY_WINDOW_NANOS} after the one before it), fewer than
    * {@link #SECOND_STATEMENT_MIN} requests wait this long for company before a statement goes with nothing in flight:
    * each statement costs PostgreSQL a commit, an executor start and a run of the statement triggers whatever its size
-   * (about as much as two to four rows: bench/db-cost.sh), so at a few hundred requests a second and more a short
-   * wait buys fewer, fuller statements, and fewer rounds of the event loop to answer them. 3 ms rather than 1: at
-   * ~1,000 calls/s through the API the service's and PostgreSQL's CPU per call fell (bench asterisk, interleaved
-   * runs, docs/PERFORMANCE.md), for at most 2 ms more before a status is stored under load (5–7 % of the ingest
-   * scenario's peak rate). A request arriving after a quiet spell still goes at once.
+   * (about as much as two to four rows: bench/db-cost.sh), so at a few hundred requests a second and more 1 ms buys
+   * fewer, fuller statements. A request arriving after a quiet spell still goes at once.
    */
-  static final long GATHER_MS = 3;
+  static final long GATHER_MS = 1;
   static final long BUSY_WINDOW_NANOS = 5_000_000;
 
   private record Pending<I, O>(I request, Object key, Promise<O> done) {
