@@ -6,10 +6,10 @@ import dev.contactcenter.sandbox.SandboxTiming;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.BlockedThreadRecorder;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.FreePorts;
 import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.TestApp;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,9 +43,7 @@ class AriFailureTest {
   }
 
   private static int closedPort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return FreePorts.next();
   }
 
   private TestApp startAgainst(String url, String user, String password, Map<String, String> extra) throws Exception {

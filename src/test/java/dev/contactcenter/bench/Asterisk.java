@@ -1,7 +1,7 @@
 package dev.contactcenter.bench;
 
+import dev.contactcenter.support.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,10 +41,7 @@ final class Asterisk implements AutoCloseable {
   /** Starts the named instance (see docs/ASTERISK.md, "Several Asterisks from one root"). */
   static Asterisk start(Path projectDir, String instance) throws IOException {
     Path script = projectDir.resolve("scripts/asterisk.sh");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = FreePorts.next();
     String out = run(script, instance, "start", "--port", Integer.toString(port));
     Map<String, String> env = new HashMap<>();
     for (String line : out.split("\n")) {

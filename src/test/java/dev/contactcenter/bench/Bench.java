@@ -1,8 +1,8 @@
 package dev.contactcenter.bench;
 
+import dev.contactcenter.support.FreePorts;
 import dev.contactcenter.support.TempDirs;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -311,9 +311,7 @@ public final class Bench {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return FreePorts.next();
   }
 
   static double[] values(List<Double> list) {

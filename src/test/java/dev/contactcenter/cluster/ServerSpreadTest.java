@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.contactcenter.bus.EventBusAddresses;
 import dev.contactcenter.support.ApiClient;
 import dev.contactcenter.support.Calls;
+import dev.contactcenter.support.FreePorts;
 import dev.contactcenter.support.StandaloneAri;
 import dev.contactcenter.support.TestApp;
 import io.vertx.core.Vertx;
@@ -93,10 +94,7 @@ class ServerSpreadTest {
   @Test
   @DisplayName("a server whose owner cannot reach its Asterisk gets no new call while the other server can take it")
   void ariUnreachableServerGetsNoCall() throws Exception {
-    int deadPort;
-    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      deadPort = probe.getLocalPort();
-    }
+    int deadPort = FreePorts.next();
     Map<String, String> env = TestApp.defaultEnv();
     env.remove("ARI_SANDBOX");
     // The unreachable one is the heavier: by weight alone it would take most calls.

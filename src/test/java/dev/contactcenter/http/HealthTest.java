@@ -1,5 +1,6 @@
 package dev.contactcenter.http;
 
+import dev.contactcenter.support.FreePorts;
 import dev.contactcenter.support.TempDirs;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,7 +11,6 @@ import dev.contactcenter.support.TestApp;
 import io.vertx.core.json.JsonObject;
 import dev.contactcenter.config.DatabaseUrl;
 import dev.contactcenter.support.TestDatabase;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.ArrayList;
@@ -144,9 +144,7 @@ class HealthTest {
   }
 
   private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return FreePorts.next();
   }
   @Test
   @DisplayName("every pool connection waiting on a lock: /health, /health/ready and a burst of 40 checks say the database is up")

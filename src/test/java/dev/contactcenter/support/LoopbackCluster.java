@@ -5,25 +5,13 @@ import dev.contactcenter.cluster.ClusterSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
 /** Clustered Vert.x nodes for tests, every address on 127.0.0.1 so that Hazelcast never reaches the network. */
 public final class LoopbackCluster {
-
-  private static final int LOWEST = 10_000;
-  private static final Random RANDOM = new Random();
-  /** Ports handed out in this JVM: none twice, even once released. */
-  private static final Set<Integer> GIVEN = ConcurrentHashMap.newKeySet();
 
   private LoopbackCluster() {
   }
@@ -53,35 +41,12 @@ public final class LoopbackCluster {
   }
 
   /**
-   * A free loopback port for a member socket, below the kernel's ephemeral range. The others keep reconnecting to a
-   * dead member's port; were it an ephemeral port, the kernel could pick that very port as the source of one of those
-   * connections, and on loopback such a socket connects to itself: the dead member then seems to answer, as this
-   * node, and Hazelcast is slow to drop it. Production's 5701 is below the range too.
+   * A free port for a member socket, outside the kernel's ephemeral range ({@link FreePorts}). The others keep
+   * reconnecting to a dead member's port; were it an ephemeral port, one of those connections could get it as its
+   * source and, on loopback, connect to itself: the dead member would then seem to answer. Production's 5701 is
+   * outside the range too.
    */
   public static int freePort() throws IOException {
-    int below = ephemeralLow();
-    for (int attempt = 0; attempt < 200 && below > LOWEST + 1_000; attempt++) {
-      int port = LOWEST + RANDOM.nextInt(below - LOWEST);
-      if (GIVEN.add(port)) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-          return socket.getLocalPort();
-        } catch (IOException taken) {
-          // In use: try another.
-        }
-      }
-    }
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  /** The first port of the kernel's ephemeral range (Linux), 32768 when it cannot be read. */
-  private static int ephemeralLow() {
-    try {
-      return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim()
-          .split("\\s+")[0]);
-    } catch (IOException | RuntimeException unreadable) {
-      return 32_768;
-    }
+    return FreePorts.next();
   }
 }

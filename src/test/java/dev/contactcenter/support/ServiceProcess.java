@@ -1,7 +1,6 @@
 package dev.contactcenter.support;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,9 +47,7 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** A free loopback port for HTTP_PORT: a separate process cannot report the port it picked. */
   public static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+    return FreePorts.next();
   }
 
   /** Waits until {@code path} answers 200; fails with the log's tail if the process exits or time runs out. */
