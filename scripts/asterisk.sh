@@ -263,8 +263,9 @@ except OSError:
 PY
 }
 
+# Outside the ephemeral range, so that no outgoing connection takes it before Asterisk binds it.
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  python3 "${SCRIPT_DIR}/free-port.py"
 }
 
 # Reads "name password" of the first [section] with type=user from ari.conf.

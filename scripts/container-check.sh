@@ -72,7 +72,8 @@ engine_pid=""
 created_dotenv=false
 
 # ---------------------------------------------------------------- helpers
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Ports outside the ephemeral range, so that no outgoing connection takes one before its server binds it.
+free_port() { python3 scripts/free-port.py "$@"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 mirror() {
   local uri
@@ -613,15 +614,14 @@ owner_of() { # server, base...
 }
 
 run_cluster() {
-  local port1 port2 base1 base2 t0 tok call_id victim survivor survivor_base pbx members refused stack=$PREFIX-cluster
-  port1=$(free_port)
-  port2=$(free_port)
+  local port0 port1 port2 base1 base2 t0 tok call_id victim survivor survivor_base pbx members refused stack=$PREFIX-cluster
+  { read -r port1; read -r port2; read -r port0; } < <(free_port 3)
   base1=http://127.0.0.1:$port1
   base2=http://127.0.0.1:$port2
   mkdir -p "$work/$stack"
   # Both Asterisks and both nodes read ARI_USERNAME/ARI_PASSWORD (filled in by make_env); the server list is in
   # docker-compose.yml, so the single-server ARI_* lines stay commented and ARI_SANDBOX is overridden there.
-  sed -e "s|^API_PORT=.*|API_PORT=$(free_port)|" -e "s|^#API_PORT_1=.*|API_PORT_1=$port1|" \
+  sed -e "s|^API_PORT=.*|API_PORT=$port0|" -e "s|^#API_PORT_1=.*|API_PORT_1=$port1|" \
     -e "s|^#API_PORT_2=.*|API_PORT_2=$port2|" -e 's|^#\(ARI_USERNAME=.*\)$|\1|' -e 's|^#\(ARI_PASSWORD=..*\)$|\1|' \
     "$work/env" >"$work/$stack/.env"
   grep -q "^API_PORT_1=$port1" "$work/$stack/.env" || die ".env.example has no '#API_PORT_1=' line"

@@ -17,7 +17,8 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 log() { printf 'entrypoint-check: %s\n' "$*" >&2; }
 die() { log "FAILED: $*"; [ -f "${work:-}/service.log" ] && tail -40 "$work/service.log" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+# Ports outside the ephemeral range, so that no outgoing connection takes one before its server binds it.
+free_port() { python3 scripts/free-port.py; }
 
 # As root, PostgreSQL (which refuses root) and the service run as `nobody`, like the image's unprivileged user.
 # setpriv execs (no intermediate process), so the entrypoint's pid is the one we started.

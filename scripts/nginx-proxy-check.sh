@@ -55,10 +55,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-api_port=$(free_port)
-http_port=$(free_port)
-https_port=$(free_port)
+# Ports outside the ephemeral range, so that no outgoing connection takes one before its server binds it.
+free_port() { python3 scripts/free-port.py "$@"; }
+{ read -r api_port; read -r http_port; read -r https_port; } < <(free_port 3)
 host=api.example.com
 admin_password=proxy-check-admin-password
 

@@ -14,7 +14,7 @@ work=$(mktemp -d)
 pid=
 trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+port=$(python3 scripts/free-port.py)
 base="http://localhost:$port"
 if curl -s -o /dev/null --max-time 2 "$base/health"; then
   echo "something already answers on $base" >&2; exit 1
