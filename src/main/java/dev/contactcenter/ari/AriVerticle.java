@@ -49,6 +49,10 @@ public final class AriVerticle extends VerticleBase {
   private volatile boolean leaving;
   /** Set at the hand-over's last step: new calls are refused with RESEND, for the next owner to take. */
   private volatile boolean closing;
+  private List<MessageConsumer<JsonObject>> consumers = List.of();
+  /** Completed when, the server handed over, the next owner's event stream took the app from this one. */
+  private final Promise<Void> replacedBySuccessor = Promise.promise();
+  private boolean successorExpected;
 
   /**
    * One Asterisk server's verticle, deployed by the node that owns the server under {@code owner}'s epoch.
@@ -120,7 +124,7 @@ public final class AriVerticle extends VerticleBase {
           metrics.ariConnected(owner.server(), false);
           reconciler.streamLost();
         });
-    List<MessageConsumer<JsonObject>> consumers = List.of(
+    consumers = List.of(
         bus.consumer(ariOriginateOn(owner.server()), originator::originate),
         bus.consumer(ariHangupOn(owner.server()), originator::hangup),
         bus.consumer(ariStatusOf(owner.server()), this::status));
@@ -166,6 +170,22 @@ public final class AriVerticle extends VerticleBase {
   }
 
   /**
+   * The hand-over's make-before-break end, once the ownership is released: this verticle takes no more requests (the
+   * next owner's take them) and starts no reconciliation, but its stream stays open and it goes on storing its
+   * calls' transitions (accepted until the next owner takes the epoch) until the next owner's stream registers the
+   * app: Asterisk then tells this one ApplicationReplaced, and the returned future completes. So no event falls
+   * between two streams, and no callee answers while the app has no client.
+   */
+  public Future<Void> followUntilReplaced() {
+    context.runOnContext(v -> {
+      successorExpected = true;
+      vertx.cancelTimer(reconcileTimer);
+      consumers.forEach(MessageConsumer::unregister);
+    });
+    return replacedBySuccessor.future();
+  }
+
+  /**
    * While its server is being handed over to another node, status says so ({@code handing_over}): the other nodes
    * choose another server for new calls while this one's calls reach their IVR.
    */
@@ -189,9 +209,16 @@ public final class AriVerticle extends VerticleBase {
   /**
    * Asterisk gives an app's events to the last WebSocket that registered it and tells the previous one once: another
    * client with our app name now receives our calls' events. Taking them back would only start a tug of war, so say
-   * it loudly and stop placing calls until an operator fixes the configuration.
+   * it loudly and stop placing calls until an operator fixes the configuration. At a hand-over it is expected: the next
+   * owner's stream has the app now ({@link #followUntilReplaced}).
    */
   private void applicationReplaced() {
+    if (successorExpected) {
+      LOG.info("Server {}: the next owner's event stream has the ARI application now; this node stops following",
+          owner.server());
+      replacedBySuccessor.tryComplete();
+      return;
+    }
     replacedDetail = "another client registered ARI application '" + settings.app() + "' (ApplicationReplaced):"
         + " this service receives no call events; check for a second instance or configuration using ARI_APP="
         + settings.app();

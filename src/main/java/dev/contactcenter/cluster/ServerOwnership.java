@@ -129,7 +129,8 @@ public final class ServerOwnership extends VerticleBase {
 
   /**
    * For the balance: gives the server up (row unowned, session and lock released) and stands by, leaving it to
-   * others for a while. The caller stopped the ARI verticle first: no write follows. False when not owner.
+   * others for a while. The caller's ARI verticle may still write under this epoch until the next owner takes it;
+   * the epoch fence refuses its writes from then on. False when not owner.
    */
   public Future<Boolean> handOver() {
     Promise<Boolean> done = Promise.promise();

@@ -6,6 +6,7 @@ import dev.contactcenter.ari.HandoffWait;
 import dev.contactcenter.ari.OwnerEpoch;
 import dev.contactcenter.metrics.CallMetrics;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
@@ -35,6 +36,8 @@ final class ServerRuntime implements OwnershipListener {
    * new calls elsewhere, so the few that still come are the ones refused (RESEND) for the next owner.
    */
   static final long OTHERS_KNOW_MS = 2_000;
+  /** How long a server handed over is still followed here at most, waiting for the next owner's event stream. */
+  static final long SUCCESSOR_WAIT_MS = 15_000;
 
   private final Vertx vertx;
   private final String server;
@@ -52,6 +55,8 @@ final class ServerRuntime implements OwnershipListener {
   /** Being handed over to another node: no new call is chosen for it here. */
   private volatile boolean leaving;
   private volatile long acquiredAtNs;
+  /** Completing it stops the verticle of a server handed over, still following calls until the next owner's does. */
+  private Promise<Void> retiring;
   private String ownershipId;
   private final String nodeName;
 
@@ -83,6 +88,7 @@ final class ServerRuntime implements OwnershipListener {
       stopping = true;
       suspended = false;
       verticle = null;
+      retireNow();
       deployment = deployment.transform(this::undeploy);
       undeployed = deployment;
       id = ownershipId;
@@ -95,7 +101,7 @@ final class ServerRuntime implements OwnershipListener {
    * Hands the server to another node (the balance): no new call is chosen for it here, and after
    * {@link #OTHERS_KNOW_MS} none elsewhere; the calls before their IVR hand-off get up to {@code handoffWaitMs} to
    * reach it (Asterisk hangs up a callee answering while no client has the app); then new calls are answered RESEND,
-   * the ARI verticle stops (its last writes still under this epoch) and the ownership is released.
+   * the ownership is released, and the ARI verticle stops once the next owner's stream follows the calls.
    * True when handed over; false when there was nothing to hand over or ownership changed meanwhile.
    */
   Future<Boolean> handOver(long handoffWaitMs) {
@@ -124,9 +130,13 @@ final class ServerRuntime implements OwnershipListener {
     return othersKnow.compose(v -> ari.closeAfterHandoffs(handoffWaitMs));
   }
 
-  /** The hand-over's end: the ARI verticle stops, then the ownership is released (unless it changed meanwhile). */
+  /**
+   * The hand-over's end, make-before-break: the ownership is released while the ARI verticle goes on following the
+   * calls (its writes accepted until the next owner takes the epoch); it stops when the next owner's event stream has
+   * the app, or after {@link #SUCCESSOR_WAIT_MS}. The sandbox's calls live in this process: its verticle stops first.
+   */
   private Future<Boolean> stopAndRelease(AriVerticle ari) {
-    Future<String> undeployed;
+    Promise<Void> retire = Promise.promise();
     synchronized (this) {
       leaving = false;
       if (verticle != ari || stopping || suspended) {
@@ -134,14 +144,42 @@ final class ServerRuntime implements OwnershipListener {
         return Future.succeededFuture(false);
       }
       verticle = null;
-      deployment = deployment.transform(this::undeploy);
-      undeployed = deployment;
+      retiring = retire;
+      deployment = deployment.transform(done -> retire.future().transform(v -> undeploy(done)));
     }
-    return undeployed.transform(done -> ownership.handOver()).onSuccess(handed -> {
+    if (settings.simulated()) {
+      retire.complete();
+      return deployment.transform(done -> handOverCounted());
+    }
+    ari.followUntilReplaced().onComplete(replaced -> retire.tryComplete());
+    long timer = vertx.setTimer(SUCCESSOR_WAIT_MS, t -> {
+      if (retire.tryComplete()) {
+        LOG.warn("Server {}: no next owner's event stream within {} ms of the hand-over; this node stops following",
+            server, SUCCESSOR_WAIT_MS);
+      }
+    });
+    retire.future().onComplete(done -> vertx.cancelTimer(timer));
+    return handOverCounted().onComplete(handed -> {
+      if (handed.failed() || !handed.result()) {
+        retire.tryComplete();
+      }
+    });
+  }
+
+  private Future<Boolean> handOverCounted() {
+    return ownership.handOver().onSuccess(handed -> {
       if (handed) {
         metrics.handedOver(server);
       }
     });
+  }
+
+  /** Stops a verticle still following a server handed over (this node acquires the server again, or stops). */
+  private void retireNow() {
+    if (retiring != null) {
+      retiring.tryComplete();
+      retiring = null;
+    }
   }
 
   /** Whether this node owns the server and keeps it (not being handed over). */
@@ -178,6 +216,7 @@ final class ServerRuntime implements OwnershipListener {
     if (suspended) {
       drop();
     }
+    retireNow();
     fenced = false;
     acquiredAtNs = System.nanoTime();
     OwnerEpoch owner = new OwnerEpoch(server, epoch);
@@ -213,6 +252,7 @@ final class ServerRuntime implements OwnershipListener {
   }
 
   private void drop() {
+    retireNow();
     suspended = false;
     verticle = null;
     deployment = deployment.transform(this::undeploy);

@@ -50,6 +50,7 @@ class OwnershipBalanceTest {
   private final List<SlowConnectProxy> proxies = new ArrayList<>();
   private final List<TestApp> nodes = new ArrayList<>();
   private final List<ServiceProcess> processes = new ArrayList<>();
+  private AppRegistrationWatch watch;
   private final int[] ports = new int[3];
   private String database;
   private JsonArray servers;
@@ -57,6 +58,9 @@ class OwnershipBalanceTest {
 
   @AfterEach
   void stopAll() throws Exception {
+    if (watch != null) {
+      watch.close();
+    }
     for (ServiceProcess process : processes) {
       process.close();
     }
@@ -145,7 +149,8 @@ class OwnershipBalanceTest {
   }
 
   @Test
-  @DisplayName("alone a node owns all four; joining nodes are handed 2/2, then 2/1/1; calls held throughout end right")
+  @DisplayName("alone a node owns all four; joining nodes are handed 2/2, then 2/1/1; calls held throughout end right;"
+      + " no server's ARI application is ever without a client during the hand-overs")
   void joinsAreHandedServers() throws Exception {
     startParts();
     TestApp a = startNode(0, Map.of());
@@ -164,6 +169,7 @@ class OwnershipBalanceTest {
     }
     assertThat(TestDatabase.queryLong(database, "SELECT count(DISTINCT server) FROM calls")).isGreaterThan(1);
 
+    watch = new AppRegistrationWatch(asterisks, SERVERS);
     long joined = System.nanoTime();
     startNode(1, Map.of());
     Calls.eventually(BALANCED_WITHIN, () -> assertThat(counts(owners())).containsExactly(2, 2));
@@ -188,6 +194,11 @@ class OwnershipBalanceTest {
     Calls.eventually(BALANCED_WITHIN, () -> assertThat(counts(owners())).containsExactly(1, 1, 2));
     Thread.sleep(OwnershipBalance.PAUSE_MS + 2 * OwnershipBalance.ANNOUNCE_MS);
     assertThat(counts(owners())).as("settled: no further hand-over").containsExactly(1, 1, 2);
+    watch.close();
+    System.out.printf("ARI applications watched %d times over the hand-overs%n", watch.rounds());
+    // Make-before-break: the next owner's stream registers the app before the former owner's closes.
+    assertThat(watch.unregistered()).as("moments a server's application had no client").isEmpty();
+    assertThat(watch.rounds()).isGreaterThan(100);
 
     // The held calls were followed across both hand-overs: still answered, each answered and dialled once.
     ApiClient viaC = nodes.get(2).client();
