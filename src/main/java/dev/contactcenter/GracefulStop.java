@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * The stop of a running {@link Application} within SHUTDOWN_GRACE_SECONDS (blocking): new calls are refused and
  * readiness turns down; requests in progress finish; calls not yet handed to their IVR are followed until they are
  * (or end), because Asterisk hangs up a callee who answers while no client has the app's socket open; then the ARI
- * socket closes (calls go on in Asterisk and the next start follows them again); database writes already sent
- * finish; then Vert.x and the embedded database stop. One log line says what was drained.
+ * socket closes (calls go on in Asterisk and the next start follows them again; in a cluster each server's
+ * ownership is released first and its socket stays until the next owner's has the app); database writes already
+ * sent finish; then Vert.x and the embedded database stop. One log line says what was drained.
  */
 final class GracefulStop {
 
@@ -115,11 +116,14 @@ final class GracefulStop {
     }
   }
 
-  /** Each owned server's ARI verticle, then its ownership (released so that a standby node takes over at once). */
+  /**
+   * Each owned server's ownership, released so that a standby node takes over at once, and its ARI verticle, kept
+   * until the next owner's stream has the app (bounded by most of what is left of the grace).
+   */
   private void stopServers(long deadlineNanos) {
     long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
     try {
-      deployments.servers().stop().await(left, TimeUnit.MILLISECONDS);
+      deployments.servers().stop(left - Math.min(1000, left / 4)).await(left, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       LOG.warn("Stopping the ARI verticles took longer than the shutdown grace allows; going on");
     } catch (RuntimeException e) {

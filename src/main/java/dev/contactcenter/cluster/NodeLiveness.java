@@ -45,6 +45,11 @@ public final class NodeLiveness {
     this.vertx = vertx;
   }
 
+  /** Whether other nodes are cluster members now (false standalone). */
+  boolean othersPresent() {
+    return probes != null && ((VertxInternal) vertx).clusterManager().getNodes().size() > 1;
+  }
+
   /** Starts noting the members (clustered only). */
   void start() {
     if (vertx.isClustered()) {

@@ -72,17 +72,32 @@ public final class ServerOwnership extends VerticleBase {
   /** Gives ownership up (unlock, row marked unowned) and closes the dedicated connection. */
   @Override
   public Future<?> stop() {
-    next.cancel();
     boolean owned = role == Role.OWNER;
     long ownedEpoch = epoch;
-    role = Role.STOPPED;
-    OwnershipSession held = session;
-    session = null;
-    Future<?> closed = held == null ? Future.succeededFuture() : closeReleasing(held, owned ? ownedEpoch : 0);
+    Future<Void> closed = giveUpNow();
     if (owned) {
       listener.lost(server, ownedEpoch, "stopped");
     }
     return closed;
+  }
+
+  /**
+   * For a graceful stop that keeps the ARI verticle (deployed from this verticle, so undeployed with it) until the
+   * next owner's stream has the app: gives ownership up for good as {@link #stop} does, without undeploying.
+   */
+  public Future<Void> giveUp() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> giveUpNow().onComplete(done));
+    return done.future();
+  }
+
+  private Future<Void> giveUpNow() {
+    next.cancel();
+    long ownedEpoch = role == Role.OWNER ? epoch : 0;
+    role = Role.STOPPED;
+    OwnershipSession held = session;
+    session = null;
+    return held == null ? Future.succeededFuture() : closeReleasing(held, ownedEpoch);
   }
 
   /** Marks the row unowned if {@code ownedEpoch} (0: not owned), then closes the session: its lock goes with it. */

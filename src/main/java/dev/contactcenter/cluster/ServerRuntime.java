@@ -2,15 +2,12 @@ package dev.contactcenter.cluster;
 
 import dev.contactcenter.ari.AriSettings;
 import dev.contactcenter.ari.AriVerticle;
-import dev.contactcenter.ari.HandoffWait;
 import dev.contactcenter.ari.OwnerEpoch;
 import dev.contactcenter.metrics.CallMetrics;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,8 +52,8 @@ final class ServerRuntime implements OwnershipListener {
   /** Being handed over to another node: no new call is chosen for it here. */
   private volatile boolean leaving;
   private volatile long acquiredAtNs;
-  /** Completing it stops the verticle of a server handed over, still following calls until the next owner's does. */
-  private Promise<Void> retiring;
+  /** The verticle of a server given up, still following its calls until the next owner's does (null: none). */
+  private StreamHandOff handOff;
   private String ownershipId;
   private final String nodeName;
 
@@ -80,21 +77,36 @@ final class ServerRuntime implements OwnershipListener {
     });
   }
 
-  /** Undeploys the ARI verticle first (its last writes still carry a current epoch), then gives ownership up. */
-  Future<Void> stop() {
-    Future<String> undeployed;
+  /**
+   * Undeploys the ARI verticle first (its last writes still carry a current epoch), then gives ownership up. With
+   * {@code successorWaitMs} above 0 (a graceful stop, other nodes present), make-before-break instead: the ownership
+   * is given up first and {@code released} runs, while the verticle follows the calls until the next owner's stream
+   * has the app, for at most that long.
+   */
+  Future<Void> stop(long successorWaitMs, Runnable released) {
+    Future<String> ariStopped;
     String id;
+    boolean keepStream;
     synchronized (this) {
       stopping = true;
       suspended = false;
+      AriVerticle ari = verticle;
       verticle = null;
-      retireNow();
-      deployment = deployment.transform(this::undeploy);
-      undeployed = deployment;
+      endHandOff();
       id = ownershipId;
+      keepStream = ari != null && id != null && successorWaitMs > 0 && !settings.simulated();
+      handOff = keepStream ? new StreamHandOff(vertx, server, ari, successorWaitMs) : null;
+      Future<Void> following = keepStream ? handOff.done() : Future.succeededFuture();
+      deployment = deployment.transform(done -> following.transform(v -> undeploy(done)));
+      ariStopped = deployment;
     }
-    return undeployed.transform(done -> id == null ? Future.<Void>succeededFuture() : vertx.undeploy(id))
-        .otherwiseEmpty().mapEmpty();
+    if (keepStream) {
+      // The ARI verticle was deployed from the ownership's: undeploying that one now would take it along.
+      return ownership.giveUp().otherwiseEmpty().onComplete(done -> released.run())
+          .transform(done -> ariStopped).transform(done -> vertx.undeploy(id)).otherwiseEmpty().mapEmpty();
+    }
+    return ariStopped.transform(done -> id == null ? Future.<Void>succeededFuture() : vertx.undeploy(id))
+        .otherwiseEmpty().onComplete(done -> released.run()).mapEmpty();
   }
 
   /**
@@ -113,21 +125,8 @@ final class ServerRuntime implements OwnershipListener {
       ari = verticle;
       leaving = true;
     }
-    return closeForHandOver(vertx, ari, OTHERS_KNOW_MS, handoffWaitMs).otherwiseEmpty()
+    return StreamHandOff.closeToNewCalls(vertx, ari, OTHERS_KNOW_MS, handoffWaitMs).otherwiseEmpty()
         .compose(waited -> stopAndRelease(ari));
-  }
-
-  /**
-   * The part of a hand-over before the ARI verticle stops, shared with a graceful stop: the server says it is being
-   * handed over, keeps taking calls for {@code othersKnowMs} while the other nodes learn it, then closes to new calls
-   * once its calls before their IVR hand-off have reached it (bounded by {@code handoffWaitMs}).
-   */
-  static Future<HandoffWait.Result> closeForHandOver(Vertx vertx, AriVerticle ari, long othersKnowMs,
-      long handoffWaitMs) {
-    ari.handingOver(true);
-    Future<?> othersKnow = othersKnowMs > 0 ? vertx.timer(othersKnowMs, TimeUnit.MILLISECONDS)
-        : Future.succeededFuture();
-    return othersKnow.compose(v -> ari.closeAfterHandoffs(handoffWaitMs));
   }
 
   /**
@@ -136,7 +135,7 @@ final class ServerRuntime implements OwnershipListener {
    * the app, or after {@link #SUCCESSOR_WAIT_MS}. The sandbox's calls live in this process: its verticle stops first.
    */
   private Future<Boolean> stopAndRelease(AriVerticle ari) {
-    Promise<Void> retire = Promise.promise();
+    StreamHandOff following;
     synchronized (this) {
       leaving = false;
       if (verticle != ari || stopping || suspended) {
@@ -144,24 +143,17 @@ final class ServerRuntime implements OwnershipListener {
         return Future.succeededFuture(false);
       }
       verticle = null;
-      retiring = retire;
-      deployment = deployment.transform(done -> retire.future().transform(v -> undeploy(done)));
-    }
-    if (settings.simulated()) {
-      retire.complete();
-      return deployment.transform(done -> handOverCounted());
-    }
-    ari.followUntilReplaced().onComplete(replaced -> retire.tryComplete());
-    long timer = vertx.setTimer(SUCCESSOR_WAIT_MS, t -> {
-      if (retire.tryComplete()) {
-        LOG.warn("Server {}: no next owner's event stream within {} ms of the hand-over; this node stops following",
-            server, SUCCESSOR_WAIT_MS);
+      if (settings.simulated()) {
+        deployment = deployment.transform(this::undeploy);
+        return deployment.transform(done -> handOverCounted());
       }
-    });
-    retire.future().onComplete(done -> vertx.cancelTimer(timer));
+      following = new StreamHandOff(vertx, server, ari, SUCCESSOR_WAIT_MS);
+      handOff = following;
+      deployment = deployment.transform(done -> following.done().transform(v -> undeploy(done)));
+    }
     return handOverCounted().onComplete(handed -> {
       if (handed.failed() || !handed.result()) {
-        retire.tryComplete();
+        following.end();
       }
     });
   }
@@ -174,11 +166,11 @@ final class ServerRuntime implements OwnershipListener {
     });
   }
 
-  /** Stops a verticle still following a server handed over (this node acquires the server again, or stops). */
-  private void retireNow() {
-    if (retiring != null) {
-      retiring.tryComplete();
-      retiring = null;
+  /** Stops a verticle still following a server given up (this node acquires the server again, or stops). */
+  private void endHandOff() {
+    if (handOff != null) {
+      handOff.end();
+      handOff = null;
     }
   }
 
@@ -216,7 +208,7 @@ final class ServerRuntime implements OwnershipListener {
     if (suspended) {
       drop();
     }
-    retireNow();
+    endHandOff();
     fenced = false;
     acquiredAtNs = System.nanoTime();
     OwnerEpoch owner = new OwnerEpoch(server, epoch);
@@ -232,7 +224,10 @@ final class ServerRuntime implements OwnershipListener {
 
   @Override
   public synchronized void lost(String server, long epoch, String reason) {
-    drop();
+    // Stopping, the ownership's own stop says so: stop() has the verticle's end in hand.
+    if (!stopping) {
+      drop();
+    }
   }
 
   @Override
@@ -252,7 +247,7 @@ final class ServerRuntime implements OwnershipListener {
   }
 
   private void drop() {
-    retireNow();
+    endHandOff();
     suspended = false;
     verticle = null;
     deployment = deployment.transform(this::undeploy);

@@ -164,7 +164,7 @@ public final class ServerRuntimes {
   public Future<HandoffWait.Result> leave(long maxMs) {
     long othersKnowMs = vertx.isClustered() ? Math.min(ServerRuntime.OTHERS_KNOW_MS, maxMs / 2) : 0;
     List<Future<HandoffWait.Result>> waits = runtimes.stream().map(ServerRuntime::verticle).filter(Objects::nonNull)
-        .map(verticle -> ServerRuntime.closeForHandOver(vertx, verticle, othersKnowMs, maxMs - othersKnowMs))
+        .map(verticle -> StreamHandOff.closeToNewCalls(vertx, verticle, othersKnowMs, maxMs - othersKnowMs))
         .toList();
     return Future.join(waits).transform(done -> {
       int waited = 0;
@@ -187,18 +187,28 @@ public final class ServerRuntimes {
     }
   }
 
-  /**
-   * Stops every server's ARI verticle, then gives each ownership up; the other nodes are told of each server it
-   * owned, so that the least loaded one asks at once rather than at its next retry.
-   */
+  /** {@link #stop(long)} with no stream kept for the next owners. */
   public Future<Void> stop() {
+    return stop(0);
+  }
+
+  /**
+   * Stops every server's ARI verticle and gives each ownership up; the other nodes are told of each server it owned,
+   * so that the least loaded one asks at once rather than at its next retry. With {@code successorWaitMs} above 0
+   * and other nodes in the cluster, each owned server's stream is kept until the next owner's has the app, at most
+   * that long ({@link ServerRuntime#stop}), so that a graceful stop leaves no moment without a client either.
+   */
+  public Future<Void> stop(long successorWaitMs) {
     stopBalancing();
     consumers.forEach(MessageConsumer::unregister);
+    long waitMs = liveness.othersPresent() ? successorWaitMs : 0;
     liveness.stop();
     List<String> owned = owned();
-    return Future.join(runtimes.stream().map(ServerRuntime::stop).toList())
-        .onComplete(done -> owned.forEach(server -> OwnershipBalance.announceReleased(vertx, nodeName, server, true)))
-        .mapEmpty();
+    return Future.join(runtimes.stream().map(r -> r.stop(waitMs, () -> {
+      if (owned.contains(r.server())) {
+        OwnershipBalance.announceReleased(vertx, nodeName, r.server(), true);
+      }
+    })).toList()).mapEmpty();
   }
 
   /**

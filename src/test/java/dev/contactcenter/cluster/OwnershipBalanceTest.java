@@ -150,7 +150,7 @@ class OwnershipBalanceTest {
 
   @Test
   @DisplayName("alone a node owns all four; joining nodes are handed 2/2, then 2/1/1; calls held throughout end right;"
-      + " no server's ARI application is ever without a client during the hand-overs")
+      + " no server's ARI application is ever without a client during the hand-overs, nor when a node leaves")
   void joinsAreHandedServers() throws Exception {
     startParts();
     TestApp a = startNode(0, Map.of());
@@ -239,9 +239,14 @@ class OwnershipBalanceTest {
     assertThat(TestDatabase.queryLong(database, "SELECT count(*) FROM call_events WHERE to_status = 'dialing'"))
         .as("no call dialled twice").isEqualTo(held.size());
 
-    // A node that leaves: its servers are taken by the others, again within one of each other.
+    // A node that leaves (graceful stop): its servers are taken by the others, again within one of each other, and
+    // its streams stay until theirs have the apps.
+    watch = new AppRegistrationWatch(asterisks, SERVERS);
     nodes.remove(2).close();
     Calls.eventually(WITHIN, () -> assertThat(counts(owners())).containsExactly(2, 2));
+    Thread.sleep(500);
+    watch.close();
+    assertThat(watch.unregistered()).as("moments a server's application had no client, the node leaving").isEmpty();
   }
 
   @Test
