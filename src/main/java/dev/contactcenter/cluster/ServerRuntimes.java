@@ -187,11 +187,6 @@ public final class ServerRuntimes {
     }
   }
 
-  /** {@link #stop(long)} with no stream kept for the next owners. */
-  public Future<Void> stop() {
-    return stop(0);
-  }
-
   /**
    * Stops every server's ARI verticle and gives each ownership up; the other nodes are told of each server it owned,
    * so that the least loaded one asks at once rather than at its next retry. With {@code successorWaitMs} above 0
