@@ -42,10 +42,6 @@ class AriFailureTest {
     BlockedThreadRecorder.assertNoneSince(blockedMark);
   }
 
-  private static int closedPort() throws Exception {
-    return FreePorts.next();
-  }
-
   private TestApp startAgainst(String url, String user, String password, Map<String, String> extra) throws Exception {
     Map<String, String> env = TestApp.defaultEnv();
     TestApp.withAri(env, url);
@@ -98,7 +94,7 @@ class AriFailureTest {
   @Test
   @DisplayName("ARI unreachable: health 503 with asterisk down; a call answers 503 with its id and is stored failed")
   void unreachable() throws Exception {
-    ApiClient api = startAgainst("http://127.0.0.1:" + closedPort(), "asterisk", "secret", Map.of()).client();
+    ApiClient api = startAgainst("http://127.0.0.1:" + FreePorts.next(), "asterisk", "secret", Map.of()).client();
     String admin = api.login("admin", TestApp.ADMIN_PASSWORD);
 
     assertAsteriskDown(api);

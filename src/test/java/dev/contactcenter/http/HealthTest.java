@@ -84,7 +84,7 @@ class HealthTest {
   @DisplayName("when the database stops, /health and /health/ready turn 503 quickly; when it is back, 200 again")
   void databaseDownAndBack() throws Exception {
     Path dataDir = TempDirs.create("cc-health-pg");
-    int port = freePort();
+    int port = FreePorts.next();
     EmbeddedDatabase database = EmbeddedDatabase.start(dataDir, port);
     Map<String, String> env = TestApp.defaultEnv();
     env.put("DATABASE_URL", database.url().reactiveUri());
@@ -143,9 +143,6 @@ class HealthTest {
     return last;
   }
 
-  private static int freePort() throws Exception {
-    return FreePorts.next();
-  }
   @Test
   @DisplayName("every pool connection waiting on a lock: /health, /health/ready and a burst of 40 checks say the database is up")
   void busyPoolIsNotADownDatabase() throws Exception {

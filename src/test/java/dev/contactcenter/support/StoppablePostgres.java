@@ -1,6 +1,5 @@
 package dev.contactcenter.support;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +35,7 @@ public final class StoppablePostgres implements AutoCloseable {
     }
     Path dir = TempDirs.create("cc-stoppable-pg");
     Files.createDirectories(dir.resolve("sock"));
-    StoppablePostgres pg = new StoppablePostgres(dir, freePort());
+    StoppablePostgres pg = new StoppablePostgres(dir, FreePorts.next());
     if (isRoot()) {
       run(List.of("chown", "-R", "nobody", dir.toString()));
     }
@@ -95,9 +94,5 @@ public final class StoppablePostgres implements AutoCloseable {
 
   private static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
-  }
-
-  private static int freePort() throws IOException {
-    return FreePorts.next();
   }
 }

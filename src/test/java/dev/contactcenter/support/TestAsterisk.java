@@ -1,6 +1,5 @@
 package dev.contactcenter.support;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +80,7 @@ public final class TestAsterisk implements AutoCloseable {
       Assumptions.abort(reason);
     }
     Path projectDir = Path.of(System.getenv().getOrDefault("PROJECT_DIR", ".")).toAbsolutePath();
-    TestAsterisk asterisk = new TestAsterisk(projectDir.resolve("scripts/asterisk.sh"), freePort(), instance);
+    TestAsterisk asterisk = new TestAsterisk(projectDir.resolve("scripts/asterisk.sh"), FreePorts.next(), instance);
     asterisk.start();
     return asterisk;
   }
@@ -162,9 +161,5 @@ public final class TestAsterisk implements AutoCloseable {
           + process.exitValue());
     }
     return new String(stdout, StandardCharsets.UTF_8);
-  }
-
-  private static int freePort() throws IOException {
-    return FreePorts.next();
   }
 }

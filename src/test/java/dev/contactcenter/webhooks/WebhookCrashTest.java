@@ -34,7 +34,7 @@ class WebhookCrashTest {
   @DisplayName("the service process is killed (SIGKILL) mid-delivery; a restarted service on the same database delivers it")
   void deliveredAfterKill() throws Exception {
     Map<String, String> env = TestApp.defaultEnv();
-    env.put("HTTP_PORT", Integer.toString(freePort()));
+    env.put("HTTP_PORT", Integer.toString(FreePorts.next()));
     env.put("SANDBOX_TIME_SCALE", "0.05");
     env.put("WEBHOOK_ALLOW_HTTP", "true");
     env.put("WEBHOOK_ALLOWED_HOSTS", "127.0.0.1");
@@ -120,9 +120,5 @@ class WebhookCrashTest {
       Thread.sleep(100);
     }
     throw new AssertionError("service did not start: " + Files.readString(log));
-  }
-
-  private static int freePort() throws Exception {
-    return FreePorts.next();
   }
 }
