@@ -260,6 +260,11 @@ final class ClusterHarness implements AutoCloseable {
     return DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
   }
 
+  /** Both Asterisks' messages files. */
+  List<Path> messagesLogs() {
+    return List.of(asteriskA.messagesLog(), asteriskB.messagesLog());
+  }
+
   /** How often each number was dialled, counted on both Asterisks' side (their [cluster-callee] log lines). */
   Map<String, Integer> dialCounts() throws IOException {
     Map<String, Integer> counts = new HashMap<>();
