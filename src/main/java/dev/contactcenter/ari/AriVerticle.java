@@ -77,6 +77,7 @@ public final class AriVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     ari = new AriClient(vertx, settings);
     IvrHandoff ivr = new IvrHandoff(ari);
+    WithdrawnOriginates withdrawn = new WithdrawnOriginates(ari);
     recorder = new TransitionRecorder(vertx, timeouts, owner, () -> reconciler.request(), onFenced);
     reconciler = new Reconciler(vertx, ari, calls, recorder, ivr, timeouts, owner);
     handoffWait = new HandoffWait(vertx, calls);
@@ -90,28 +91,34 @@ public final class AriVerticle extends VerticleBase {
       public void dialplanEntered(String channelId) {
         reconciler.adoptFromDialplan(channelId);
       }
+
+      @Override
+      public void dialling(String channelId) {
+        withdrawn.dialling(channelId);
+      }
     }, this::applicationReplaced);
-    CallOriginator originator = new CallOriginator(vertx, ari, settings, calls, recorder, metrics, new CallIntake() {
-      @Override
-      public boolean connected() {
-        return AriVerticle.this.connected();
-      }
+    CallOriginator originator = new CallOriginator(vertx, ari, settings, calls, recorder, metrics, withdrawn,
+        new CallIntake() {
+          @Override
+          public boolean connected() {
+            return AriVerticle.this.connected();
+          }
 
-      @Override
-      public String notConnectedReason() {
-        return replacedDetail != null ? replacedDetail : socket.lastError();
-      }
+          @Override
+          public String notConnectedReason() {
+            return replacedDetail != null ? replacedDetail : socket.lastError();
+          }
 
-      @Override
-      public Future<Void> firstAttempt() {
-        return socket.firstAttempt();
-      }
+          @Override
+          public Future<Void> firstAttempt() {
+            return socket.firstAttempt();
+          }
 
-      @Override
-      public boolean leaving() {
-        return closing;
-      }
-    });
+          @Override
+          public boolean leaving() {
+            return closing;
+          }
+        });
     eventFilter = new AriEventFilter(vertx, ari, CallEventHandler.HANDLED_EVENTS, owner.server());
     socket = new AriEventSocket(vertx, settings, CallEventHandler.HANDLED_EVENTS, events::onEvent,
         metrics::ariEventIgnored, () -> {

@@ -31,6 +31,9 @@ final class CallEventHandler {
 
     /** A channel entered the app from the dialplan (already handed back): follow it if it is one of our calls. */
     void dialplanEntered(String channelId);
+
+    /** Asterisk dials a channel of our app that no call follows (an originate given up as unanswered, say). */
+    void dialling(String channelId);
   }
 
   private final Map<String, TrackedCall> calls;
@@ -79,8 +82,10 @@ final class CallEventHandler {
   }
 
   private void onDial(JsonObject event) {
-    TrackedCall call = calls.get(AriEvent.channelId(event));
+    String channelId = AriEvent.channelId(event);
+    TrackedCall call = calls.get(channelId);
     if (call == null) {
+      strangers.dialling(channelId);
       return;
     }
     String dialStatus = event.getString("dialstatus", "");

@@ -35,12 +35,13 @@ final class CallOriginator {
   private final Map<String, TrackedCall> calls;
   private final TransitionRecorder recorder;
   private final CallMetrics metrics;
+  private final WithdrawnOriginates withdrawn;
   private final CallIntake intake;
   /** When the last paced dial left (System.nanoTime), 0 before the first. */
   private long lastPacedDial;
 
   CallOriginator(Vertx vertx, AriClient ari, AriSettings settings, Map<String, TrackedCall> calls,
-      TransitionRecorder recorder, CallMetrics metrics, CallIntake intake) {
+      TransitionRecorder recorder, CallMetrics metrics, WithdrawnOriginates withdrawn, CallIntake intake) {
     this.vertx = vertx;
     this.timeouts = settings.timeouts();
     this.ari = ari;
@@ -48,6 +49,7 @@ final class CallOriginator {
     this.calls = calls;
     this.recorder = recorder;
     this.metrics = metrics;
+    this.withdrawn = withdrawn;
     this.intake = intake;
   }
 
@@ -142,9 +144,8 @@ final class CallOriginator {
           if (failure instanceof AriException refused) {
             fail(msg, placed, stored, callId, 502, "Asterisk refused the call: " + refused.getMessage());
           } else {
-            // The request may have reached Asterisk even though no answer came back: make sure nobody is
-            // dialled for a call recorded as failed.
-            ari.hangup(callId).onFailure(ignored -> { });
+            // The request may have reached Asterisk, or reach it late: nobody may ring for a call recorded failed.
+            withdrawn.withdraw(callId);
             fail(msg, placed, stored, callId, 503,
                 "Asterisk did not answer the originate request: " + failure.getMessage());
           }

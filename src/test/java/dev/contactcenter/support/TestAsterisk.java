@@ -3,6 +3,7 @@ package dev.contactcenter.support;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -120,6 +121,28 @@ public final class TestAsterisk implements AutoCloseable {
   /** The ARI URL, credentials and endpoint template as printed by {@code scripts/asterisk.sh start}. */
   public Map<String, String> env() {
     return env;
+  }
+
+  /**
+   * Freezes Asterisk for {@code length} (SIGSTOP, then SIGCONT), as a host that stalls does: its sockets stay open,
+   * requests sent meanwhile wait in them, and every timer that fell due fires on waking.
+   */
+  public void freeze(Duration length) throws Exception {
+    String pid = Files.readString(ROOT.resolve("run-state" + (instance.isEmpty() ? "" : "-" + instance))
+        .resolve("asterisk.pid")).trim();
+    signal("STOP", pid);
+    try {
+      Thread.sleep(length.toMillis());
+    } finally {
+      signal("CONT", pid);
+    }
+  }
+
+  private static void signal(String name, String pid) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, pid).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + pid + " failed");
+    }
   }
 
   /** This instance's Asterisk log (notices, warnings, errors), on the host. */
