@@ -36,12 +36,13 @@ final class StatementBatcher<I, O> {
   static final int SECOND_STATEMENT_MIN = 16;
   /**
    * Under load (the last request came less than {@link #BUSY_WINDOW_NANOS} after the one before it), fewer than
-   * {@link #SECOND_STATEMENT_MIN} requests wait this long for company before a statement goes with nothing in flight:
-   * each statement costs PostgreSQL a commit, an executor start and a run of the statement triggers whatever its size
-   * (about as much as two to four rows: bench/db-cost.sh), so at a few hundred requests a second and more 1 ms buys
-   * fewer, fuller statements. A request arriving after a quiet spell still goes at once.
+   * {@link #SECOND_STATEMENT_MIN} requests wait up to this long for company before a statement goes with nothing in
+   * flight: each statement costs PostgreSQL a commit, an executor start and a run of the statement triggers whatever
+   * its size (about as much as two to four rows: bench/db-cost.sh), so at a few hundred requests a second and more the
+   * wait buys fewer, fuller statements. The wait ends as soon as {@link #SECOND_STATEMENT_MIN} requests wait: past
+   * that, waiting only holds back the requests' senders. A request arriving after a quiet spell still goes at once.
    */
-  static final long GATHER_MS = 1;
+  static final long GATHER_MS = 3;
   static final long BUSY_WINDOW_NANOS = 5_000_000;
 
   private record Pending<I, O>(I request, Object key, Promise<O> done) {
@@ -56,6 +57,8 @@ final class StatementBatcher<I, O> {
   /** Keys in a statement not finished yet: a request with the same key waits, so order per key holds. */
   private final Set<Object> busy = new HashSet<>();
   private boolean flushScheduled;
+  /** The gather wait's timer while one runs, else -1: it ends early once enough requests wait. */
+  private long gatherTimer = -1;
   /** When the last request arrived (System.nanoTime), 0 before the first, and whether it came soon after the one before. */
   private long lastArrivalNanos;
   private boolean arrivingClosely;
@@ -103,10 +106,15 @@ final class StatementBatcher<I, O> {
   }
 
   private void scheduleFlush() {
+    if (gatherTimer != -1 && pending.size() >= SECOND_STATEMENT_MIN && context.owner().cancelTimer(gatherTimer)) {
+      gatherTimer = -1;
+      flushScheduled = false;
+    }
     if (!flushScheduled && inFlight < MAX_IN_FLIGHT && !pending.isEmpty()) {
       flushScheduled = true;
       if (inFlight == 0 && pending.size() < SECOND_STATEMENT_MIN && arrivingClosely) {
-        context.owner().setTimer(GATHER_MS, id -> {
+        gatherTimer = context.owner().setTimer(GATHER_MS, id -> {
+          gatherTimer = -1;
           flushScheduled = false;
           flush();
         });

@@ -74,4 +74,24 @@ class StatementGatheringTest {
     assertThat(sentAtOnce).as("a lone request after a pause goes in the next turn").isTrue();
     assertThat(statements.get(before)).containsExactly(5);
   }
+
+  @Test
+  @DisplayName("the wait for company ends as soon as enough requests wait: they go together in the next turn")
+  void waitEndsWithCompany() throws Exception {
+    Context context = vertx.getOrCreateContext();
+    StatementBatcher<Integer, Integer> batcher = batcher(context, 10_000);
+    on(context, () -> batcher.submit(0));
+    int before = statements.size();
+    // Under load, the first of these starts the wait; the last makes SECOND_STATEMENT_MIN.
+    Boolean sentNextTurn = on(context, () -> {
+      for (int row = 1; row <= StatementBatcher.SECOND_STATEMENT_MIN; row++) {
+        batcher.submit(row);
+      }
+      Promise<Boolean> sent = Promise.promise();
+      context.runOnContext(v -> sent.complete(statements.size() == before + 1));
+      return sent.future();
+    });
+    assertThat(sentNextTurn).as("sent in the turn after the last arrived, not after the wait").isTrue();
+    assertThat(statements.get(before)).hasSize(StatementBatcher.SECOND_STATEMENT_MIN);
+  }
 }
