@@ -12,14 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,7 +31,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AsteriskFreezeIT {
 
   private static final Duration FREEZE = Duration.ofSeconds(6);
-  private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
 
   @RegisterExtension
   static final RealAsterisk ASTERISK = new RealAsterisk("cc-freeze");
@@ -94,9 +90,9 @@ class AsteriskFreezeIT {
       String digits = late.substring(1);
       String messages = Files.readString(log);
       assertThat(messages).as("the late callee answered").doesNotContain("talk begins " + digits);
-      LocalDateTime dialled = loggedAt(messages, "dialled " + digits);
+      LocalDateTime dialled = CalleeTalk.loggedAt(messages, "dialled " + digits);
       if (dialled != null) {
-        LocalDateTime gone = loggedAt(messages, "callee gone " + digits);
+        LocalDateTime gone = CalleeTalk.loggedAt(messages, "callee gone " + digits);
         assertThat(gone).as("the late callee was dialled on waking and never hung up").isNotNull();
         assertThat(Duration.between(dialled, gone).toMillis()).as("how long the late callee rang")
             .isLessThan(1500);
@@ -106,10 +102,5 @@ class AsteriskFreezeIT {
       JsonObject lateCall = calls.call(lateId);
       assertThat(lateCall.getString("status")).as(lateCall.encode()).isEqualTo("failed");
     }
-  }
-
-  private static LocalDateTime loggedAt(String messages, String text) {
-    Matcher m = Pattern.compile("(?m)^\\[([^]]+)].*: " + Pattern.quote(text) + "\\s*$").matcher(messages);
-    return m.find() ? LocalDateTime.parse(m.group(1), LOG_TIME) : null;
   }
 }

@@ -80,6 +80,12 @@ public final class CalleeTalk {
     assertThat(call.getInteger("duration")).as(label).isEqualTo((int) (recorded / 1000));
   }
 
+  /** When Asterisk logged a line ending in {@code text} to the messages file's content, or null if it did not. */
+  public static LocalDateTime loggedAt(String messages, String text) {
+    Matcher m = Pattern.compile("(?m)^\\[([^]]+)].*: " + Pattern.quote(text) + "\\s*$").matcher(messages);
+    return m.find() ? LocalDateTime.parse(m.group(1), LOG_TIME) : null;
+  }
+
   private static List<String> lines(Path log) {
     try {
       return Files.exists(log) ? Files.readAllLines(log) : List.of();

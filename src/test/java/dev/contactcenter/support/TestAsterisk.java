@@ -128,8 +128,7 @@ public final class TestAsterisk implements AutoCloseable {
    * requests sent meanwhile wait in them, and every timer that fell due fires on waking.
    */
   public void freeze(Duration length) throws Exception {
-    String pid = Files.readString(ROOT.resolve("run-state" + (instance.isEmpty() ? "" : "-" + instance))
-        .resolve("asterisk.pid")).trim();
+    String pid = Files.readString(ROOT.resolve("run-state" + instanceSuffix()).resolve("asterisk.pid")).trim();
     signal("STOP", pid);
     try {
       Thread.sleep(length.toMillis());
@@ -147,7 +146,12 @@ public final class TestAsterisk implements AutoCloseable {
 
   /** This instance's Asterisk log (notices, warnings, errors), on the host. */
   public Path messagesLog() {
-    return ROOT.resolve("var/log/asterisk" + (instance.isEmpty() ? "" : "-" + instance) + "/messages");
+    return ROOT.resolve("var/log/asterisk" + instanceSuffix() + "/messages");
+  }
+
+  /** scripts/asterisk.sh names a named instance's state and log directories with "-" and the instance. */
+  private String instanceSuffix() {
+    return instance.isEmpty() ? "" : "-" + instance;
   }
 
   /**
