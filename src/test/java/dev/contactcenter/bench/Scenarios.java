@@ -166,7 +166,7 @@ final class Scenarios {
   private static final Map<String, String> SANDBOX_FAST = Map.of("SANDBOX_TIME_SCALE", "0", "TOKEN_RATE_LIMIT", "1000");
 
   /** Users the ingestion load is spread over: 8 × 1,000 calls/s is above any rate this machine ingests. */
-  private static final int INGEST_USERS = 8;
+  static final int INGEST_USERS = 8;
 
   void ingest() throws Exception {
     String load0 = Machine.loadAverage();
