@@ -26,8 +26,6 @@ public final class CalleeTalk {
 
   /** The messages file's dateformat (conf/asterisk/test/logger.conf): {@code %F %T.%3q}. */
   private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
-  private static final Pattern LINE =
-      Pattern.compile("^\\[(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3})].*: talk (begins|ends) (\\d+)\\s*$");
   /** Slack either side: log and event times are taken on different Asterisk threads, under load. */
   private static final long SLACK_MS = 1000;
 
@@ -38,21 +36,12 @@ public final class CalleeTalk {
   public static Duration measured(String digits, Duration within, List<Path> logs) {
     long until = System.nanoTime() + within.toNanos();
     while (true) {
-      LocalDateTime begins = null;
-      LocalDateTime ends = null;
+      StringBuilder messages = new StringBuilder();
       for (Path log : logs) {
-        for (String line : lines(log)) {
-          Matcher m = LINE.matcher(line);
-          if (m.find() && m.group(3).equals(digits)) {
-            LocalDateTime at = LocalDateTime.parse(m.group(1), LOG_TIME);
-            if (m.group(2).equals("begins")) {
-              begins = at;
-            } else {
-              ends = at;
-            }
-          }
-        }
+        messages.append(content(log)).append('\n');
       }
+      LocalDateTime begins = loggedAt(messages, "talk begins " + digits);
+      LocalDateTime ends = loggedAt(messages, "talk ends " + digits);
       if (begins != null && ends != null) {
         return Duration.between(begins, ends);
       }
@@ -80,15 +69,22 @@ public final class CalleeTalk {
     assertThat(call.getInteger("duration")).as(label).isEqualTo((int) (recorded / 1000));
   }
 
-  /** When Asterisk logged a line ending in {@code text} to the messages file's content, or null if it did not. */
-  public static LocalDateTime loggedAt(String messages, String text) {
+  /**
+   * When Asterisk last logged a line ending in {@code text} to the messages file's content, or null if it did not
+   * (the last: a test class may dial the same number again on the same Asterisk).
+   */
+  public static LocalDateTime loggedAt(CharSequence messages, String text) {
     Matcher m = Pattern.compile("(?m)^\\[([^]]+)].*: " + Pattern.quote(text) + "\\s*$").matcher(messages);
-    return m.find() ? LocalDateTime.parse(m.group(1), LOG_TIME) : null;
+    String last = null;
+    while (m.find()) {
+      last = m.group(1);
+    }
+    return last == null ? null : LocalDateTime.parse(last, LOG_TIME);
   }
 
-  private static List<String> lines(Path log) {
+  private static String content(Path log) {
     try {
-      return Files.exists(log) ? Files.readAllLines(log) : List.of();
+      return Files.exists(log) ? Files.readString(log) : "";
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
